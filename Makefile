@@ -1,0 +1,43 @@
+# Everything a newcomer needs: `make demo` and `make test` build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test test-nojit bench docs lint typecheck clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+# One stamp per extra, so each target installs only what it needs, once.
+$(VENV)/.stamp-%: setup.cfg pyproject.toml | $(PY)
+	$(PIP) install -e ".[$*]"
+	touch $@
+
+demo: $(VENV)/.stamp-examples
+	$(PY) examples/demo.py
+
+test: $(VENV)/.stamp-test
+	$(PY) -m pytest
+
+test-nojit: $(VENV)/.stamp-test
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest
+
+bench: $(VENV)/.stamp-test
+	$(PY) benchmarks/run.py
+
+docs: $(VENV)/.stamp-docs
+	$(PY) -m mkdocs build --strict --site-dir site
+
+lint: $(VENV)/.stamp-lint
+	$(VENV)/bin/ruff check minigrad tests examples benchmarks
+	$(VENV)/bin/ruff format --check minigrad tests examples benchmarks
+	$(VENV)/bin/mypy
+
+typecheck: $(VENV)/.stamp-lint
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) site build dist out *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,72 @@
+"""``Function``: the base class of every differentiable op.
+
+An op subclasses ``Function`` and writes two static methods side by side:
+
+* ``forward(ctx, *arrays, **params) -> array`` computes on numpy arrays;
+* ``backward(ctx, grad) -> tuple`` returns one gradient per tensor input, written
+  only with minigrad ops on Tensors, so that the backward is itself recorded when
+  ``create_graph=True`` and gradients of any order follow.
+
+``apply`` runs the forward, wraps the result in a Tensor and, when grad mode is on
+and some input requires grad, records a :class:`~minigrad.autograd.graph.Node`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from minigrad.autograd import grad_mode
+from minigrad.autograd.graph import Node
+
+if TYPE_CHECKING:
+    from minigrad.tensor import Tensor
+
+
+class Context:
+    """What a forward leaves for its backward.
+
+    Attributes:
+        inputs: the op's tensor inputs, in order; backward computes with these.
+        needs_input_grad: one bool per input: compute only the gradients needed.
+        params: the op's non-tensor arguments, as given to ``apply``.
+        saved: extra arrays (masks, indices) whose derivative is zero.
+    """
+
+    def __init__(self, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> None:
+        self.inputs = inputs
+        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.params = params
+        self.saved: dict[str, Any] = {}
+
+    def release(self) -> None:
+        """Drop everything saved, so that arrays can be freed after backward."""
+        self.inputs = ()
+        self.saved = {}
+
+
+class Function:
+    """Base class of differentiable ops: see the module docstring."""
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on tensors and record it on the tape when needed."""
+        from minigrad.tensor import Tensor
+
+        ctx = Context(inputs, params)
+        output = cls.forward(ctx, *(t.data for t in inputs), **params)
+        record = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
+        if not record:
+            return Tensor._wrap(output)
+        result = Tensor._wrap(output, requires_grad=True)
+        result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
+        return result

@@ -1,0 +1,1 @@
+"""Differentiable primitives: each op is one ``Function`` subclass."""

@@ -1,0 +1,273 @@
+"""Elementwise ops. Binary ops broadcast; their backward ends in ``sum_to``.
+
+Notation: ``x``, ``y`` inputs of broadcastable shapes, ``grad`` the gradient of the
+output, ``sum_to(g, shape)`` the adjoint of broadcasting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd.function import Context, Function
+from minigrad.ops.shape import sum_to
+from minigrad.tensor import Tensor
+
+
+class Add(Function):
+    """out = x + y.   dx = sum_to(grad).   dy = sum_to(grad)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x + y
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to(grad, x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to(grad, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Sub(Function):
+    """out = x - y.   dx = sum_to(grad).   dy = -sum_to(grad)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x - y
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to(grad, x.shape) if ctx.needs_input_grad[0] else None
+        dy = -sum_to(grad, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Mul(Function):
+    """out = x * y.   dx = sum_to(grad * y).   dy = sum_to(grad * x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * y
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to(grad * y, x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to(grad * x, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Div(Function):
+    """out = x / y.   dx = sum_to(grad / y).   dy = -sum_to(grad * x / y**2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x / y
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to(grad / y, x.shape) if ctx.needs_input_grad[0] else None
+        dy = -sum_to(grad * x / (y * y), y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+class Pow(Function):
+    """out = x ** y.   dx = sum_to(grad * y * x**(y-1)).   dy = sum_to(grad * out * log x).
+
+    The exponent's gradient is taken as 0 where x == 0 (the limit of x**y log x for
+    y > 0), as PyTorch does.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.power(x, y)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = dy = None
+        if ctx.needs_input_grad[0]:
+            dx = sum_to(grad * y * x ** (y - 1), x.shape)
+        if ctx.needs_input_grad[1]:
+            safe_x = where(x.data == 0, Tensor._wrap(np.ones_like(x.data)), x)
+            dy = sum_to(grad * x**y * safe_x.log(), y.shape)
+        return dx, dy
+
+
+class Neg(Function):
+    """out = -x.   dx = -grad."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return -x
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (-grad,)
+
+
+class Exp(Function):
+    """out = exp(x).   dx = grad * exp(x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad * x.exp(),)
+
+
+class Log(Function):
+    """out = log(x).   dx = grad / x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / x,)
+
+
+class Sqrt(Function):
+    """out = sqrt(x).   dx = grad / (2 sqrt(x))."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / (2 * x.sqrt()),)
+
+
+class Abs(Function):
+    """out = |x|.   dx = grad * sign(x)  (0 at x == 0, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.saved["sign"] = np.sign(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["sign"]),)
+
+
+class Clamp(Function):
+    """out = min(max(x, low), high).   dx = grad where low <= x <= high, else 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, low: Any, high: Any) -> np.ndarray:
+        ctx.saved["inside"] = _inside(x, low, high)
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["inside"]),)
+
+
+def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
+    inside = np.ones_like(x)
+    if low is not None:
+        inside = inside * (x >= low)
+    if high is not None:
+        inside = inside * (x <= high)
+    return inside.astype(x.dtype)
+
+
+class Tanh(Function):
+    """out = tanh(x).   dx = grad * (1 - tanh(x)**2)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        out = x.tanh()
+        return (grad * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + exp(-x)).   dx = grad * out * (1 - out)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        # exp of a non-positive number only, so large |x| neither overflows nor warns.
+        positive = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + positive), positive / (1 + positive)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        out = x.sigmoid()
+        return (grad * out * (1 - out),)
+
+
+class LeakyRelu(Function):
+    """out = x if x > 0 else slope * x.   dx = grad * (1 if x > 0 else slope).
+
+    ``relu`` is the case slope = 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
+        factor = np.where(x > 0, 1.0, slope).astype(x.dtype)
+        ctx.saved["factor"] = factor
+        return x * factor
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["factor"]),)
+
+
+class Where(Function):
+    """out = x where condition else y.   dx = sum_to(grad * c).   dy = sum_to(grad * (1-c)).
+
+    ``condition`` is a boolean array (a parameter: it has no derivative).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, y: np.ndarray, *, condition: np.ndarray
+    ) -> np.ndarray:
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        zeros = Tensor._wrap(np.zeros((), dtype=grad.dtype))
+        condition = ctx.params["condition"]
+        dx = sum_to(where(condition, grad, zeros), x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to(where(condition, zeros, grad), y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+
+def where(condition: np.ndarray, x: Tensor, y: Tensor) -> Tensor:
+    """Op-level ``where``: ``condition`` is an array, ``x`` and ``y`` tensors."""
+    return Where.apply(x, y, condition=np.asarray(condition, dtype=bool))
+
+
+class Cast(Function):
+    """out = x converted to ``dtype``.   dx = grad converted back to x's dtype."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, dtype: np.dtype[Any]) -> np.ndarray:
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (Cast.apply(grad, dtype=x.dtype),)

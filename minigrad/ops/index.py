@@ -1,0 +1,78 @@
+"""Indexing and joining: getitem / index_add and cat / split, two adjoint pairs.
+
+``getitem`` reads ``x[index]``; its adjoint ``index_add`` scatters values into zeros
+of a given shape, adding where an index repeats. ``cat`` joins along a dim; its
+adjoint cuts the gradient back into the pieces (``split``, written as getitems).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd.function import Context, Function
+from minigrad.tensor import Tensor
+
+
+class GetItem(Function):
+    """out = x[index].   dx = index_add(grad, index, x.shape)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, index: Any) -> np.ndarray:
+        return np.array(x[index])
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (IndexAdd.apply(grad, index=ctx.params["index"], shape=x.shape),)
+
+
+class IndexAdd(Function):
+    """out = zeros(shape) with ``out[index] += y`` (repeated indices add up).
+    dy = grad[index].
+    """
+
+    @staticmethod
+    def forward(ctx: Context, y: np.ndarray, *, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+        out = np.zeros(shape, dtype=y.dtype)
+        if is_basic_index(index):
+            out[index] += y  # a basic index never repeats an element
+        else:
+            np.add.at(out, index, y)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (GetItem.apply(grad, index=ctx.params["index"]),)
+
+
+def is_basic_index(index: Any) -> bool:
+    """Whether ``index`` uses only ints, slices, None and Ellipsis (no arrays)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(part, int | slice | type(None)) or part is Ellipsis for part in parts)
+
+
+class Cat(Function):
+    """out = concatenate(xs, dim).   dx_i = grad[..., offset_i : offset_i + size_i, ...]."""
+
+    @staticmethod
+    def forward(ctx: Context, *xs: np.ndarray, dim: int) -> np.ndarray:
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        sizes = [x.shape[ctx.params["dim"]] for x in ctx.inputs]
+        pieces = split(grad, sizes, ctx.params["dim"])
+        return tuple(p if need else None for p, need in zip(pieces, ctx.needs_input_grad))
+
+
+def split(x: Tensor, sizes: list[int], dim: int) -> list[Tensor]:
+    """Cut ``x`` along ``dim`` into consecutive pieces of the given sizes."""
+    pieces = []
+    start = 0
+    for size in sizes:
+        index = (slice(None),) * dim + (slice(start, start + size),)
+        pieces.append(GetItem.apply(x, index=index))
+        start += size
+    return pieces

@@ -1,0 +1,558 @@
+"""The Tensor: one numpy array, plus what autograd needs to know about it.
+
+Arithmetic and shape methods are thin: they check arguments, promote dtypes and
+call one op from :mod:`minigrad.ops`, where forward and backward live.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from minigrad import _checks, dtypes
+
+if TYPE_CHECKING:
+    from minigrad.autograd.graph import Node
+
+Scalar = int | float | bool
+Operand = "Tensor | Scalar | np.ndarray"
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+class Tensor:
+    """A numpy array with a gradient and a place on the tape.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    __array_priority__ = 1000  # numpy defers `array + tensor` to Tensor.__radd__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        chosen = dtypes.infer_dtype(data) if dtype is None else dtypes.as_dtype(dtype)
+        array = np.array(data.data if isinstance(data, Tensor) else data, dtype=chosen)
+        self._data = array
+        self.grad: Tensor | None = None
+        self.grad_fn: Node | None = None
+        self._requires_grad = False
+        self.requires_grad_(requires_grad)
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap an array produced inside minigrad (no copy, no checks)."""
+        tensor = cls.__new__(cls)
+        tensor._data = array
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._requires_grad = requires_grad
+        return tensor
+
+    # ---- properties ---------------------------------------------------------------------
+
+    @property
+    def data(self) -> np.ndarray:
+        """The underlying array. Writing to it bypasses autograd."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = np.asarray(value.data if isinstance(value, Tensor) else value)
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - numpy's and PyTorch's name
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[_checks.normalize_dim(dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # ---- conversion and autograd state ----------------------------------------------------
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on a Tensor that requires grad; use tensor.detach().numpy()"
+            )
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self) -> Any:
+        if self.numel() != 1:
+            raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same array, cut from the tape."""
+        return Tensor._wrap(self._data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not dtypes.is_float(self.dtype):
+            raise TypeError(
+                f"requires_grad: only float32 and float64 tensors can require grad, got dtype "
+                f"{self.dtype}"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad of leaf tensors; use "
+                "detach() for a non-leaf"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        import weakref
+
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    def to(self, dtype: Any) -> Tensor:
+        from minigrad.ops.elementwise import Cast
+
+        target = dtypes.as_dtype(dtype)
+        return self if target == self.dtype else Cast.apply(self, dtype=target)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
+
+        Args:
+            gradient: d(loss)/d(self), required unless self has one element.
+            retain_graph: keep saved values for another backward (default: create_graph).
+            create_graph: record the backward so that ``.grad`` is differentiable.
+        """
+        from minigrad.autograd.engine import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.numel()} elements is ambiguous"
+            )
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if dtypes.is_float(self.dtype) or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    # ---- arithmetic (broadcasting, with PyTorch's dtype promotion) ------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Add, self, other, "add")
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Add, other, self, "add")
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Sub, self, other, "sub")
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Sub, other, self, "sub")
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Mul, self, other, "mul")
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Mul, other, self, "mul")
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Div, self, other, "div", floating=True)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Div, other, self, "div", floating=True)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Pow, self, other, "pow")
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Pow, other, self, "pow")
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    # Comparisons give bool tensors and never require grad.
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other, "eq")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other, "ne")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other, "lt")
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other, "le")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other, "gt")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other, "ge")
+
+    def all(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self._data.all()))
+
+    def any(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self._data.any()))
+
+    # ---- elementwise maths -------------------------------------------------------------
+
+    def exp(self) -> Tensor:
+        return elementwise.Exp.apply(_floating(self))
+
+    def log(self) -> Tensor:
+        return elementwise.Log.apply(_floating(self))
+
+    def sqrt(self) -> Tensor:
+        return elementwise.Sqrt.apply(_floating(self))
+
+    def abs(self) -> Tensor:
+        return elementwise.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        return elementwise.Tanh.apply(_floating(self))
+
+    def sigmoid(self) -> Tensor:
+        return elementwise.Sigmoid.apply(_floating(self))
+
+    def relu(self) -> Tensor:
+        return elementwise.LeakyRelu.apply(self, slope=0.0)
+
+    def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clamp: expected at least one of min and max, got neither")
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, int | float):
+                raise TypeError(f"clamp: {name}: expected a number, got {type(bound).__name__}")
+        return elementwise.Clamp.apply(self, low=min, high=max)
+
+    # ---- reductions ----------------------------------------------------------------------
+
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        dims = _checks.normalize_dims(dim, self.ndim)
+        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        dims = _checks.normalize_dims(dim, self.ndim)
+        count = int(np.prod([self.shape[d] for d in dims]))
+        return _floating(self).sum(dims, keepdim) / count
+
+    def var(
+        self,
+        dim: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: int = 1,
+        unbiased: bool | None = None,
+    ) -> Tensor:
+        """Variance over ``dim``: sum((x - mean)**2) / (n - correction); unbiased by default."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims = _checks.normalize_dims(dim, self.ndim)
+        count = int(np.prod([self.shape[d] for d in dims]))
+        centred = _floating(self) - self.mean(dims, keepdim=True)
+        return (centred * centred).sum(dims, keepdim) / max(count - correction, 0)
+
+    def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1) -> Tensor:
+        return self.var(dim, keepdim, correction=correction).sqrt()
+
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The largest element; with ``dim``, ``(values, indices)`` along that dim."""
+        return _extreme(self, dim, keepdim, largest=True)
+
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The smallest element; with ``dim``, ``(values, indices)`` along that dim."""
+        return _extreme(self, dim, keepdim, largest=False)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
+        return self.max(dim, keepdim).indices  # type: ignore[no-any-return]
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
+        return self.min(dim, keepdim).indices  # type: ignore[no-any-return]
+
+    # ---- shape ---------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return shape_ops.reshape(self, _resolve_shape(self, shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _checks.normalize_dim(start_dim, self.ndim, "start_dim")
+        end = _checks.normalize_dim(end_dim, self.ndim, "end_dim")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        middle = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape(*self.shape[:start], middle, *self.shape[end + 1 :])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        position = _checks.normalize_dim(dim, self.ndim + 1)
+        return self.reshape(*self.shape[:position], 1, *self.shape[position:])
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        dims = _checks.normalize_dims(dim, self.ndim)
+        return self.reshape(*[s for a, s in enumerate(self.shape) if not (a in dims and s == 1)])
+
+    def permute(self, *dims: Any) -> Tensor:
+        order = _checks.as_shape(dims, "dims")
+        order = tuple(_checks.normalize_dim(d, self.ndim, "dims") for d in order)
+        if sorted(order) != list(range(self.ndim)):
+            raise ValueError(
+                f"permute: dims: expected a permutation of {tuple(range(self.ndim))}, got {dims}"
+            )
+        if order == tuple(range(self.ndim)):
+            return self
+        return shape_ops.Permute.apply(self, dims=order)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        first = _checks.normalize_dim(dim0, self.ndim, "dim0")
+        second = _checks.normalize_dim(dim1, self.ndim, "dim1")
+        order = list(range(self.ndim))
+        order[first], order[second] = order[second], order[first]
+        return self.permute(*order)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        wanted = list(sizes[0] if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes)
+        offset = len(wanted) - self.ndim
+        if offset < 0:
+            raise ValueError(f"expand: size: expected at least {self.ndim} sizes, got {wanted}")
+        for axis, size in enumerate(self.shape):
+            if wanted[offset + axis] == -1:
+                wanted[offset + axis] = size
+        target = _checks.as_shape(tuple(wanted), "size")
+        if tuple(np.broadcast_shapes(self.shape, target)) != target:
+            raise ValueError(f"expand: size: cannot expand shape {self.shape} to {target}")
+        return shape_ops.broadcast_to(self, target)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        key = _index_key(index)
+        try:
+            np.broadcast_to(np.zeros((), dtype=np.int8), self.shape)[key]
+        except IndexError as error:
+            raise IndexError(f"index: {error} (tensor of shape {self.shape})") from None
+        return index_ops.GetItem.apply(self, index=key)
+
+
+def _as_operand(value: Any, like: Tensor, op: str) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, int | float | bool):
+        dtype = dtypes.promote_scalar(like.dtype, value)
+        return Tensor._wrap(np.asarray(value, dtype=dtype))
+    if isinstance(value, np.ndarray | np.generic):
+        return Tensor(value)
+    raise TypeError(
+        f"{op}: other: expected a Tensor, a number or a numpy array, got {type(value).__name__}"
+    )
+
+
+def _binary(function: Any, left: Any, right: Any, op: str, floating: bool = False) -> Tensor:
+    """Promote both operands to one dtype, check shapes, then apply the op."""
+    anchor = left if isinstance(left, Tensor) else right
+    x = _as_operand(left, anchor, op)
+    y = _as_operand(right, anchor, op)
+    _checks.broadcast_shapes(x.shape, y.shape, op)
+    dtype = dtypes.promote(x.dtype, y.dtype)
+    if floating and not dtypes.is_float(dtype):
+        dtype = dtypes.get_default_dtype()
+    return function.apply(x.to(dtype), y.to(dtype))  # type: ignore[no-any-return]
+
+
+def _compare(compare: Any, left: Tensor, right: Any, op: str) -> Tensor:
+    other = _as_operand(right, left, op)
+    _checks.broadcast_shapes(left.shape, other.shape, op)
+    return Tensor._wrap(np.asarray(compare(left.data, other.data)))
+
+
+def _floating(x: Tensor) -> Tensor:
+    return x if dtypes.is_float(x.dtype) else x.to(dtypes.get_default_dtype())
+
+
+def _matmul(left: Any, right: Any) -> Tensor:
+    anchor = left if isinstance(left, Tensor) else right
+    x = _as_operand(left, anchor, "matmul")
+    y = _as_operand(right, anchor, "matmul")
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"matmul: expected operands with at least 1 dim, got shapes {x.shape} and {y.shape}"
+        )
+    # Vectors become matrices for the op, and the added dim is removed afterwards.
+    x2 = x.unsqueeze(0) if x.ndim == 1 else x
+    y2 = y.unsqueeze(-1) if y.ndim == 1 else y
+    if x2.shape[-1] != y2.shape[-2]:
+        raise ValueError(
+            f"matmul: other: expected {x2.shape[-1]} rows to match the {x2.shape[-1]} columns "
+            f"of {x.shape}, got shape {y.shape}"
+        )
+    try:
+        np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul: batch dims of {x.shape} and {y.shape} are not broadcastable"
+        ) from None
+    dtype = dtypes.promote(x.dtype, y.dtype)
+    out = linalg.MatMul.apply(x2.to(dtype), y2.to(dtype))
+    if x.ndim == 1:
+        out = out.squeeze(-2)
+    if y.ndim == 1:
+        out = out.squeeze(-1)
+    return out
+
+
+def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
+    name = "max" if largest else "min"
+    if x.numel() == 0:
+        raise ValueError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
+    if dim is None:
+        dims = tuple(range(x.ndim))
+        return reduce.Extreme.apply(x, dims=dims, keepdim=False, largest=largest, first_only=False)
+    axis = _checks.normalize_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor._wrap(np.asarray(0, dtype=np.int64)))
+    values = reduce.Extreme.apply(
+        x, dims=(axis,), keepdim=keepdim, largest=largest, first_only=True
+    )
+    pick = np.argmax if largest else np.argmin
+    indices = np.asarray(pick(x.data, axis=axis), dtype=np.int64)
+    if keepdim:
+        indices = np.expand_dims(indices, axis)
+    return ValuesIndices(values, Tensor._wrap(indices))
+
+
+def _resolve_shape(x: Tensor, shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """The target of ``reshape``: one -1 is inferred; the element count must match."""
+    if len(shape) == 1 and isinstance(shape[0], Sequence):
+        shape = tuple(shape[0])
+    if not all(_checks.is_int(s) for s in shape):
+        raise TypeError(f"reshape: shape: expected ints, got {shape!r}")
+    sizes = [int(s) for s in shape]
+    if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
+        raise ValueError(f"reshape: shape: expected sizes >= 0 and at most one -1, got {shape}")
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if -1 in sizes and known > 0 and x.numel() % known == 0:
+        sizes[sizes.index(-1)] = x.numel() // known
+    if int(np.prod(sizes)) != x.numel() or -1 in sizes:
+        raise ValueError(
+            f"reshape: shape: cannot view a tensor of shape {x.shape} ({x.numel()} elements) "
+            f"as {tuple(shape)}"
+        )
+    return tuple(sizes)
+
+
+def _index_key(index: Any) -> Any:
+    """Tensors and lists in an index become numpy arrays, so numpy semantics apply."""
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            if dtypes.is_float(part.dtype):
+                raise TypeError("index: tensors used as indices must be integer or bool")
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        elif isinstance(part, np.integer):
+            part = int(part)
+        converted.append(part)
+    return tuple(converted) if isinstance(index, tuple) else converted[0]
+
+
+# The ops import Tensor from this module, so they are imported after the class.
+from minigrad.ops import elementwise, linalg, reduce  # noqa: E402
+from minigrad.ops import index as index_ops  # noqa: E402
+from minigrad.ops import shape as shape_ops  # noqa: E402
