@@ -8,7 +8,7 @@ transposed convolution.
 tensor([2., 4., 6.])
 """
 
-from minigrad import autograd
+from minigrad import autograd, functional, nn, optim
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from minigrad.dtypes import (
     bool_,
@@ -36,6 +36,7 @@ from minigrad.factories import (
     zeros_like,
 )
 from minigrad.random import manual_seed
+from minigrad.serialization import load, save
 from minigrad.tensor import Tensor
 
 __version__ = "0.1.0"
@@ -50,18 +51,23 @@ __all__ = [
     "enable_grad",
     "float32",
     "float64",
+    "functional",
     "full",
     "get_default_dtype",
     "int32",
     "int64",
     "is_grad_enabled",
+    "load",
     "manual_seed",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randn",
     "randn_like",
+    "save",
     "set_default_dtype",
     "stack",
     "tensor",
