@@ -3,7 +3,15 @@
 Importable as ``minigrad.functional`` and ``minigrad.nn.functional``.
 """
 
-from minigrad.functional import activation, conv, dropout, linear, loss, normalization, padding
+# Aliased: the star imports below rebind ``dropout`` and ``linear`` to the functions of
+# those names, so the submodules' __all__ lists are read through these aliases.
+from minigrad.functional import activation as _activation
+from minigrad.functional import conv as _conv
+from minigrad.functional import dropout as _dropout
+from minigrad.functional import linear as _linear
+from minigrad.functional import loss as _loss
+from minigrad.functional import normalization as _normalization
+from minigrad.functional import padding as _padding
 from minigrad.functional.activation import *  # noqa: F403
 from minigrad.functional.conv import *  # noqa: F403
 from minigrad.functional.dropout import *  # noqa: F403
@@ -13,11 +21,11 @@ from minigrad.functional.normalization import *  # noqa: F403
 from minigrad.functional.padding import *  # noqa: F403
 
 __all__ = [
-    *activation.__all__,
-    *conv.__all__,
-    *dropout.__all__,
-    *linear.__all__,
-    *loss.__all__,
-    *normalization.__all__,
-    *padding.__all__,
+    *_activation.__all__,
+    *_conv.__all__,
+    *_dropout.__all__,
+    *_linear.__all__,
+    *_loss.__all__,
+    *_normalization.__all__,
+    *_padding.__all__,
 ]

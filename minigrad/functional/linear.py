@@ -1,3 +1,52 @@
-"""Stub: filled in by its owner."""
+"""The affine map of a fully connected layer."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from minigrad.functional._arguments import check_same_dtype, check_tensor
+from minigrad.tensor import Tensor
+
+__all__ = ["linear"]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The affine map y = x Wᵀ + b.
+
+    Args:
+        input: ``(*, in_features)``.
+        weight: ``(out_features, in_features)``.
+        bias: ``(out_features,)`` or ``None``.
+
+    Returns:
+        ``(*, out_features)``.
+
+    Raises:
+        ValueError: when the shapes do not fit together.
+        TypeError: for non-tensors or mixed dtypes.
+
+    >>> import minigrad as mg
+    >>> x = mg.ones(2, 3)
+    >>> mg.functional.linear(x, mg.ones(4, 3), mg.zeros(4)).shape
+    (2, 4)
+    """
+    check_tensor(input, "input", "linear")
+    check_tensor(weight, "weight", "linear")
+    check_same_dtype(input, weight, "weight", "linear")
+    if weight.ndim != 2:
+        raise ValueError(
+            f"linear: weight: expected a 2-d (out_features, in_features) tensor, got shape "
+            f"{weight.shape}"
+        )
+    if input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input: expected a last dim of size in_features={weight.shape[1]}, got "
+            f"shape {input.shape}"
+        )
+    if bias is not None:
+        check_tensor(bias, "bias", "linear")
+        check_same_dtype(input, bias, "bias", "linear")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(
+                f"linear: bias: expected shape ({weight.shape[0]},), got {bias.shape}"
+            )
+    output = input @ weight.T
+    return output if bias is None else output + bias

@@ -1,3 +1,121 @@
-"""Stub: filled in by its owner."""
+"""Batch normalisation over the channel dim of ``(N, C, *)`` inputs."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.functional._arguments import check_number, check_same_dtype, check_tensor
+from minigrad.tensor import Tensor
+
+__all__ = ["batch_norm"]
+
+
+def batch_norm(
+    input: Tensor,  # noqa: A002
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation: y = (x - mean) / sqrt(var + eps) * weight + bias, per channel.
+
+    In training the mean and the biased variance are taken over every dim but the
+    channel dim (1) and, when running statistics are given, those are updated in
+    place: ``running = (1 - momentum) * running + momentum * batch_statistic``, with
+    the unbiased variance (n / (n - 1) times the biased one), as in PyTorch. Out of
+    training the running statistics normalise the input.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, *)``.
+        running_mean: ``(C,)`` or ``None`` (then batch statistics are used whatever
+            ``training`` says).
+        running_var: ``(C,)`` or ``None``, likewise.
+        weight: ``(C,)`` scale or ``None``.
+        bias: ``(C,)`` shift or ``None``.
+        training: use (and record) batch statistics.
+        momentum: weight of the new batch in the running statistics.
+        eps: added to the variance for stability.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    Raises:
+        ValueError: for a wrong rank, a wrong channel count, or a training batch with
+            a single value per channel.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[1.0], [3.0]])
+    >>> mg.functional.batch_norm(x, None, None, training=True, eps=0.0)
+    tensor([[-1.],
+            [ 1.]])
+    """
+    op = "batch_norm"
+    check_tensor(input, "input", op)
+    if input.ndim < 2:
+        raise ValueError(
+            f"{op}: input: expected at least 2 dims (N, C, *), got shape {input.shape}"
+        )
+    channels = input.shape[1]
+    named = {"running_mean": running_mean, "running_var": running_var}
+    named.update(weight=weight, bias=bias)
+    for argument, tensor in named.items():
+        if tensor is None:
+            continue
+        check_tensor(tensor, argument, op)
+        check_same_dtype(input, tensor, argument, op)
+        if tensor.shape != (channels,):
+            raise ValueError(
+                f"{op}: {argument}: expected shape ({channels},) for {channels} channels, got "
+                f"{tensor.shape}"
+            )
+    momentum = check_number(momentum, "momentum", op)
+    eps = check_number(eps, "eps", op)
+    if eps < 0:
+        raise ValueError(f"{op}: eps: expected a non-negative number, got {eps}")
+    dims = (0, *range(2, input.ndim))
+    count = input.numel() // max(channels, 1)
+    use_batch = training or running_mean is None or running_var is None
+    if use_batch and count <= 1:
+        raise ValueError(
+            f"{op}: input: expected more than 1 value per channel when training, got shape "
+            f"{input.shape}"
+        )
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    if use_batch:
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        variance = (centred * centred).mean(dims, keepdim=True)
+        if training:
+            _update_running(running_mean, running_var, mean, variance, count, momentum)
+    else:
+        assert running_mean is not None and running_var is not None
+        centred = input - running_mean.reshape(shape)
+        variance = running_var.reshape(shape)
+    output = centred / (variance + eps).sqrt()
+    if weight is not None:
+        output = output * weight.reshape(shape)
+    if bias is not None:
+        output = output + bias.reshape(shape)
+    return output
+
+
+def _update_running(
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    mean: Tensor,
+    variance: Tensor,
+    count: int,
+    momentum: float,
+) -> None:
+    """Move the running statistics towards this batch's (arrays only: no graph)."""
+    if running_mean is not None:
+        batch_mean = mean.data.reshape(-1)
+        updated = (1 - momentum) * running_mean.data + momentum * batch_mean
+        running_mean.data = np.asarray(updated, dtype=running_mean.dtype)
+    if running_var is not None:
+        unbiased = variance.data.reshape(-1) * (count / (count - 1))
+        updated = (1 - momentum) * running_var.data + momentum * unbiased
+        running_var.data = np.asarray(updated, dtype=running_var.dtype)
