@@ -1,3 +1,580 @@
-"""Stub: filled in by its owner."""
+"""Convolutions and transposed convolutions, 1-d to 3-d, with PyTorch's arguments.
 
-__all__: list[str] = []
+Notation as in :mod:`minigrad.ops.conv`. Every call checks its arguments first, then
+lifts to the 3-d ops: unbatched input gets a batch dim, 1-d and 2-d get leading
+size-1 spatial dims, and the result is reshaped back. Padding is the op pair
+``Pad`` / ``PadAdjoint`` around the unpadded ops, and bias is a broadcast add, so
+every piece is differentiable to any order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from minigrad.functional import _conv_args as args
+from minigrad.functional._conv_args import output_padding_for as output_padding_for
+from minigrad.ops.conv import Conv, ConvGeometry, ConvTranspose
+from minigrad.ops.pad import pad, pad_adjoint
+from minigrad.ops.shape import reshape
+from minigrad.tensor import Tensor
+
+# output_padding_for is not in __all__ (not part of F.*) but is public to the package:
+# nn.ConvTranspose uses it to turn output_size into output_padding.
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "conv_transpose_output_size",
+    "conv_transpose_overlap",
+]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A checked call: the padding pairs, the lifted geometry and the output shape."""
+
+    pairs: args.Pairs
+    mode: str
+    geometry: ConvGeometry
+    out_shape: tuple[int, ...]
+
+
+def _lift(sizes: tuple[int, ...], fill: int) -> tuple[int, int, int]:
+    lifted = (fill,) * (3 - len(sizes)) + tuple(sizes)
+    return (lifted[0], lifted[1], lifted[2])
+
+
+def _check_layout(
+    call: str,
+    rank: int,
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    groups: int,
+    transposed: bool,
+) -> tuple[int, int]:
+    """Ranks, channels and groups; returns (input channels, output channels)."""
+    if input.ndim not in (rank + 1, rank + 2):
+        raise ValueError(
+            f"{call}: input: expected a {rank + 2}-d (N, C, *spatial) or {rank + 1}-d "
+            f"unbatched tensor, got shape {input.shape}"
+        )
+    if any(size < 1 for size in input.shape[-rank:]):
+        raise ValueError(
+            f"{call}: input: expected non-empty spatial dims, got shape {input.shape}"
+        )
+    layout = "(C_in, C_out/groups, *k)" if transposed else "(C_out, C_in/groups, *k)"
+    if weight.ndim != rank + 2 or any(size < 1 for size in weight.shape[2:]):
+        raise ValueError(
+            f"{call}: weight: expected a {rank + 2}-d tensor {layout} with non-empty kernel, "
+            f"got shape {weight.shape}"
+        )
+    channels = input.shape[-rank - 1]
+    if weight.shape[0] % groups != 0:
+        raise ValueError(
+            f"{call}: groups: expected a divisor of weight.shape[0] = {weight.shape[0]} "
+            f"(weight {layout}), got groups={groups}"
+        )
+    if transposed:
+        expected_in, out_channels = weight.shape[0], weight.shape[1] * groups
+    else:
+        expected_in, out_channels = weight.shape[1] * groups, weight.shape[0]
+    if channels != expected_in:
+        raise ValueError(
+            f"{call}: input: expected {expected_in} channels to match weight of shape "
+            f"{weight.shape} {layout} with groups={groups}, got {channels} channels "
+            f"(input shape {input.shape})"
+        )
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(
+            f"{call}: bias: expected shape ({out_channels},) (one per output channel), got "
+            f"{bias.shape}"
+        )
+    return channels, out_channels
+
+
+def _check_common(
+    call: str,
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: Any,
+    transposed: bool,
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, str, int]:
+    args.check_tensor(input, "input", call)
+    args.check_tensor(weight, "weight", call)
+    args.check_tensor(bias, "bias", call, optional=True)
+    args.check_dtypes(call, input, ("weight", weight), ("bias", bias))
+    strides = args.positive(stride, rank, "stride", call)
+    dilations = args.positive(dilation, rank, "dilation", call)
+    count = args.check_groups(groups, call)
+    mode = args.check_mode(padding_mode, call)
+    _, out_channels = _check_layout(call, rank, input, weight, bias, count, transposed)
+    return strides, dilations, tuple(weight.shape[2:]), count, mode, out_channels
+
+
+def _conv_plan(
+    call: str,
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: Any,
+) -> _Plan:
+    strides, dilations, kernel, count, mode, out_channels = _check_common(
+        call, rank, input, weight, bias, stride, dilation, groups, padding_mode, False
+    )
+    pairs = args.conv_pairs(padding, rank, strides, dilations, kernel, call)
+    sizes = tuple(input.shape[-rank:])
+    args.check_mode_fits(pairs, sizes, mode, call, "input")
+    out_sizes = args.conv_output_size(sizes, pairs, kernel, strides, dilations, call)
+    padded = tuple(size + before + after for size, (before, after) in zip(sizes, pairs))
+    geometry = ConvGeometry(
+        _lift(strides, 1),
+        _lift(dilations, 1),
+        _lift(kernel, 1),
+        count,
+        _lift(padded, 1),
+        _lift(out_sizes, 1),
+    )
+    return _Plan(pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+
+
+def _transposed_plan(
+    call: str,
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+    padding_mode: Any,
+    output_size: Any,
+) -> _Plan:
+    strides, dilations, kernel, count, mode, out_channels = _check_common(
+        call, rank, input, weight, bias, stride, dilation, groups, padding_mode, True
+    )
+    sizes = tuple(input.shape[-rank:])
+    pairs, extra = args.transposed_pairs(
+        padding, output_padding, rank, strides, dilations, kernel, call
+    )
+    if output_size is not None:
+        if isinstance(padding, str) and padding == "same":
+            raise ValueError(
+                f"{call}: output_size: padding='same' already fixes the size to "
+                f"L_in*stride, expected output_size=None, got {output_size!r}"
+            )
+        if any(extra):
+            raise ValueError(
+                f"{call}: output_padding: expected 0 when output_size is given (it is "
+                f"derived from output_size), got {output_padding!r}"
+            )
+        extra = output_padding_for(
+            output_size, sizes, kernel, strides, pairs, dilations, call=call
+        )
+    out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+    args.check_mode_fits(pairs, out_sizes, mode, call, "output")
+    padded = tuple(size + before + after for size, (before, after) in zip(out_sizes, pairs))
+    geometry = ConvGeometry(
+        _lift(strides, 1),
+        _lift(dilations, 1),
+        _lift(kernel, 1),
+        count,
+        _lift(padded, 1),
+        _lift(sizes, 1),
+    )
+    return _Plan(pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+
+
+def _lifted(t: Tensor, rank: int, batched: bool) -> Tensor:
+    """(N, C, *spatial) or (C, *spatial) as (N, C, D, H, W)."""
+    lead = t.shape[: t.ndim - rank] if batched else (1, *t.shape[: t.ndim - rank])
+    return reshape(t, (*lead, *_lift(tuple(t.shape[t.ndim - rank :]), 1)))
+
+
+def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
+    # A broadcast add: its gradient is the generic sum_to, nothing conv-specific.
+    return out if bias is None else out + reshape(bias, (bias.shape[0], 1, 1, 1))
+
+
+def _conv(
+    call: str,
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: Any,
+) -> Tensor:
+    plan = _conv_plan(
+        call, rank, input, weight, bias, stride, padding, dilation, groups, padding_mode
+    )
+    x = pad(_lifted(input, rank, input.ndim == rank + 2), plan.pairs, plan.mode)
+    y = Conv.apply(x, _lifted(weight, rank, True), geometry=plan.geometry)
+    return reshape(_add_bias(y, bias), plan.out_shape)
+
+
+def _conv_transpose(
+    call: str,
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+    padding_mode: Any,
+    output_size: Any,
+) -> Tensor:
+    plan = _transposed_plan(
+        call,
+        rank,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        padding_mode,
+        output_size,
+    )
+    # The transposed weight (C_in, C_out/g, *k) is exactly the conv-layout weight
+    # (C_out', C_in'/g, *k) of the convolution this op is the adjoint of, whose output
+    # has our C_in channels: the same array goes to ConvTranspose, untransposed.
+    y = _lifted(input, rank, input.ndim == rank + 2)
+    full = ConvTranspose.apply(y, _lifted(weight, rank, True), geometry=plan.geometry)
+    # Adjoint of the padding: crop (zeros) or fold the border back (other modes). The
+    # trailing output_padding positions got no kernel taps, so they fold in as zeros.
+    x = pad_adjoint(full, plan.pairs, plan.mode)
+    return reshape(_add_bias(x, bias), plan.out_shape)
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> Tensor:
+    """1-d cross-correlation: (N, C_in, L) x (C_out, C_in/g, k) -> (N, C_out, L_out).
+
+    ``L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1``. ``padding`` is an int, a
+    1-tuple, ``"valid"`` (0) or ``"same"`` (stride 1 only; an odd total padding puts
+    the extra one at the end); ``padding_mode`` is zeros, reflect, replicate or
+    circular. Unbatched ``(C_in, L)`` input gives unbatched output.
+
+    Args:
+        input: ``(N, C_in, L)`` or ``(C_in, L)``, float32 or float64.
+        weight: ``(C_out, C_in/groups, k)``, the input's dtype.
+        bias: ``(C_out,)`` or None.
+        stride: s, an int or a 1-tuple, positive.
+        padding: p, an int or a 1-tuple (non-negative), ``"valid"`` or ``"same"``.
+        dilation: d, an int or a 1-tuple, positive.
+        groups: g, dividing both C_in and C_out.
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+
+    Returns:
+        ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), the input's dtype.
+
+    Raises:
+        ValueError: a bad value (rank, channels, groups, sizes, padding); TypeError: a
+            bad type or mismatched dtypes.
+
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> conv1d(x, mg.tensor([[[1.0, -1.0]]]))
+    tensor([[[-1., -1., -1.]]])
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> Tensor:
+    """2-d cross-correlation: (N, C_in, H, W) x (C_out, C_in/g, kH, kW) -> (N, C_out, H', W').
+
+    Per dim ``L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1``; arguments as
+    :func:`conv1d`, each int or a 2-tuple.
+
+    >>> import minigrad as mg
+    >>> conv2d(mg.ones(1, 1, 3, 3), mg.ones(1, 1, 2, 2), padding=1).shape
+    (1, 1, 4, 4)
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+def conv3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> Tensor:
+    """3-d cross-correlation: (N, C_in, D, H, W) x (C_out, C_in/g, *k) -> (N, C_out, *L_out).
+
+    Per dim ``L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1``; arguments as
+    :func:`conv1d`, each int or a 3-tuple.
+
+    >>> import minigrad as mg
+    >>> conv3d(mg.ones(2, 4, 4, 4), mg.ones(3, 2, 3, 3, 3), padding="same").shape
+    (3, 4, 4, 4)
+    """
+    return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    padding_mode: str = "zeros",
+    output_size: Any = None,
+) -> Tensor:
+    """1-d transposed convolution, the adjoint of :func:`conv1d` in its input.
+
+    ``(N, C_in, L) x (C_in, C_out/g, k) -> (N, C_out, L_out)`` with
+    ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; ``output_padding`` must be below
+    stride or dilation. Beyond PyTorch: ``padding="same"`` gives ``L_out = L * s``
+    (an odd crop comes off the end), ``"valid"`` is 0, ``output_size`` picks the
+    output_padding, and ``padding_mode`` (reflect, replicate, circular) makes this the
+    exact adjoint of the conv with that mode: the border is folded back and added.
+    The bias is added after the fold, once per output element.
+
+    Args:
+        input: ``(N, C_in, L)`` or ``(C_in, L)``, float32 or float64.
+        weight: ``(C_in, C_out/groups, k)``, the input's dtype.
+        bias: ``(C_out,)`` or None.
+        stride: s, an int or a 1-tuple, positive.
+        padding: p, an int or a 1-tuple (non-negative), ``"valid"`` or ``"same"``.
+        output_padding: op, added at the end; each below stride or dilation.
+        groups: g, dividing both C_in and C_out.
+        dilation: d, an int or a 1-tuple, positive.
+        padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``.
+        output_size: the wanted spatial size (int, tuple or whole shape), or None.
+
+    Returns:
+        ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), the input's dtype.
+
+    Raises:
+        ValueError: a bad value; size errors print the formula with the numbers, the
+            reachable sizes and arguments that reach the size asked for. TypeError: a
+            bad type or mismatched dtypes.
+
+    >>> import minigrad as mg
+    >>> conv_transpose1d(mg.tensor([[[1.0, 2.0]]]), mg.tensor([[[1.0, 1.0, 1.0]]]), stride=2)
+    tensor([[[1., 1., 3., 2., 2.]]])
+    """
+    return _conv_transpose(
+        "conv_transpose1d",
+        1,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        padding_mode,
+        output_size,
+    )
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    padding_mode: str = "zeros",
+    output_size: Any = None,
+) -> Tensor:
+    """2-d transposed convolution: (N, C_in, H, W) x (C_in, C_out/g, kH, kW) -> (N, C_out, H', W').
+
+    Per dim ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; arguments as
+    :func:`conv_transpose1d`, each int or a 2-tuple.
+
+    >>> import minigrad as mg
+    >>> x = mg.ones(1, 8, 4, 4)
+    >>> conv_transpose2d(x, mg.ones(8, 3, 4, 4), stride=2, padding=1).shape
+    (1, 3, 8, 8)
+    >>> conv_transpose2d(x, mg.ones(8, 3, 3, 3), stride=2, padding="same").shape
+    (1, 3, 8, 8)
+    """
+    return _conv_transpose(
+        "conv_transpose2d",
+        2,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        padding_mode,
+        output_size,
+    )
+
+
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    *,
+    padding_mode: str = "zeros",
+    output_size: Any = None,
+) -> Tensor:
+    """3-d transposed convolution: (N, C_in, D, H, W) x (C_in, C_out/g, *k) -> (N, C_out, *L_out).
+
+    Per dim ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; arguments as
+    :func:`conv_transpose1d`, each int or a 3-tuple.
+
+    >>> import minigrad as mg
+    >>> conv_transpose3d(mg.ones(1, 2, 2, 2), mg.ones(1, 1, 2, 2, 2), output_size=(4, 4, 4),
+    ...                  stride=2, padding_mode="circular").shape
+    (1, 4, 4, 4)
+    """
+    return _conv_transpose(
+        "conv_transpose3d",
+        3,
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        padding_mode,
+        output_size,
+    )
+
+
+def _sizes_rank(*values: Any) -> int:
+    """The spatial rank of size arguments: the length of the first tuple, else 1."""
+    for value in values:
+        if isinstance(value, tuple | list):
+            return len(value)
+    return 1
+
+
+def conv_transpose_output_size(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+) -> tuple[int, ...]:
+    """The spatial output size of a transposed convolution, per dim
+    ``(L_in - 1) s - 2 p + d (k - 1) + op + 1``; arguments are ints or tuples.
+
+    Raises:
+        ValueError: as the transposed convolution would (bad output_padding, size < 1).
+
+    >>> conv_transpose_output_size((4, 5), 4, stride=2, padding=1)
+    (8, 10)
+    >>> conv_transpose_output_size(7, 3, stride=2, padding="same")
+    (14,)
+    """
+    call = "conv_transpose_output_size"
+    rank = _sizes_rank(input_size, kernel_size, stride, padding, output_padding, dilation)
+    sizes = args.positive(input_size, rank, "input_size", call)
+    kernel = args.positive(kernel_size, rank, "kernel_size", call)
+    strides = args.positive(stride, rank, "stride", call)
+    dilations = args.positive(dilation, rank, "dilation", call)
+    pairs, extra = args.transposed_pairs(
+        padding, output_padding, rank, strides, dilations, kernel, call
+    )
+    return args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+
+
+def conv_transpose_overlap(
+    input_size: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+) -> np.ndarray:
+    """How many kernel taps land on each output position of a transposed convolution.
+
+    Uneven counts are where checkerboard artefacts come from: with ``k`` not a multiple
+    of ``s`` neighbouring outputs receive different numbers of contributions.
+
+    Returns:
+        An int64 array of the output's spatial shape (output_padding 0).
+
+    >>> conv_transpose_overlap(4, 3, stride=2)
+    array([1, 1, 2, 1, 2, 1, 2, 1, 1])
+    >>> conv_transpose_overlap(4, 4, stride=2, padding=1)
+    array([2, 2, 2, 2, 2, 2, 2, 2])
+    """
+    call = "conv_transpose_overlap"
+    rank = _sizes_rank(input_size, kernel_size, stride, padding, dilation)
+    sizes = args.positive(input_size, rank, "input_size", call)
+    kernel = args.positive(kernel_size, rank, "kernel_size", call)
+    strides = args.positive(stride, rank, "stride", call)
+    dilations = args.positive(dilation, rank, "dilation", call)
+    pairs, extra = args.transposed_pairs(padding, 0, rank, strides, dilations, kernel, call)
+    out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+    counts = np.ones((), dtype=np.int64)
+    for dim in range(rank):
+        per_dim = np.zeros(out_sizes[dim], dtype=np.int64)
+        for i in range(sizes[dim]):
+            for t in range(kernel[dim]):
+                where = i * strides[dim] + t * dilations[dim] - pairs[dim][0]
+                if 0 <= where < out_sizes[dim]:
+                    per_dim[where] += 1
+        counts = np.multiply.outer(counts, per_dim)
+    return counts

@@ -1,0 +1,135 @@
+"""Convolution as an adjoint triangle: ``Conv``, ``ConvTranspose``, ``ConvWeightGrad``.
+
+Notation (one letter per quantity, used in every conv docstring):
+
+    N       batch size
+    C_in    channels on the x side (the input of the convolution)
+    C_out   channels on the y side (the output of the convolution)
+    g       groups; C_in and C_out are both multiples of g
+    L/H/W   spatial sizes; here always 3-d: L = (D, H, W), lower ranks use size-1 dims
+    k       kernel size, s stride, d dilation (each per spatial dim)
+    p       padding, op output_padding (public layer only: not part of a geometry)
+
+    x: (N, C_in, *L_x)     w: (C_out, C_in/g, *k)     y: (N, C_out, *L_y)
+
+    convolution:            L_y = floor((L_x - d (k - 1) - 1) / s) + 1
+    transposed, public:     L_out = (L_in - 1) s - 2 p + d (k - 1) + op + 1
+
+The three ops read one trilinear form ``T(x, w, y) = <conv(x, w), y>`` three ways
+(conv = dT/dy, conv_transpose = dT/dx, conv_weight_grad = dT/dw), so each one's
+derivatives are the other two and gradients of any order need no extra code. Padding
+is not part of the geometry: it is the separate pair ``Pad`` / ``PadAdjoint``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from minigrad.autograd.function import Context, Function
+from minigrad.kernels import conv_transpose_valid, conv_valid, conv_weight_grad
+from minigrad.tensor import Tensor
+
+Triple = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Everything the three kernels need besides arrays, for 3-d spatial arrays.
+
+    ``x_size`` (L_x) and ``y_size`` (L_y) are both pinned. Normally
+    ``L_y = floor((L_x - d (k - 1) - 1) / s) + 1``, but a transposed convolution with
+    ``output_padding >= stride`` (legal when it is below ``dilation``) has an L_x larger
+    than the natural pre-image of its L_y; pinning both keeps the ops exact adjoints
+    in every legal case. The public layer builds and validates it; the ops trust it.
+
+    Attributes:
+        stride: s per spatial dim.
+        dilation: d per spatial dim.
+        kernel_size: k per spatial dim.
+        groups: g.
+        x_size: L_x, the spatial size on the x side.
+        y_size: L_y, the spatial size on the y side.
+    """
+
+    stride: Triple
+    dilation: Triple
+    kernel_size: Triple
+    groups: int
+    x_size: Triple
+    y_size: Triple
+
+    def __post_init__(self) -> None:
+        for dim in range(3):
+            span = self.dilation[dim] * (self.kernel_size[dim] - 1) + 1
+            last_read = (self.y_size[dim] - 1) * self.stride[dim] + span
+            assert self.y_size[dim] >= 1 and last_read <= self.x_size[dim], self
+
+
+class Conv(Function):
+    """y = conv_valid(x, w): cross-correlation, (N, C_in, *L_x) -> (N, C_out, *L_y).
+    dx = ConvTranspose(grad, w).   dw = ConvWeightGrad(x, grad).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
+    ) -> np.ndarray:
+        g = geometry
+        assert x.shape[2:] == g.x_size and w.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
+        return conv_valid(x, w, g.stride, g.dilation, g.groups, g.y_size)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, w = ctx.inputs
+        geometry = ctx.params["geometry"]
+        dx = ConvTranspose.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
+        dw = ConvWeightGrad.apply(x, grad, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dx, dw
+
+
+class ConvTranspose(Function):
+    """x = conv_transpose_valid(y, w), the adjoint of Conv in x:
+    (N, C_out, *L_y) -> (N, C_in, *L_x) with the same conv-layout w (C_out, C_in/g, *k).
+    dy = Conv(grad, w).   dw = ConvWeightGrad(grad, y)  (grad lives on the x side).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, y: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
+    ) -> np.ndarray:
+        g = geometry
+        assert y.shape[2:] == g.y_size and w.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
+        return conv_transpose_valid(y, w, g.stride, g.dilation, g.groups, g.x_size)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        y, w = ctx.inputs
+        geometry = ctx.params["geometry"]
+        dy = Conv.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
+        dw = ConvWeightGrad.apply(grad, y, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dy, dw
+
+
+class ConvWeightGrad(Function):
+    """w = conv_weight_grad(x, y), the adjoint of Conv in w:
+    (N, C_in, *L_x) x (N, C_out, *L_y) -> (C_out, C_in/g, *k).
+    dx = ConvTranspose(y, grad).   dy = Conv(x, grad).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, y: np.ndarray, *, geometry: ConvGeometry
+    ) -> np.ndarray:
+        g = geometry
+        assert x.shape[2:] == g.x_size and y.shape[2:] == g.y_size, (x.shape, y.shape, g)
+        return conv_weight_grad(x, y, g.stride, g.dilation, g.groups, g.kernel_size)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        geometry = ctx.params["geometry"]
+        dx = ConvTranspose.apply(y, grad, geometry=geometry) if ctx.needs_input_grad[0] else None
+        dy = Conv.apply(x, grad, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dx, dy
