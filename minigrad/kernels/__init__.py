@@ -1,14 +1,19 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
-The public names below are what ops call. ``reference`` holds slow loop twins.
+The public names below are what ops call: the fast Numba/BLAS kernels of
+:mod:`minigrad.kernels.conv` and :mod:`minigrad.kernels.pad`. Their slow loop twins,
+with the same signatures, stay importable as :mod:`minigrad.kernels.reference`.
 """
 
-from minigrad.kernels.reference import (
-    conv_transpose_valid,
-    conv_valid,
-    conv_weight_grad,
-    fold_padding,
-    pad_by_mode,
-)
+from minigrad.kernels import reference
+from minigrad.kernels.conv import conv_transpose_valid, conv_valid, conv_weight_grad
+from minigrad.kernels.pad import fold_padding, pad_by_mode
 
-__all__ = ["conv_transpose_valid", "conv_valid", "conv_weight_grad", "fold_padding", "pad_by_mode"]
+__all__ = [
+    "conv_transpose_valid",
+    "conv_valid",
+    "conv_weight_grad",
+    "fold_padding",
+    "pad_by_mode",
+    "reference",
+]

@@ -50,7 +50,8 @@ def conv_valid(
             total = np.zeros(n, dtype=x.dtype)
             for t in _taps(w.shape[2:]):
                 where = tuple(p[i] * stride[i] + t[i] * dilation[i] for i in range(3))
-                total += x[(slice(None), slice(first, first + c_group), *where)] @ w[(o, slice(None), *t)]
+                patch = x[(slice(None), slice(first, first + c_group), *where)]
+                total += patch @ w[(o, slice(None), *t)]
             y[(slice(None), o, *p)] = total
     return y
 
@@ -79,7 +80,11 @@ def conv_transpose_valid(
 
 
 def conv_weight_grad(
-    x: np.ndarray, y: np.ndarray, stride: Triple, dilation: Triple, groups: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
     kernel_size: Triple,
 ) -> np.ndarray:
     """The adjoint of ``conv_valid`` in w: correlate input with output.
@@ -96,9 +101,10 @@ def conv_weight_grad(
         for t in _taps(kernel_size):
             for p in _positions(y.shape[2:]):
                 where = tuple(p[i] * stride[i] + t[i] * dilation[i] for i in range(3))
-                w[(o, slice(None), *t)] += y[(slice(None), o, *p)] @ x[
-                    (slice(None), slice(first, first + c_group), *where)
-                ]
+                w[(o, slice(None), *t)] += (
+                    y[(slice(None), o, *p)]
+                    @ x[(slice(None), slice(first, first + c_group), *where)]
+                )
     return w
 
 
@@ -135,7 +141,8 @@ def pad_by_mode(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str) -> 
 
 def fold_padding(x: np.ndarray, pads: tuple[tuple[int, int], ...], mode: str) -> np.ndarray:
     """The adjoint of ``pad_by_mode``: every padded element is added back onto the
-    element it was copied from (zeros: dropped), leaving the unpadded shape."""
+    element it was copied from (zeros: dropped), leaving the unpadded shape.
+    """
     out = x
     first_axis = x.ndim - len(pads)
     for axis, (before, after) in reversed(list(enumerate(pads, start=first_axis))):
