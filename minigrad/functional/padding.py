@@ -67,7 +67,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     # The fill is a constant added on the border only: its derivative is zero.
     fill = np.full(out.shape, value, dtype=out.dtype)
     first_axis = out.ndim - len(growth)
-    interior = tuple(
+    interior: tuple[Any, ...] = tuple(
         slice(before, out.shape[first_axis + i] - after)
         for i, (before, after) in enumerate(growth)
     )
