@@ -73,7 +73,13 @@ def infer_dtype(data: Any) -> np.dtype[Any]:
     """
     if isinstance(data, np.ndarray | np.generic):
         return as_dtype(data.dtype, "data")
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:
+        raise ValueError(
+            "data: expected a number or a nested list of numbers of one rectangular shape "
+            f"(every row the same length), got {_short_repr(data)}"
+        ) from None
     if array.dtype.kind == "f":
         return _default_dtype
     if array.dtype.kind in "iu":
@@ -85,6 +91,11 @@ def infer_dtype(data: Any) -> np.dtype[Any]:
     )
 
 
+def _short_repr(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def promote(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
     """Result dtype of a binary op between two tensors, as PyTorch promotes them."""
     if a == b:
@@ -93,6 +104,26 @@ def promote(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
         floats = [d for d in (a, b) if is_float(d)]
         return float64 if float64 in floats else float32
     return as_dtype(np.promote_types(a, b))
+
+
+def _category(dtype: np.dtype[Any]) -> int:
+    return 2 if is_float(dtype) else 0 if dtype == bool_ else 1
+
+
+def promote_operands(
+    a: np.dtype[Any], a_is_0d: bool, b: np.dtype[Any], b_is_0d: bool
+) -> np.dtype[Any]:
+    """Result dtype of a binary op, with PyTorch's rule for 0-d tensors: a tensor with
+    dims decides the dtype unless the 0-d one is of a higher kind (bool < int < float).
+    So ``float32 (3,) + float64 ()`` is float32, but ``int64 (3,) + float64 ()`` float64.
+
+    >>> promote_operands(float32, False, float64, True)
+    dtype('float32')
+    """
+    if a_is_0d == b_is_0d:
+        return promote(a, b)
+    dimensioned, zero_dim = (b, a) if a_is_0d else (a, b)
+    return zero_dim if _category(zero_dim) > _category(dimensioned) else dimensioned
 
 
 def promote_scalar(tensor_dtype: np.dtype[Any], scalar: Any) -> np.dtype[Any]:

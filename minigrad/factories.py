@@ -130,6 +130,12 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     from minigrad.ops.index import Cat
 
     items = _tensor_list(tensors, "cat")
+    for position, item in enumerate(items):
+        if item.ndim == 0:
+            raise ValueError(
+                f"cat: tensors[{position}]: expected a tensor with at least 1 dim, got a "
+                "0-d tensor (use stack to join scalars)"
+            )
     axis = _checks.normalize_dim(dim, items[0].ndim)
     first = items[0]
     for position, item in enumerate(items[1:], start=1):
@@ -171,11 +177,8 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise TypeError(f"where: condition: expected a bool tensor, got dtype {mask.dtype}")
-    anchor = input if isinstance(input, Tensor) else other
-    if not isinstance(anchor, Tensor):
-        anchor = tensor(input)
-    x = input if isinstance(input, Tensor) else Tensor._wrap(np.asarray(input, anchor.dtype))
-    y = other if isinstance(other, Tensor) else Tensor._wrap(np.asarray(other, anchor.dtype))
+    x = _where_operand(input, other, "input")
+    y = _where_operand(other, input, "other")
     try:
         np.broadcast_shapes(mask.shape, x.shape, y.shape)
     except ValueError:
@@ -183,8 +186,26 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
             f"where: condition, input and other: shapes {mask.shape}, {x.shape} and {y.shape} "
             "are not broadcastable"
         ) from None
-    dtype = dtypes.promote(x.dtype, y.dtype)
+    dtype = dtypes.promote_operands(x.dtype, x.ndim == 0, y.dtype, y.ndim == 0)
     return where_op(mask, x.to(dtype), y.to(dtype))
+
+
+def _where_operand(value: Any, partner: Any, argument: str) -> Tensor:
+    """A ``where`` branch as a Tensor; a Python number takes its dtype as in arithmetic."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, int | float | bool):
+        if isinstance(partner, Tensor):
+            dtype = dtypes.promote_scalar(partner.dtype, value)
+        else:
+            dtype = dtypes.infer_dtype(value)
+        return Tensor._wrap(np.asarray(value, dtype=dtype))
+    if isinstance(value, np.ndarray | np.generic):
+        return Tensor(value)
+    raise TypeError(
+        f"where: {argument}: expected a Tensor, a number or a numpy array, "
+        f"got {type(value).__name__}"
+    )
 
 
 def _tensor_list(tensors: Any, op: str) -> list[Tensor]:

@@ -38,7 +38,10 @@ class Tensor:
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         chosen = dtypes.infer_dtype(data) if dtype is None else dtypes.as_dtype(dtype)
-        array = np.array(data.data if isinstance(data, Tensor) else data, dtype=chosen)
+        try:
+            array = np.array(data.data if isinstance(data, Tensor) else data, dtype=chosen)
+        except ValueError as error:
+            raise ValueError(f"data: cannot be read as a {chosen} array: {error}") from None
         self._data = array
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
@@ -319,7 +322,9 @@ class Tensor:
 
     def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         dims = _checks.normalize_dims(dim, self.ndim)
-        return reduce.Sum.apply(self, dims=dims, keepdim=keepdim)
+        # As in PyTorch, integer and bool sums count in int64.
+        summand = self if dtypes.is_float(self.dtype) else self.to(dtypes.int64)
+        return reduce.Sum.apply(summand, dims=dims, keepdim=keepdim)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         dims = _checks.normalize_dims(dim, self.ndim)
@@ -448,7 +453,7 @@ def _binary(function: Any, left: Any, right: Any, op: str, floating: bool = Fals
     x = _as_operand(left, anchor, op)
     y = _as_operand(right, anchor, op)
     _checks.broadcast_shapes(x.shape, y.shape, op)
-    dtype = dtypes.promote(x.dtype, y.dtype)
+    dtype = dtypes.promote_operands(x.dtype, x.ndim == 0, y.dtype, y.ndim == 0)
     if floating and not dtypes.is_float(dtype):
         dtype = dtypes.get_default_dtype()
     return function.apply(x.to(dtype), y.to(dtype))  # type: ignore[no-any-return]

@@ -11,6 +11,8 @@ import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import Node
 
@@ -230,7 +232,6 @@ def _seed_gradients(
     roots: list[Tensor], given: Tensor | Sequence[Tensor | None] | None, argument: str
 ) -> list[Tensor]:
     """Step 2's seeds: the given gradients, or ones for scalar roots."""
-    from minigrad.factories import ones_like
     from minigrad.tensor import Tensor
 
     if given is None:
@@ -255,7 +256,7 @@ def _seed_gradients(
                     f"grad can be implicitly created only for scalar outputs; got an output "
                     f"of shape {root.shape}: pass {argument}= with a tensor of that shape"
                 )
-            seed = ones_like(root)
+            seed = Tensor._wrap(np.ones(root.shape, dtype=root.dtype))
         elif not isinstance(seed, Tensor):
             raise TypeError(f"{argument}: expected a Tensor, got {type(seed).__name__}")
         elif seed.dtype != root.dtype:

@@ -63,8 +63,11 @@ class Function:
         from minigrad.tensor import Tensor
 
         ctx = Context(inputs, params)
-        output = cls.forward(ctx, *(t.data for t in inputs), **params)
-        record = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
+        # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
+        output = np.asarray(cls.forward(ctx, *(t.data for t in inputs), **params))
+        # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
+        differentiable = output.dtype.kind == "f"
+        record = grad_mode.is_grad_enabled() and differentiable and any(ctx.needs_input_grad)
         if not record:
             return Tensor._wrap(output)
         result = Tensor._wrap(output, requires_grad=True)

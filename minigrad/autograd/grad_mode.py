@@ -28,7 +28,13 @@ class _GradMode:
 
     mode: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Any = None) -> Any:
+        # `@no_grad` without parentheses, as PyTorch allows: decorate right away.
+        if function is not None:
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function: Any = None) -> None:
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:

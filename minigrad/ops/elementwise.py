@@ -65,7 +65,9 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return x / y
+        # Division by zero gives inf or nan, as in PyTorch, without a warning.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return x / y
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -84,14 +86,22 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.power(x, y)
+        # A negative base with a fractional exponent gives nan, as in PyTorch, silently.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(x, y)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         x, y = ctx.inputs
         dx = dy = None
         if ctx.needs_input_grad[0]:
-            dx = sum_to(grad * y * x ** (y - 1), x.shape)
+            lowered = y
+            zero_exponent = (y == 0).data
+            if zero_exponent.any():
+                # x**0 is constant, so dx is 0 there, even at x == 0 where y * x**(y-1)
+                # is 0 * inf: take the power with exponent 1; the factor y = 0 cancels it.
+                lowered = where(zero_exponent, Tensor._wrap(np.ones((), dtype=y.dtype)), y)
+            dx = sum_to(grad * y * x ** (lowered - 1), x.shape)
         if ctx.needs_input_grad[1]:
             safe_x = where(x.data == 0, Tensor._wrap(np.ones_like(x.data)), x)
             dy = sum_to(grad * x**y * safe_x.log(), y.shape)

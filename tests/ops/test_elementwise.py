@@ -1,0 +1,244 @@
+"""Elementwise ops: forward vs numpy and torch, gradcheck, gradgradcheck, broadcasting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import minigrad as mg
+from minigrad.ops.elementwise import Cast, LeakyRelu
+from tests.helpers import assert_close, check_op, randn, torch_or_none
+from tests.strategies import arrays, broadcastable_pairs
+
+BINARY = {
+    "add": (lambda x, y: x + y, np.add),
+    "sub": (lambda x, y: x - y, np.subtract),
+    "mul": (lambda x, y: x * y, np.multiply),
+    "div": (lambda x, y: x / y, np.divide),
+    "pow": (lambda x, y: x**y, np.power),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_op_same_shape(name):
+    fn, reference = BINARY[name]
+    x = randn(2, 3, low=0.5 if name == "pow" else None)
+    y = randn(2, 3, low=0.5, seed=1) if name == "div" else randn(2, 3, seed=1)
+    check_op(fn, x, y, numpy_fn=reference)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_op_broadcasts_both_ways(name):
+    fn, reference = BINARY[name]
+    x = randn(4, 1, 3, low=0.5)
+    y = randn(2, 1, low=0.5, seed=1)
+    out = check_op(fn, x, y, numpy_fn=reference)
+    assert out.shape == (4, 2, 3)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+@settings(max_examples=15)
+@given(pair=broadcastable_pairs())
+def test_broadcast_gradients_property(name, pair):
+    """Gradients of broadcast operands are summed back to each operand's shape."""
+    fn, reference = BINARY[name]
+    x = randn(*pair[0], seed=2)
+    y = randn(*pair[1], low=0.5, seed=3)
+    check_op(fn, x, y, numpy_fn=reference, gradgrad=False)
+
+
+@settings(max_examples=8)
+@given(pair=broadcastable_pairs(max_dims=3))
+def test_broadcast_second_derivatives_property(pair):
+    x = randn(*pair[0], seed=4)
+    y = randn(*pair[1], seed=5)
+    tensors = [mg.tensor(x, requires_grad=True), mg.tensor(y, requires_grad=True)]
+    assert mg.autograd.gradgradcheck(lambda a, b: a * b + b.tanh() * a, tensors)
+
+
+@settings(max_examples=15)
+@given(x=arrays())
+def test_ops_accept_permuted_strides(x):
+    """Non-contiguous inputs give the same values and gradients as contiguous ones."""
+    for fn in (lambda a: a.exp() * a, lambda a: (a * a + 1).sqrt().log() / (a.abs() + 1)):
+        a = mg.tensor(x, requires_grad=True)
+        b = mg.tensor(np.array(x, order="C"), requires_grad=True)
+        fn(a).sum().backward()
+        fn(b).sum().backward()
+        assert isinstance(a.grad.data, np.ndarray)
+        assert np.array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize(
+    ("name", "fn", "reference", "low"),
+    [
+        ("neg", lambda x: -x, np.negative, None),
+        ("exp", lambda x: x.exp(), np.exp, None),
+        ("log", lambda x: x.log(), np.log, 0.2),
+        ("sqrt", lambda x: x.sqrt(), np.sqrt, 0.2),
+        ("abs", lambda x: x.abs(), np.abs, None),
+        ("tanh", lambda x: x.tanh(), np.tanh, None),
+        ("sigmoid", lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), None),
+        ("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), None),
+    ],
+)
+def test_unary_op(name, fn, reference, low):
+    check_op(fn, randn(3, 4, low=low), numpy_fn=reference)
+
+
+@pytest.mark.parametrize(("low", "high"), [(-0.5, 0.7), (None, 0.3), (-0.2, None)])
+def test_clamp(low, high):
+    x = randn(4, 5)
+    check_op(
+        lambda t: t.clamp(low, high),
+        x,
+        numpy_fn=lambda a: np.clip(a, -np.inf if low is None else low, high),
+    )
+
+
+def test_clamp_passes_gradient_at_the_bounds_as_torch():
+    x = mg.tensor([-1.0, 0.0, 0.5, 1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    x.clamp(0.0, 1.0).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.2])
+def test_leaky_relu_op(slope):
+    def torch_fn(t):
+        return torch_or_none().nn.functional.leaky_relu(t, slope)
+
+    check_op(
+        lambda t: LeakyRelu.apply(t, slope=slope),
+        randn(3, 4),
+        torch_fn=torch_fn,
+        numpy_fn=lambda a: np.where(a > 0, a, slope * a),
+    )
+
+
+def test_relu_and_abs_gradients_at_zero_follow_torch():
+    x = mg.tensor([0.0, 0.0], dtype=mg.float64, requires_grad=True)
+    (x.relu() + x.abs()).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    x = mg.tensor([-1000.0, 0.0, 1000.0], dtype=mg.float64)
+    assert x.sigmoid().tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("exponent", [2, 3, -1.5, 0.5, 2.5])
+def test_pow_scalar_exponent(exponent):
+    check_op(lambda x: x**exponent, randn(3, 3, low=0.3), numpy_fn=lambda a: a**exponent)
+
+
+def test_pow_integer_exponent_of_negative_base():
+    check_op(lambda x: x**3, randn(3, 3), numpy_fn=lambda a: a**3)
+
+
+def test_pow_reflected_scalar_base():
+    check_op(lambda x: 2.0**x, randn(3, 3), numpy_fn=lambda a: 2.0**a)
+
+
+def test_pow_zero_exponent_and_zero_base_gradients_follow_torch():
+    x = mg.tensor([0.0, 1.0, 2.0], dtype=mg.float64, requires_grad=True)
+    (x**0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    base = mg.tensor([0.0, 2.0], dtype=mg.float64)
+    power = mg.tensor([2.0, 3.0], dtype=mg.float64, requires_grad=True)
+    (base**power).sum().backward()
+    # d(b^p)/dp = b^p log b, taken as 0 at b == 0 (the limit for p > 0).
+    assert_close(power.grad, [0.0, 8.0 * np.log(2.0)])
+
+
+@pytest.mark.parametrize(
+    ("fn", "reference"),
+    [
+        (lambda x: 2 - x, lambda a: 2 - a),
+        (lambda x: 3 + x, lambda a: 3 + a),
+        (lambda x: 0.5 * x, lambda a: 0.5 * a),
+        (lambda x: 2 / x, lambda a: 2 / a),
+    ],
+)
+def test_reflected_ops_with_numbers(fn, reference):
+    check_op(fn, randn(2, 3, low=0.5), numpy_fn=reference)
+
+
+@pytest.mark.parametrize(
+    ("fn", "reference"),
+    [
+        (lambda a, t: a + t, np.add),
+        (lambda a, t: a - t, np.subtract),
+        (lambda a, t: a * t, np.multiply),
+        (lambda a, t: a / t, np.divide),
+        (lambda a, t: a**t, np.power),
+    ],
+)
+def test_reflected_ops_with_numpy_arrays_return_tensors(fn, reference):
+    array = np.abs(randn(2, 3)) + 0.5
+    values = randn(3, low=0.5, seed=1)
+    t = mg.tensor(values, requires_grad=True)
+    out = fn(array, t)
+    assert isinstance(out, mg.Tensor)
+    assert out.requires_grad
+    assert_close(out, reference(array, values))
+    assert mg.autograd.gradcheck(lambda u: fn(array, u), [t])
+
+
+def test_where_forward_and_gradients():
+    condition = randn(3, 1, seed=7) > 0
+    x = randn(3, 4)
+    y = randn(4, seed=1)
+
+    def torch_fn(c, a, b):
+        return torch_or_none().where(c, a, b)
+
+    check_op(
+        lambda c, a, b: mg.where(c, a, b),
+        condition,
+        x,
+        y,
+        torch_fn=torch_fn,
+        numpy_fn=np.where,
+    )
+
+
+def test_where_with_a_number_promotes_as_torch():
+    condition = mg.tensor([True, False])
+    assert mg.where(condition, 0, 1.5).tolist() == [0.0, 1.5]
+    assert mg.where(condition, 0, 1.5).dtype == mg.float32
+    x = mg.tensor([1.0, 2.0], dtype=mg.float64)
+    assert mg.where(condition, x, 0).dtype == mg.float64
+
+
+def test_cast_forward_and_gradients():
+    x = mg.tensor(randn(2, 3), requires_grad=True)
+    y = Cast.apply(x, dtype=mg.float32)
+    assert y.dtype == mg.float32
+    assert_close(y, x.detach().numpy().astype(np.float32))
+    (y * 2).sum().backward()
+    assert x.grad.dtype == mg.float64
+    assert x.grad.tolist() == np.full((2, 3), 2.0).tolist()
+
+    # float64 -> float32 -> float64 is linear, so a wide step keeps rounding out.
+    def roundtrip(t):
+        return t.float().double() * 3
+
+    assert mg.autograd.gradcheck(roundtrip, [x], eps=1e-2, atol=1e-4)
+    assert mg.autograd.gradgradcheck(roundtrip, [x], eps=1e-2, atol=1e-4)
+
+
+def test_cast_to_an_integer_dtype_leaves_the_tape():
+    x = mg.tensor([1.5, 2.5], requires_grad=True)
+    y = x.to(mg.int64)
+    assert y.tolist() == [1, 2]
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_elementwise_values_match_torch_in_float32(torch):
+    x = randn(3, 4).astype(np.float32)
+    y = np.abs(randn(3, 4, seed=1)).astype(np.float32) + 0.5
+    ours = (mg.tensor(x) * mg.tensor(y)).exp() / mg.tensor(y).sqrt()
+    theirs = (torch.tensor(x) * torch.tensor(y)).exp() / torch.tensor(y).sqrt()
+    assert ours.dtype == mg.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
