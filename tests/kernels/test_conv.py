@@ -1,0 +1,196 @@
+"""The fast conv kernels against their loop twins in ``kernels/reference.py``.
+
+Geometries are drawn valid: per spatial dim a kernel size, stride and dilation, an
+output-side size ``L_y`` and an input-side size ``L_x`` at least the natural
+pre-image of ``L_y`` (larger too: STYLE 2.7 pins both sizes). 1-d and 2-d cases are the
+draws whose leading dims are singletons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minigrad.kernels import conv, reference
+
+ROOT = Path(__file__).resolve().parents[2]
+TOLERANCE = {np.float32: 1e-4, np.float64: 1e-12}
+
+
+@st.composite
+def geometries(draw: Any) -> dict[str, Any]:
+    """A valid geometry and the three array shapes it implies."""
+    groups = draw(st.integers(1, 3))
+    spatial = draw(st.integers(1, 3))  # trailing dims that are not singletons
+    kernel, stride, dilation, x_size, y_size = [], [], [], [], []
+    for dim in range(3):
+        if dim < 3 - spatial:
+            k = s = d = ly = lx = 1
+        else:
+            k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+            ly = draw(st.integers(1, 4))
+            lx = s * (ly - 1) + d * (k - 1) + 1 + draw(st.integers(0, 3))
+        kernel.append(k)
+        stride.append(s)
+        dilation.append(d)
+        x_size.append(lx)
+        y_size.append(ly)
+    return {
+        "n": draw(st.integers(1, 3)),
+        "c_in": groups * draw(st.integers(1, 3)),
+        "c_out": groups * draw(st.integers(1, 3)),
+        "groups": groups,
+        "kernel": tuple(kernel),
+        "stride": tuple(stride),
+        "dilation": tuple(dilation),
+        "x_size": tuple(x_size),
+        "y_size": tuple(y_size),
+    }
+
+
+def operands(geometry: dict[str, Any], dtype: type, seed: int = 0) -> tuple[np.ndarray, ...]:
+    g = geometry
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((g["n"], g["c_in"], *g["x_size"])).astype(dtype)
+    w = rng.standard_normal((g["c_out"], g["c_in"] // g["groups"], *g["kernel"])).astype(dtype)
+    y = rng.standard_normal((g["n"], g["c_out"], *g["y_size"])).astype(dtype)
+    return x, w, y
+
+
+def run_all(module: Any, geometry: dict[str, Any], x: np.ndarray, w: np.ndarray, y: np.ndarray):
+    g = geometry
+    common = (g["stride"], g["dilation"], g["groups"])
+    return (
+        module.conv_valid(x, w, *common, g["y_size"]),
+        module.conv_transpose_valid(y, w, *common, g["x_size"]),
+        module.conv_weight_grad(x, y, *common, g["kernel"]),
+    )
+
+
+def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
+    x, w, y = operands(geometry, dtype)
+    fast = run_all(conv, geometry, x, w, y)
+    slow = run_all(reference, geometry, x, w, y)
+    for got, want in zip(fast, slow):
+        assert got.dtype == dtype
+        assert got.shape == want.shape
+        assert got.flags.c_contiguous
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(geometry=geometries())
+def test_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
+    assert_matches_reference(geometry, dtype)
+
+
+AWKWARD = {
+    # DCGAN's first layer as a transposed conv: a 1x1 y side, kernel larger than it.
+    "one_by_one": dict(n=2, c_in=3, c_out=5, groups=1, kernel=(1, 4, 4), stride=(1, 1, 1),
+                       dilation=(1, 1, 1), x_size=(1, 4, 4), y_size=(1, 1, 1)),
+    "few_channels": dict(n=2, c_in=1, c_out=4, groups=1, kernel=(1, 4, 4), stride=(1, 2, 2),
+                         dilation=(1, 1, 1), x_size=(1, 10, 10), y_size=(1, 4, 4)),
+    "groups_dilation": dict(n=2, c_in=8, c_out=8, groups=4, kernel=(1, 3, 3),
+                            stride=(1, 2, 2), dilation=(1, 2, 2), x_size=(1, 11, 11),
+                            y_size=(1, 4, 4)),
+    "three_d": dict(n=1, c_in=2, c_out=3, groups=1, kernel=(2, 3, 2), stride=(2, 1, 2),
+                    dilation=(1, 2, 1), x_size=(5, 8, 6), y_size=(2, 4, 3)),
+    "one_d": dict(n=3, c_in=4, c_out=2, groups=2, kernel=(1, 1, 5), stride=(1, 1, 3),
+                  dilation=(1, 1, 1), x_size=(1, 1, 17), y_size=(1, 1, 5)),
+    # output_padding >= stride (allowed below dilation): L_x past the natural pre-image.
+    "extra_input": dict(n=1, c_in=2, c_out=2, groups=1, kernel=(1, 1, 2), stride=(1, 1, 1),
+                        dilation=(1, 1, 3), x_size=(1, 1, 7), y_size=(1, 1, 3)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(AWKWARD))
+def test_awkward_shapes(name: str, dtype: type) -> None:
+    assert_matches_reference(AWKWARD[name], dtype)
+
+
+def test_positions_no_tap_reaches_are_zero() -> None:
+    geometry = AWKWARD["extra_input"]
+    _, w, y = operands(geometry, np.float64)
+    x = conv.conv_transpose_valid(y, w, (1, 1, 1), (1, 1, 3), 1, (1, 1, 7))
+    # Last tap reaches 3 * (2 - 1) + 2 = 5; position 6 is output_padding.
+    assert np.all(x[..., 6] == 0)
+    assert np.all(x[..., 5] != 0)
+
+
+@given(geometry=geometries())
+def test_adjoint_identities(geometry: dict[str, Any]) -> None:
+    x, w, y = operands(geometry, np.float64)
+    forward, x_adjoint, w_adjoint = run_all(conv, geometry, x, w, y)
+    value = np.vdot(forward, y)
+    scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
+    assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale
+    assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
+
+
+def test_non_contiguous_inputs_give_the_same_result() -> None:
+    geometry = AWKWARD["groups_dilation"]
+    x, w, y = operands(geometry, np.float64)
+    strided = [np.asfortranarray(a) for a in (x, w, y)]
+    for got, want in zip(run_all(conv, geometry, *strided), run_all(conv, geometry, x, w, y)):
+        assert got.flags.c_contiguous
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_same_bits_on_repeated_calls(dtype: type) -> None:
+    geometry = AWKWARD["groups_dilation"]
+    x, w, y = operands(geometry, dtype)
+    first = run_all(conv, geometry, x, w, y)
+    for _ in range(3):
+        for got, want in zip(run_all(conv, geometry, x, w, y), first):
+            assert np.array_equal(got, want)
+
+
+# Run in a fresh process so NUMBA_NUM_THREADS is read at Numba's start-up.
+THREAD_SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, {root!r})
+from tests.kernels.test_conv import AWKWARD, operands, run_all
+from minigrad.kernels import conv
+results = {{}}
+for name in sorted(AWKWARD):
+    for dtype in (np.float32, np.float64):
+        outputs = run_all(conv, AWKWARD[name], *operands(AWKWARD[name], dtype))
+        for i, out in enumerate(outputs):
+            results[f"{{name}}-{{dtype.__name__}}-{{i}}"] = out
+# A geometry big enough that prange really splits the work between threads.
+big = dict(n=4, c_in=16, c_out=8, groups=2, kernel=(1, 4, 4), stride=(1, 2, 2),
+           dilation=(1, 1, 1), x_size=(1, 34, 34), y_size=(1, 16, 16))
+for i, out in enumerate(run_all(conv, big, *operands(big, np.float32))):
+    results[f"big-{{i}}"] = out
+np.savez(sys.argv[1], **results)
+"""
+
+
+def outputs_with_threads(threads: int, path: Path) -> dict[str, np.ndarray]:
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    script = THREAD_SCRIPT.format(root=str(ROOT))
+    subprocess.run([sys.executable, "-c", script, str(path)], env=env, check=True, cwd=ROOT)
+    with np.load(path) as saved:
+        return dict(saved)
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no threads without JIT")
+def test_same_bits_with_one_and_two_numba_threads(tmp_path: Path) -> None:
+    one = outputs_with_threads(1, tmp_path / "one.npz")
+    two = outputs_with_threads(2, tmp_path / "two.npz")
+    assert sorted(one) == sorted(two)
+    differing = [key for key in one if not np.array_equal(one[key], two[key])]
+    assert not differing, json.dumps(differing)
