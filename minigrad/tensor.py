@@ -395,8 +395,9 @@ class Tensor:
         return self.reshape(*[s for a, s in enumerate(self.shape) if not (a in dims and s == 1)])
 
     def permute(self, *dims: Any) -> Tensor:
-        order = _checks.as_shape(dims, "dims")
-        order = tuple(_checks.normalize_dim(d, self.ndim, "dims") for d in order)
+        # Dims may be negative, so they are not a shape: unpack `permute((1, 0))` by hand.
+        given = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
+        order = tuple(_checks.normalize_dim(d, self.ndim, "dims") for d in given)
         if sorted(order) != list(range(self.ndim)):
             raise ValueError(
                 f"permute: dims: expected a permutation of {tuple(range(self.ndim))}, got {dims}"
@@ -421,8 +422,14 @@ class Tensor:
             if wanted[offset + axis] == -1:
                 wanted[offset + axis] = size
         target = _checks.as_shape(tuple(wanted), "size")
-        if tuple(np.broadcast_shapes(self.shape, target)) != target:
-            raise ValueError(f"expand: size: cannot expand shape {self.shape} to {target}")
+        stretchable = all(
+            size in (1, wanted_size) for size, wanted_size in zip(self.shape, target[offset:])
+        )
+        if not stretchable:
+            raise ValueError(
+                f"expand: size: cannot expand shape {self.shape} to {target} (only dims of "
+                "size 1 can grow)"
+            )
         return shape_ops.broadcast_to(self, target)
 
     def __getitem__(self, index: Any) -> Tensor:

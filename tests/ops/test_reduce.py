@@ -1,0 +1,129 @@
+"""Reductions: sum, mean, var, max, min with dim and keepdim; gradients of ties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import assert_close, assert_raises_with, check_op, randn
+
+DIMS = [None, 0, 1, -1, (0, 2), [1, 2]]
+
+
+@pytest.mark.parametrize("dim", DIMS)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_sum(dim, keepdim):
+    axis = tuple(dim) if isinstance(dim, list) else dim
+    check_op(
+        lambda x: x.sum(dim, keepdim) if dim is not None else x.sum(),
+        randn(2, 3, 4),
+        numpy_fn=lambda a: a.sum(axis=axis, keepdims=keepdim) if dim is not None else a.sum(),
+    )
+
+
+@pytest.mark.parametrize("dim", DIMS)
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_mean(dim, keepdim):
+    axis = tuple(dim) if isinstance(dim, list) else dim
+    check_op(
+        lambda x: x.mean(dim, keepdim) if dim is not None else x.mean(),
+        randn(2, 3, 4),
+        numpy_fn=lambda a: a.mean(axis=axis, keepdims=keepdim) if dim is not None else a.mean(),
+    )
+
+
+@pytest.mark.parametrize("dim", [None, 0, (1, 2)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_var_is_unbiased_by_default(dim, keepdim):
+    axis = dim
+    check_op(
+        lambda x: x.var(dim, keepdim=keepdim) if dim is not None else x.var(),
+        randn(3, 3, 4),
+        numpy_fn=lambda a: (
+            a.var(axis=axis, keepdims=keepdim, ddof=1) if dim is not None else a.var(ddof=1)
+        ),
+    )
+
+
+def test_var_with_correction_zero(torch):
+    x = randn(4, 5)
+    ours = mg.tensor(x).var(1, correction=0)
+    assert_close(ours, torch.tensor(x).var(1, correction=0))
+    assert_close(mg.tensor(x).var(0, unbiased=False), x.var(axis=0))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_extreme_over_everything(name):
+    check_op(lambda x: getattr(x, name)(), randn(3, 4), numpy_fn=getattr(np, name))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_extreme_along_a_dim(name, dim, keepdim):
+    reference = getattr(np, name)
+    out = check_op(
+        lambda x: getattr(x, name)(dim, keepdim).values,
+        randn(3, 4, 2),
+        numpy_fn=lambda a: reference(a, axis=dim, keepdims=keepdim),
+    )
+    x = mg.tensor(randn(3, 4, 2))
+    values, indices = getattr(x, name)(dim, keepdim)
+    pick = np.argmax if name == "max" else np.argmin
+    expected = pick(x.numpy(), axis=dim)
+    assert indices.dtype == mg.int64
+    assert (
+        indices.numpy().tolist()
+        == (np.expand_dims(expected, dim) if keepdim else expected).tolist()
+    )
+    assert out.shape == values.shape
+
+
+def test_max_ties_share_the_gradient_over_everything_as_torch():
+    x = mg.tensor([[1.0, 3.0], [3.0, 3.0]], dtype=mg.float64, requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [[0.0, 1 / 3], [1 / 3, 1 / 3]]
+
+
+def test_max_along_a_dim_sends_ties_to_the_first_index_as_torch(torch):
+    data = [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]
+    x = mg.tensor(data, requires_grad=True)
+    values, indices = x.max(1)
+    (values * mg.tensor([1.0, 2.0])).sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]
+    t = torch.tensor(data, requires_grad=True)
+    t_values, t_indices = t.max(1)
+    (t_values * torch.tensor([1.0, 2.0])).sum().backward()
+    assert x.grad.tolist() == t.grad.tolist()
+    assert indices.tolist() == t_indices.tolist()
+
+
+def test_min_ties_along_a_dim():
+    x = mg.tensor([[0.0, 0.0, 1.0]], requires_grad=True)
+    x.min(-1).values.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 0.0]]
+
+
+def test_integer_and_bool_sums_count_in_int64():
+    assert mg.tensor([True, True, False]).sum().item() == 2
+    assert mg.tensor([True, True]).sum().dtype == mg.int64
+    assert mg.tensor(np.array([1, 2], dtype=np.int32)).sum().dtype == mg.int64
+
+
+def test_reductions_keep_float32():
+    x = mg.randn(3, 4)
+    for out in (x.sum(), x.mean(0), x.var(), x.max(), x.min(1).values):
+        assert out.dtype == mg.float32
+
+
+def test_reduction_of_bad_dims_names_the_argument():
+    x = mg.zeros(2, 3)
+    with assert_raises_with(ValueError, "dim", "[-2, 1]", "got 2"):
+        x.sum(2)
+    with assert_raises_with(TypeError, "dim", "expected an int", "float"):
+        x.mean(1.0)
+    with assert_raises_with(ValueError, "dim", "distinct"):
+        x.sum((0, -2))
+    with assert_raises_with(ValueError, "max", "non-empty"):
+        mg.zeros(0).max()

@@ -1,0 +1,157 @@
+"""Shape ops: reshape/view, permute, transpose, flatten, (un)squeeze, expand, and the
+adjoint pair broadcast_to / sum_to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import minigrad as mg
+from minigrad.ops.shape import broadcast_to, reshape, sum_to
+from tests.helpers import assert_raises_with, check_op, randn, torch_or_none
+from tests.strategies import broadcastable_pairs, shapes
+
+
+@pytest.mark.parametrize(
+    ("fn", "reference"),
+    [
+        (lambda x: x.reshape(4, 6), lambda a: a.reshape(4, 6)),
+        (lambda x: x.reshape((3, -1)), lambda a: a.reshape(3, -1)),
+        (lambda x: x.view(-1), lambda a: a.reshape(-1)),
+        (lambda x: x.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1)),
+        (lambda x: x.permute(-1, 1, 0), lambda a: a.transpose(2, 1, 0)),
+        (lambda x: x.transpose(0, 2), lambda a: a.swapaxes(0, 2)),
+        (lambda x: x.transpose(-1, 1), lambda a: a.swapaxes(-1, 1)),
+        (lambda x: x.flatten(), lambda a: a.reshape(-1)),
+        (lambda x: x.flatten(1), lambda a: a.reshape(2, 12)),
+        (lambda x: x.flatten(0, 1), lambda a: a.reshape(6, 4)),
+        (lambda x: x.unsqueeze(1), lambda a: a[:, None]),
+        (lambda x: x.unsqueeze(-1), lambda a: a[..., None]),
+        (lambda x: x.unsqueeze(0).squeeze(0), lambda a: a),
+        (lambda x: x.reshape(2, 1, 12, 1).squeeze(), lambda a: a.reshape(2, 12)),
+        (lambda x: x.reshape(2, 1, 12, 1).squeeze(-1), lambda a: a.reshape(2, 1, 12)),
+        (lambda x: x[:, :1].expand(2, 3, 4), lambda a: np.broadcast_to(a[:, :1], (2, 3, 4))),
+        (lambda x: x[:1].expand(3, -1, -1, 4), lambda a: np.broadcast_to(a[:1], (3, 1, 3, 4))),
+    ],
+)
+def test_shape_op(fn, reference):
+    check_op(fn, randn(2, 3, 4), numpy_fn=reference)
+
+
+def test_transpose_property_matches_numpy():
+    x = randn(2, 3)
+    check_op(lambda t: t.T, x, numpy_fn=lambda a: a.T)
+
+
+def test_broadcast_to_and_sum_to():
+    x = randn(3, 1)
+    check_op(
+        lambda t: broadcast_to(t, (2, 3, 4)),
+        x,
+        torch_fn=lambda t: t.broadcast_to((2, 3, 4)),
+        numpy_fn=lambda a: np.broadcast_to(a, (2, 3, 4)),
+    )
+    y = randn(2, 3, 4)
+    check_op(
+        lambda t: sum_to(t, (3, 1)),
+        y,
+        torch_fn=lambda t: t.sum_to_size(3, 1),
+        numpy_fn=lambda a: a.sum(axis=0).sum(axis=1, keepdims=True),
+    )
+
+
+@settings(max_examples=20)
+@given(pair=broadcastable_pairs())
+def test_broadcast_to_and_sum_to_are_adjoint(pair):
+    small = pair[0]
+    big = tuple(np.broadcast_shapes(*pair))
+    gap = mg.autograd.check_adjoint(
+        lambda t: broadcast_to(t, big), lambda t: sum_to(t, small), small, big
+    )
+    assert gap < 1e-12
+
+
+@settings(max_examples=20)
+@given(shape=shapes(min_dims=1, max_dims=4))
+def test_permute_and_its_inverse_are_adjoint(shape):
+    order = tuple(reversed(range(len(shape))))
+    inverse = tuple(int(i) for i in np.argsort(order))
+    permuted = tuple(shape[i] for i in order)
+    gap = mg.autograd.check_adjoint(
+        lambda t: t.permute(*order), lambda t: t.permute(*inverse), shape, permuted
+    )
+    assert gap < 1e-12
+
+
+@settings(max_examples=20)
+@given(shape=shapes(min_dims=1, max_dims=4))
+def test_reshape_and_reshape_back_are_adjoint(shape):
+    flat = (int(np.prod(shape)),)
+    gap = mg.autograd.check_adjoint(
+        lambda t: reshape(t, flat), lambda t: reshape(t, shape), shape, flat
+    )
+    assert gap < 1e-12
+
+
+def test_op_level_helpers_are_the_identity_on_matching_shapes():
+    x = mg.ones(2, 3)
+    assert sum_to(x, (2, 3)) is x
+    assert broadcast_to(x, (2, 3)) is x
+    assert reshape(x, (2, 3)) is x
+
+
+def test_view_is_recorded_and_routes_the_gradient_back():
+    x = mg.tensor(randn(2, 3), requires_grad=True)
+    y = x.view(3, 2)
+    assert not y.is_leaf
+    (y * mg.tensor(randn(3, 2, seed=1))).sum().backward()
+    assert x.grad.shape == (2, 3)
+
+
+def test_bad_reshape_names_the_shapes():
+    x = mg.zeros(2, 3)
+    with assert_raises_with(ValueError, "reshape", "shape", "(2, 3)", "6 elements", "(4, 2)"):
+        x.reshape(4, 2)
+    with assert_raises_with(ValueError, "reshape", "at most one -1"):
+        x.reshape(-1, -1)
+    with assert_raises_with(TypeError, "reshape", "shape", "ints"):
+        x.reshape(2.0, 3)
+    with assert_raises_with(ValueError, "reshape", "(4, -1)"):
+        x.reshape(4, -1)
+
+
+def test_bad_shape_arguments_name_the_argument():
+    x = mg.zeros(2, 3)
+    with assert_raises_with(ValueError, "permute", "dims", "permutation", "(0, 0)"):
+        x.permute(0, 0)
+    with assert_raises_with(ValueError, "dims", "got 2"):
+        x.permute(0, 2)
+    with assert_raises_with(ValueError, "dim1", "got 5"):
+        x.transpose(0, 5)
+    with assert_raises_with(ValueError, "start_dim", "comes after", "end_dim"):
+        x.flatten(1, 0)
+    with assert_raises_with(ValueError, "dim", "[-3, 2]", "got 3"):
+        x.unsqueeze(3)
+    with assert_raises_with(ValueError, "expand", "size", "(2, 3)", "(4, 3)"):
+        x.expand(4, 3)
+    with assert_raises_with(ValueError, "expand", "at least 2 sizes"):
+        x.expand(3)
+
+
+def test_shape_ops_match_torch_shapes(torch):
+    ours = mg.zeros(2, 1, 3)
+    theirs = torch.zeros(2, 1, 3)
+    pairs = [
+        (ours.squeeze(), theirs.squeeze()),
+        (ours.squeeze(0), theirs.squeeze(0)),
+        (ours.unsqueeze(-2), theirs.unsqueeze(-2)),
+        (ours.flatten(), theirs.flatten()),
+        (ours.expand(4, 2, 5, 3), theirs.expand(4, 2, 5, 3)),
+        (mg.tensor(1.0).flatten(), torch.tensor(1.0).flatten()),
+        (mg.tensor(1.0).unsqueeze(0), torch.tensor(1.0).unsqueeze(0)),
+    ]
+    for a, b in pairs:
+        assert a.shape == tuple(b.shape)
+    assert torch_or_none() is torch
