@@ -224,10 +224,11 @@ def _cross_entropy_indices(
         )
     indices = target.data
     counted = indices != ignore_index
-    if np.any((indices[counted] < 0) | (indices[counted] >= classes)):
+    outside = indices[counted & ((indices < 0) | (indices >= classes))]
+    if outside.size:
         raise ValueError(
             f"{op}: target: expected class indices in [0, {classes}) or ignore_index="
-            f"{ignore_index}, got values {np.unique(indices[counted]).tolist()}"
+            f"{ignore_index}, got {np.unique(outside).tolist()}"
         )
     # A one-hot mask picks l[n, y_n]: multiplying by a constant keeps every order of
     # derivative without a gather op.
