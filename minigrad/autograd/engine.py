@@ -66,6 +66,7 @@ def run_backward(
 
         # 3. Propagate: Kahn's algorithm; ties go to the newest node, a fixed order.
         target_nodes = {id(t.grad_fn): t for t in targets or () if t.grad_fn is not None}
+        target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
         ready = [(-node.sequence, node) for node in consumers if consumers[node] == 0]
         heapq.heapify(ready)
         while ready:
@@ -74,7 +75,10 @@ def run_backward(
             if node_grad is not None:
                 if id(node) in target_nodes:
                     _accumulate_leaf(results, target_nodes[id(node)], node_grad)
-                _call_backward(node, node_grad, results, slots, consumers, retain_graph)
+                # A target's own op runs only if something below it is wanted too, so
+                # grad(loss, middle) leaves middle's history intact, as in PyTorch.
+                if targets is None or _feeds_a_target(node, consumers, target_leaves):
+                    _call_backward(node, node_grad, results, slots, consumers, retain_graph)
             for edge in node.edges:
                 if isinstance(edge, Node) and edge in consumers:
                     consumers[edge] -= 1
@@ -117,6 +121,14 @@ def _prune_to_targets(consumers: dict[Node, int], targets: Sequence[Tensor]) -> 
             if isinstance(edge, Node) and edge in kept:
                 kept[edge] += 1
     return kept
+
+
+def _feeds_a_target(node: Node, kept: dict[Node, int], target_leaves: set[int]) -> bool:
+    """Whether a gradient leaving ``node`` reaches a kept node or a target leaf."""
+    return any(
+        edge in kept if isinstance(edge, Node) else edge is not None and id(edge) in target_leaves
+        for edge in node.edges
+    )
 
 
 def _call_backward(

@@ -129,7 +129,8 @@ def gradcheck(
             raise GradcheckError(
                 f"Jacobian mismatch for inputs[{position}] element {tuple(map(int, in_element))}"
                 f" and output element {out_index} (outputs flattened): analytic "
-                f"{jacobian[out_index, in_index]!r}, numerical {numerical[out_index, in_index]!r}"
+                f"{float(jacobian[out_index, in_index])!r}, numerical "
+                f"{float(numerical[out_index, in_index])!r}"
             )
     return True
 
@@ -212,7 +213,7 @@ def check_adjoint(
             raise ValueError(f"check_adjoint: {name} has shape {got.shape}, expected {want.shape}")
     left = float(np.vdot(forward.data, y_tensor.data))
     right = float(np.vdot(x_tensor.data, backward.data))
-    gap = abs(left - right) / max(abs(left), abs(right), np.finfo(np.float64).tiny)
+    gap = float(abs(left - right) / max(abs(left), abs(right), np.finfo(np.float64).tiny))
     if gap > rtol:
         raise GradcheckError(
             f"adjoint mismatch: <f(x), y> = {left!r} but <x, f_adjoint(y)> = {right!r} "
