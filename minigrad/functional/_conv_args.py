@@ -257,7 +257,7 @@ def output_padding_for(
         ValueError: when a size is out of reach; the message gives the formula with the
             numbers, the reachable range and arguments that would reach the size.
 
-    >>> output_padding_for((8, 9), (4, 4), 3, stride=2, padding=1)
+    >>> output_padding_for((8, 7), (4, 4), 3, stride=2, padding=1)
     (1, 0)
     """
     rank = len(input_size)

@@ -557,8 +557,8 @@ def conv_transpose_overlap(
 
     >>> conv_transpose_overlap(4, 3, stride=2)
     array([1, 1, 2, 1, 2, 1, 2, 1, 1])
-    >>> conv_transpose_overlap(4, 4, stride=2, padding=1)
-    array([2, 2, 2, 2, 2, 2, 2, 2])
+    >>> conv_transpose_overlap(4, 4, stride=2, padding=1)  # even inside, thin at the edges
+    array([1, 2, 2, 2, 2, 2, 2, 1])
     """
     call = "conv_transpose_overlap"
     rank = _sizes_rank(input_size, kernel_size, stride, padding, dilation)
