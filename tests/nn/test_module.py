@@ -1,0 +1,199 @@
+"""Module: registration, tree walks, modes, grads, dtypes, repr, state dicts vs torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import assert_raises_with, randn
+
+
+def _architecture(nn, dtype):
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1, dtype=dtype),
+        nn.BatchNorm2d(4, dtype=dtype),
+        nn.ReLU(),
+        nn.ConvTranspose2d(4, 3, 4, stride=2, padding=1, groups=1, dtype=dtype),
+        nn.Flatten(),
+        nn.Linear(3 * 8 * 8, 5, dtype=dtype),
+        nn.Dropout(0.5),
+    )
+
+
+class Block(mg.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = mg.nn.Parameter(mg.ones(2))
+        self.register_buffer("count", mg.zeros(1))
+        self.register_buffer("scratch", mg.zeros(1), persistent=False)
+        self.inner = mg.nn.Linear(2, 2)
+        self.shared = self.inner  # the same module twice: listed once
+
+    def forward(self, x):
+        return self.inner(x) * self.scale
+
+
+def test_registration_and_walks():
+    block = Block()
+    assert [n for n, _ in block.named_parameters()] == ["scale", "inner.weight", "inner.bias"]
+    assert len(list(block.parameters())) == 3
+    assert [n for n, _ in block.named_buffers()] == ["count", "scratch"]
+    assert len(list(block.buffers())) == 2
+    assert [n for n, _ in block.named_children()] == ["inner"]
+    assert list(block.children()) == [block.inner]
+    assert [n for n, _ in block.named_modules()] == ["", "inner"]
+    assert list(block.modules())[0] is block
+    assert list(block.state_dict()) == ["scale", "count", "inner.weight", "inner.bias"]
+    assert [n for n, _ in block.named_parameters(recurse=False)] == ["scale"]
+    block.inner = mg.nn.Identity()
+    assert [n for n, _ in block.named_parameters()] == ["scale", "shared.weight", "shared.bias"]
+    with assert_raises_with(TypeError, "buffer", "'count'"):
+        block.count = 3.0
+    with pytest.raises(AttributeError, match="missing"):
+        block.missing  # noqa: B018
+
+
+def test_nested_names_match_torch(torch):
+    model, twin = _architecture(mg.nn, mg.float64), _architecture(torch.nn, torch.float64)
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in twin.named_parameters()]
+    assert [n for n, _ in model.named_buffers()] == [n for n, _ in twin.named_buffers()]
+    assert [n for n, _ in model.named_modules()] == [n for n, _ in twin.named_modules()]
+    state, torch_state = model.state_dict(), twin.state_dict()
+    assert list(state) == list(torch_state)
+    for key in state:
+        assert state[key].shape == tuple(torch_state[key].shape), key
+
+
+def test_repr_matches_torch(torch):
+    model, twin = _architecture(mg.nn, None), _architecture(torch.nn, None)
+    # torch's Dropout line also prints inplace=False; the rest is identical.
+    assert repr(model) == repr(twin).replace(", inplace=False", "")
+
+
+def test_train_eval_and_zero_grad():
+    model = _architecture(mg.nn, mg.float64)
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model and not any(m.training for m in model.modules())
+    model.train()
+    assert all(m.training for m in model.modules())
+    model(mg.randn(2, 2, 4, 4, dtype=mg.float64)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(not p.grad.numpy().any() for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_to_dtype_keeps_parameter_objects():
+    model = _architecture(mg.nn, None)
+    params = list(model.parameters())
+    assert model.double() is model
+    assert [id(p) for p in model.parameters()] == [id(p) for p in params]
+    assert all(p.dtype == mg.float64 for p in model.parameters())
+    assert model[1].running_var.dtype == mg.float64
+    assert model[1].num_batches_tracked.dtype == mg.int64
+    assert model(mg.randn(1, 2, 4, 4, dtype=mg.float64)).dtype == mg.float64
+    model.to(mg.float32)
+    assert all(p.dtype == mg.float32 for p in model.parameters())
+    with assert_raises_with(TypeError, "dtype", "floating", "int64"):
+        model.to(mg.int64)
+
+
+@pytest.mark.parametrize("direction", ["torch->minigrad", "minigrad->torch"])
+def test_state_dict_moves_between_torch_and_minigrad(torch, direction):
+    model, twin = _architecture(mg.nn, mg.float64), _architecture(torch.nn, torch.float64)
+    # Train-mode passes give the BatchNorm buffers values worth moving.
+    model(mg.randn(2, 2, 4, 4, dtype=mg.float64))
+    twin(torch.randn(2, 2, 4, 4, dtype=torch.float64))
+    if direction == "torch->minigrad":
+        result = model.load_state_dict({k: v.numpy() for k, v in twin.state_dict().items()})
+        assert result.missing_keys == [] and result.unexpected_keys == []
+    else:
+        twin.load_state_dict(
+            {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()},
+            strict=True,
+        )
+    for key, value in twin.state_dict().items():
+        assert np.array_equal(model.state_dict()[key].numpy(), value.numpy()), key
+    model.eval()
+    twin.eval()
+    x = randn(3, 2, 4, 4)
+    got = model(mg.tensor(x)).detach().numpy()
+    want = twin(torch.tensor(x)).detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_load_state_dict_refuses_bad_dicts_without_partial_load():
+    model = _architecture(mg.nn, None)
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    good = {k: v.numpy() + 1 for k, v in model.state_dict().items()}
+    missing = dict(good)
+    del missing["5.bias"]
+    extra = {**good, "9.weight": np.zeros(2)}
+    misshaped = {**good, "0.weight": np.zeros((4, 2, 3, 2))}
+    for bad, fragments in [
+        (missing, ["Missing key(s)", '"5.bias"']),
+        (extra, ["Unexpected key(s)", '"9.weight"']),
+        (misshaped, ["size mismatch for '0.weight'", "(4, 2, 3, 2)", "(4, 2, 3, 3)"]),
+    ]:
+        with assert_raises_with(ValueError, "Sequential", *fragments):
+            model.load_state_dict(bad)
+        with pytest.raises(RuntimeError):  # what torch users catch
+            model.load_state_dict(bad)
+        for key, value in model.state_dict().items():
+            assert np.array_equal(value.numpy(), before[key]), key
+    result = model.load_state_dict(missing, strict=False)
+    assert result.missing_keys == ["5.bias"]
+    assert np.array_equal(model[5].weight.data, good["5.weight"])
+    with assert_raises_with(TypeError, "state_dict", "mapping", "list"):
+        model.load_state_dict([1, 2])
+
+
+def test_loaded_values_are_copies():
+    layer = mg.nn.Linear(2, 2)
+    values = {"weight": np.zeros((2, 2), np.float32), "bias": np.zeros(2, np.float32)}
+    layer.load_state_dict(values)
+    values["weight"][0, 0] = 5.0
+    assert layer.weight.data[0, 0] == 0.0
+
+
+def test_containers():
+    layers = [mg.nn.Linear(2, 2), mg.nn.ReLU(), mg.nn.Linear(2, 1)]
+    model = mg.nn.Sequential(*layers)
+    assert len(model) == 3 and model[-1] is layers[2] and list(model) == layers
+    assert isinstance(model[:2], mg.nn.Sequential) and len(model[:2]) == 2
+    model.append(mg.nn.Sigmoid())
+    assert len(model) == 4
+    listed = mg.nn.ModuleList(layers)
+    listed.append(mg.nn.Tanh())
+    assert [n for n, _ in listed.named_parameters()] == [
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+    ]
+    listed[1] = mg.nn.Identity()
+    assert isinstance(listed[1], mg.nn.Identity)
+    with assert_raises_with(TypeError, "expected a Module", "int"):
+        mg.nn.Sequential(mg.nn.ReLU(), 3)
+    with pytest.raises(IndexError):
+        model[7]
+
+
+def test_parameter():
+    p = mg.nn.Parameter(mg.zeros(2))
+    assert p.requires_grad and p.is_leaf and repr(p).startswith("Parameter containing:")
+    assert not mg.nn.Parameter(mg.zeros(2), requires_grad=False).requires_grad
+    with assert_raises_with(TypeError, "Parameter", "int64"):
+        mg.nn.Parameter(mg.tensor([1, 2]))
+
+
+def test_seed_makes_models_reproducible():
+    mg.manual_seed(11)
+    first = _architecture(mg.nn, None).state_dict()
+    mg.manual_seed(11)
+    second = _architecture(mg.nn, None).state_dict()
+    third = _architecture(mg.nn, None).state_dict()
+    assert all(np.array_equal(first[k].numpy(), second[k].numpy()) for k in first)
+    assert not np.array_equal(first["0.weight"].numpy(), third["0.weight"].numpy())
