@@ -87,7 +87,8 @@ def infer_dtype(data: Any) -> np.dtype[Any]:
     if array.dtype.kind == "b":
         return bool_
     raise TypeError(
-        f"data: expected numbers, lists of numbers or an array, got {type(data).__name__}"
+        f"data: expected numbers, lists of numbers or an array, got {type(data).__name__} "
+        f"({array.dtype} values)"
     )
 
 

@@ -78,6 +78,11 @@ def arange(
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step: expected a non-zero step, got 0")
+    if (end - start) * step < 0:
+        raise ValueError(
+            f"arange: step: expected a step with the sign of end - start = {end - start}, "
+            f"got {step}"
+        )
     all_ints = all(_checks.is_int(v) for v in (start, end, step))
     chosen = (
         (dtypes.int64 if all_ints else dtypes.get_default_dtype())
@@ -90,13 +95,21 @@ def arange(
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform draws on [0, 1)."""
     shape = _checks.as_shape(size)
-    return _make(generator().random(shape).astype(_float_dtype(dtype)), requires_grad)
+    chosen = _random_dtype(dtype)
+    return _make(generator().random(shape).astype(chosen), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws."""
     shape = _checks.as_shape(size)
-    return _make(generator().standard_normal(shape).astype(_float_dtype(dtype)), requires_grad)
+    chosen = _random_dtype(dtype)
+    return _make(generator().standard_normal(shape).astype(chosen), requires_grad)
+
+
+def _random_dtype(dtype: Any) -> np.dtype[Any]:
+    # Random draws are real numbers: an integer dtype would truncate them, so PyTorch
+    # refuses it, and so do we.
+    return dtypes.get_default_dtype() if dtype is None else dtypes.as_float_dtype(dtype)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002

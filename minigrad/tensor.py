@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -110,6 +110,11 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     # ---- conversion and autograd state ----------------------------------------------------
 
@@ -262,11 +267,16 @@ class Tensor:
     def __pos__(self) -> Tensor:
         return self
 
-    # Comparisons give bool tensors and never require grad.
+    # Comparisons give bool tensors and never require grad. == and != with anything that
+    # is not an operand (None, a string) fall back to identity, so `t in [None]` works.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
         return _compare(np.equal, self, other, "eq")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
         return _compare(np.not_equal, self, other, "ne")
 
     def __lt__(self, other: Any) -> Tensor:
@@ -439,6 +449,10 @@ class Tensor:
         except IndexError as error:
             raise IndexError(f"index: {error} (tensor of shape {self.shape})") from None
         return index_ops.GetItem.apply(self, index=key)
+
+
+def _is_operand(value: Any) -> bool:
+    return isinstance(value, Tensor | int | float | bool | np.ndarray | np.generic)
 
 
 def _as_operand(value: Any, like: Tensor, op: str) -> Tensor:

@@ -1,0 +1,233 @@
+"""The Tensor API of the SPEC: attributes, conversions, operators, promotion, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import assert_close, assert_raises_with, randn
+
+
+def test_attributes_of_a_leaf_and_of_an_op_result():
+    x = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    assert x.shape == (1, 3) and x.ndim == 2 and x.dtype == mg.float32
+    assert x.is_leaf and x.grad_fn is None and x.grad is None and x.requires_grad
+    assert isinstance(x.data, np.ndarray) and x.data.tolist() == [[1.0, 2.0, 3.0]]
+    y = x * 2
+    assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
+    assert x.size() == (1, 3) and x.size(-1) == 3 and x.numel() == 3 and x.dim() == 2
+    assert len(x) == 1
+
+
+def test_numpy_item_and_asarray():
+    x = mg.tensor([[1.5, 2.5]])
+    assert x.numpy() is x.data
+    assert np.asarray(x).tolist() == [[1.5, 2.5]]
+    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert mg.tensor([[4.0]]).item() == 4.0
+    assert isinstance(mg.tensor(3).item(), int)
+    assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(7)) == 7
+    assert [1, 2, 3][mg.tensor(1)] == 2
+    with assert_raises_with(RuntimeError, "numpy()", "detach()"):
+        mg.ones(2, requires_grad=True).numpy()
+    with assert_raises_with(ValueError, "item()", "one element", "(2,)"):
+        mg.ones(2).item()
+
+
+def test_detach_shares_the_array_and_leaves_the_tape():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).detach()
+    assert not y.requires_grad and y.is_leaf and y.grad_fn is None
+    z = x.detach()
+    assert z.data is x.data
+
+
+def test_requires_grad_underscore_returns_the_tensor():
+    x = mg.zeros(2)
+    assert x.requires_grad_() is x and x.requires_grad
+    x.requires_grad = False
+    assert not x.requires_grad
+    with assert_raises_with(RuntimeError, "requires_grad", "leaf", "detach()"):
+        (mg.ones(1, requires_grad=True) * 2).requires_grad_(False)
+
+
+def test_requires_grad_on_an_integer_tensor_is_refused():
+    with assert_raises_with(TypeError, "requires_grad", "float32 and float64", "int64"):
+        mg.tensor([1, 2], requires_grad=True)
+    with assert_raises_with(TypeError, "requires_grad", "bool"):
+        mg.tensor([True]).requires_grad_()
+    with assert_raises_with(TypeError, "requires_grad", "int32"):
+        mg.zeros(2, dtype=mg.int32, requires_grad=True)
+
+
+def test_retain_grad_on_a_leaf_is_harmless_and_needs_requires_grad():
+    x = mg.ones(2, requires_grad=True)
+    x.retain_grad()
+    (x * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    with assert_raises_with(RuntimeError, "retain_grad", "does not require grad"):
+        mg.ones(2).retain_grad()
+
+
+def test_float_double_and_to_carry_gradients():
+    x = mg.tensor(randn(3), requires_grad=True)
+    y = x.float()
+    assert y.dtype == mg.float32 and y.requires_grad
+    assert y.double().dtype == mg.float64
+    assert x.to(mg.float64) is x
+    assert x.to("float32").dtype == mg.float32
+    (y * 2).sum().backward()
+    assert x.grad.dtype == mg.float64 and x.grad.tolist() == [2.0, 2.0, 2.0]
+    with assert_raises_with(TypeError, "dtype", "float16", "not supported"):
+        x.to(np.float16)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        (mg.float32, mg.float64, mg.float64),
+        (mg.float64, mg.float32, mg.float64),
+        (mg.int64, mg.float32, mg.float32),
+        (mg.int32, mg.int64, mg.int64),
+        (mg.bool_, mg.int32, mg.int32),
+        (mg.bool_, mg.float64, mg.float64),
+    ],
+)
+def test_tensor_tensor_promotion_follows_torch(left, right, expected, torch):
+    ours = mg.zeros(2, dtype=left) + mg.zeros(2, dtype=right)
+    theirs = torch.zeros(2, dtype=getattr(torch, str(left).replace("bool_", "bool"))) + (
+        torch.zeros(2, dtype=getattr(torch, str(right)))
+    )
+    assert ours.dtype == expected
+    assert str(theirs.dtype) == f"torch.{expected}"
+
+
+def test_scalar_and_zero_dim_promotion_follows_torch():
+    f32, f64, i64 = mg.ones(2), mg.ones(2, dtype=mg.float64), mg.tensor([1, 2])
+    assert (f32 * 2.5).dtype == mg.float32  # a Python float keeps the tensor's dtype
+    assert (f64 * 2.5).dtype == mg.float64
+    assert (f32 * 2).dtype == mg.float32
+    assert (i64 * 2).dtype == mg.int64
+    assert (i64 * 2.5).dtype == mg.float32  # int tensor with a float: the default float
+    assert (i64 / 2).dtype == mg.float32  # true division always floats
+    assert (i64 / i64).dtype == mg.float32
+    assert (i64**0.5).dtype == mg.float32
+    assert (f32 + mg.tensor(1.0, dtype=mg.float64)).dtype == mg.float32  # 0-d loses to dims
+    assert (i64 + mg.tensor(1.5, dtype=mg.float64)).dtype == mg.float64  # ...unless higher kind
+    assert (mg.tensor(1.0) + f64).dtype == mg.float64
+    assert (f32 + np.float64(2.0)).dtype == mg.float32
+    assert (f32 + np.ones(2)).dtype == mg.float64  # a float64 array is a float64 tensor
+
+
+def test_promotion_matches_torch_on_the_same_cases(torch):
+    cases = [
+        (lambda lib, t: t(np.ones(2, np.float32)) * 2.5),
+        (lambda lib, t: t(np.array([1, 2])) * 2.5),
+        (lambda lib, t: t(np.array([1, 2])) / 2),
+        (lambda lib, t: t(np.ones(2, np.float32)) + t(np.array(1.0))),
+        (lambda lib, t: t(np.array([1, 2])) + t(np.array(1.5))),
+    ]
+    for case in cases:
+        ours = case(mg, mg.tensor)
+        theirs = case(torch, torch.from_numpy)
+        assert str(theirs.dtype) == f"torch.{ours.dtype}"
+
+
+def test_reflected_operators_with_numbers_and_arrays():
+    x = mg.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    array = np.array([8.0, 8.0, 8.0], dtype=np.float32)
+    for out, expected in [
+        (1 + x, [2, 3, 5]),
+        (1 - x, [0, -1, -3]),
+        (2 * x, [2, 4, 8]),
+        (8 / x, [8, 4, 2]),
+        (2**x, [2, 4, 16]),
+        (array + x, [9, 10, 12]),
+        (array - x, [7, 6, 4]),
+        (array * x, [8, 16, 32]),
+        (array / x, [8, 4, 2]),
+        (-x, [-1, -2, -4]),
+        (+x, [1, 2, 4]),
+    ]:
+        assert isinstance(out, mg.Tensor)
+        assert out.tolist() == expected
+    (array / x).sum().backward()
+    assert x.grad.tolist() == [-8.0, -2.0, -0.5]
+
+
+def test_comparisons_give_bool_tensors_without_grad():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    results = {
+        "lt": x < 2,
+        "le": x <= 2,
+        "gt": x > mg.tensor([0.0, 5.0, 1.0]),
+        "ge": x >= np.array([1.0, 1.0, 4.0]),
+        "eq": x == 2.0,
+        "ne": x != 2.0,
+        "reflected": 2 > x,
+    }
+    expected = {
+        "lt": [True, False, False],
+        "le": [True, True, False],
+        "gt": [True, False, True],
+        "ge": [True, True, False],
+        "eq": [False, True, False],
+        "ne": [True, False, True],
+        "reflected": [True, False, False],
+    }
+    for name, result in results.items():
+        assert result.dtype == mg.bool_ and not result.requires_grad, name
+        assert result.tolist() == expected[name], name
+    assert x not in [None, "text"]
+
+
+def test_mismatched_shapes_in_arithmetic_name_both_shapes():
+    with assert_raises_with(ValueError, "add", "other", "(2, 3)", "(4,)", "broadcastable"):
+        mg.zeros(2, 3) + mg.zeros(4)
+    with assert_raises_with(ValueError, "mul", "(2, 3)", "(3, 2)"):
+        mg.zeros(2, 3) * np.zeros((3, 2))
+    with assert_raises_with(ValueError, "lt", "(2,)", "(3,)"):
+        _ = mg.zeros(2) < mg.zeros(3)
+    with assert_raises_with(TypeError, "add", "other", "str"):
+        mg.zeros(2) + "one"
+
+
+def test_iteration_len_and_truth():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [row.tolist() for row in x] == [[1.0, 2.0], [3.0, 4.0]]
+    with assert_raises_with(TypeError, "0-d"):
+        list(mg.tensor(1.0))
+    with assert_raises_with(TypeError, "0-d"):
+        len(mg.tensor(1.0))
+    assert bool(mg.tensor([1.0]))
+    with assert_raises_with(RuntimeError, "ambiguous"):
+        bool(x)
+
+
+def test_clamp_arguments_are_checked():
+    with assert_raises_with(ValueError, "clamp", "min and max"):
+        mg.ones(2).clamp()
+    with assert_raises_with(TypeError, "clamp", "max", "str"):
+        mg.ones(2).clamp(0.0, "1")
+
+
+def test_setting_data_bypasses_autograd():
+    x = mg.zeros(2, requires_grad=True)
+    x.data = np.array([3.0, 4.0], dtype=np.float32)
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [6.0, 8.0]
+
+
+def test_methods_match_torch_on_a_small_program(torch):
+    values = randn(3, 4)
+    results = []
+    for lib in (mg, torch):
+        x = lib.tensor(values, requires_grad=True)
+        y = (x.T @ x).tanh().sigmoid().relu()
+        z = y.flatten().unsqueeze(0).expand(2, -1)[1]
+        loss = (z.clamp(0.55, 0.7) ** 2).mean() + x.abs().max() - x.var()
+        loss.backward()
+        results.append((loss.item(), x.grad.numpy()))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
+    assert_close(results[0][1], results[1][1])
