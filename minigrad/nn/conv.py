@@ -138,8 +138,7 @@ class _ConvNd(Module):
             f"stride={self.stride}",
         ]
         if self.padding != (0,) * self._rank:
-            shown = repr(self.padding) if isinstance(self.padding, str) else str(self.padding)
-            parts.append(f"padding={shown}")
+            parts.append(f"padding={self.padding}")
         if self.dilation != (1,) * self._rank:
             parts.append(f"dilation={self.dilation}")
         if self.output_padding != (0,) * self._rank:

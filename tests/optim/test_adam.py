@@ -1,0 +1,54 @@
+"""Adam and AdamW: ten steps against torch in float64; amsgrad; groups; errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import assert_raises_with
+from tests.optim.twin_training import make_models, run_both
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"lr": 0.01},
+        {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6},
+        {"lr": 0.01, "weight_decay": 0.1},
+        {"lr": 0.01, "weight_decay": 0.05, "amsgrad": True},
+    ],
+)
+def test_ten_steps_match_torch(torch, name, options):
+    run_both(torch, name, options)
+
+
+def test_adamw_default_weight_decay_matches_torch(torch):
+    assert mg.optim.AdamW([mg.nn.Parameter(mg.zeros(1))]).param_groups[0]["weight_decay"] == 0.01
+    run_both(torch, "AdamW", {"lr": 0.05})
+
+
+def test_parameter_groups_match_torch(torch):
+    run_both(torch, "Adam", {"lr": 0.01}, groups={"lr": 0.03, "weight_decay": 0.2})
+
+
+def test_adam_and_adamw_differ_with_weight_decay(torch):
+    model, _ = make_models(torch)
+    copy, _ = make_models(torch)
+    copy.load_state_dict(model.state_dict())
+    for module, name in ((model, "Adam"), (copy, "AdamW")):
+        optimizer = getattr(mg.optim, name)(module.parameters(), lr=0.1, weight_decay=0.5)
+        module(mg.ones(1, 4, dtype=mg.float64)).sum().backward()
+        optimizer.step()
+    assert not np.allclose(model[0].weight.data, copy[0].weight.data)
+
+
+def test_bad_arguments():
+    param = mg.nn.Parameter(mg.zeros(2))
+    with assert_raises_with(ValueError, "Adam", "betas[1]", "[0.0, 1.0)", "1.0"):
+        mg.optim.Adam([param], betas=(0.9, 1.0))
+    with assert_raises_with(ValueError, "AdamW", "eps", "-1"):
+        mg.optim.AdamW([param], eps=-1)
+    with assert_raises_with(TypeError, "Adam", "lr", "str"):
+        mg.optim.Adam([param], lr="0.1")

@@ -1,0 +1,100 @@
+"""Optimizer base: zero_grad, state_dict / load_state_dict round trips, groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from tests.helpers import assert_raises_with
+from tests.optim.twin_training import make_models, train
+
+
+def _loss(model, step):
+    x = mg.tensor(np.random.default_rng(step).standard_normal((8, 4)))
+    return (model(x) ** 2).mean()
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("SGD", {"lr": 0.1, "momentum": 0.9}),
+        ("Adam", {"lr": 0.01, "amsgrad": True}),
+        ("AdamW", {"lr": 0.01}),
+    ],
+)
+def test_state_dict_round_trip_resumes_exactly(torch, name, options):
+    model, _ = make_models(torch)
+    optimizer = getattr(mg.optim, name)(model.parameters(), **options)
+    train(model, optimizer, _loss, 3)
+    saved_model = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    saved = optimizer.state_dict()
+    train(model, optimizer, lambda m, s: _loss(m, s + 3), 3)
+    reference = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+    resumed, _ = make_models(torch)
+    resumed.load_state_dict(saved_model)
+    fresh = getattr(mg.optim, name)(resumed.parameters(), lr=0.5)
+    fresh.load_state_dict(saved)
+    assert fresh.param_groups[0]["lr"] == options["lr"]
+    train(resumed, fresh, lambda m, s: _loss(m, s + 3), 3)
+    for key, value in resumed.state_dict().items():
+        assert np.array_equal(value.numpy(), reference[key]), key
+
+
+def test_state_dict_is_a_snapshot_in_torch_layout(torch):
+    model, twin = make_models(torch)
+    optimizer = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    twin_optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    for module, opt in ((model, optimizer), (twin, twin_optimizer)):
+        module(
+            mg.ones(2, 4, dtype=mg.float64)
+            if module is model
+            else torch.ones(2, 4, dtype=torch.float64)
+        ).sum().backward()
+        opt.step()
+    state = optimizer.state_dict()
+    torch_state = twin_optimizer.state_dict()
+    assert list(state["state"]) == list(torch_state["state"])
+    assert state["param_groups"][0]["params"] == torch_state["param_groups"][0]["params"]
+    for index in state["state"]:
+        np.testing.assert_allclose(
+            state["state"][index]["momentum_buffer"].numpy(),
+            torch_state["state"][index]["momentum_buffer"].numpy(),
+            rtol=1e-12,
+        )
+    before = state["state"][0]["momentum_buffer"].numpy().copy()
+    model(mg.ones(2, 4, dtype=mg.float64)).sum().backward()
+    optimizer.step()
+    assert np.array_equal(state["state"][0]["momentum_buffer"].numpy(), before)
+
+
+def test_load_state_dict_refuses_another_layout(torch):
+    model, _ = make_models(torch)
+    optimizer = mg.optim.Adam(model.parameters())
+    other = mg.optim.Adam([{"params": model[0].parameters()}, {"params": model[2].parameters()}])
+    with assert_raises_with(ValueError, "expected 1 parameter groups", "got 2"):
+        optimizer.load_state_dict(other.state_dict())
+    with assert_raises_with(ValueError, "param_groups[0]", "expected 4 parameters", "got 2"):
+        optimizer.load_state_dict(mg.optim.Adam(model[0].parameters()).state_dict())
+
+
+def test_zero_grad_and_skipping_parameters_without_grad():
+    used, unused = mg.nn.Parameter(mg.ones(2)), mg.nn.Parameter(mg.ones(2))
+    optimizer = mg.optim.SGD([used, unused], lr=0.5)
+    (used * 3).sum().backward()
+    optimizer.step()
+    np.testing.assert_allclose(used.data, [-0.5, -0.5])
+    np.testing.assert_allclose(unused.data, [1.0, 1.0])
+    optimizer.zero_grad(set_to_none=False)
+    assert np.array_equal(used.grad.numpy(), [0.0, 0.0])
+    optimizer.zero_grad()
+    assert used.grad is None
+
+
+def test_add_param_group_and_repr():
+    first, second = mg.nn.Parameter(mg.ones(1)), mg.nn.Parameter(mg.ones(1))
+    optimizer = mg.optim.SGD([first], lr=0.1)
+    optimizer.add_param_group({"params": second, "lr": 0.2})
+    assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.2]
+    assert "Parameter Group 1" in repr(optimizer) and "lr: 0.2" in repr(optimizer)
