@@ -70,8 +70,9 @@ class Module:
     ...         self.scale = mg.nn.Parameter(mg.ones(3))
     ...     def forward(self, x):
     ...         return x * self.scale
-    >>> [name for name, _ in Affine().named_parameters()]
-    ['scale']
+    >>> for name, param in Affine().named_parameters():
+    ...     print(name, param.shape)
+    scale (3,)
     """
 
     training: bool

@@ -125,7 +125,8 @@ class BatchNorm1d(_BatchNorm):
 
     y = (x - E[x]) / √(Var[x] + eps) · weight + bias, with batch statistics in
     training (the running ones updated with ``momentum``, or as a cumulative mean when
-    ``momentum=None``) and running statistics in eval mode.
+    ``momentum=None``) and running statistics in eval mode. ``affine=False`` drops
+    weight and bias, the keyword ``bias=False`` only the bias (as in PyTorch 2.13).
 
     >>> import minigrad as mg
     >>> bn = mg.nn.BatchNorm1d(3)
