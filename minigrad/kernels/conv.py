@@ -17,12 +17,12 @@ hold the input value that tap ``t`` of output position ``p`` reads. Then, per gr
 with the batch folded into the GEMM's columns, so a layer costs one BLAS call per
 group rather than one per sample. ``y_g`` is ``y`` laid out as ``(C_out, N * P)``.
 
-Determinism: the Numba loops are gathers. Each output element is owned by one
-``prange`` iteration and summed in a fixed order (col2im walks the taps that land on
-a valid output position, in lexicographic order), so NUMBA_NUM_THREADS never changes
-a bit. The GEMM's summation order is OpenBLAS's, fixed for a given BLAS thread count;
-OpenBLAS splits GEMM work over rows and columns, not over the summed dimension, so in
-practice its bits do not depend on the BLAS thread count either (tests check both).
+Determinism: in the Numba loops each output element is owned by one ``prange``
+iteration and summed in a fixed order (im2col is a pure gather; col2im gives each
+``(n, c)`` plane of x to one iteration, which adds the taps in lexicographic order),
+so NUMBA_NUM_THREADS never changes a bit. The GEMM's summation order is OpenBLAS's:
+fixed for a given BLAS thread count, and independent of NUMBA_NUM_THREADS (the tests
+compare outputs bitwise across Numba thread counts).
 """
 
 from __future__ import annotations
@@ -43,26 +43,6 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
     assert array.dtype in (np.float32, np.float64), array.dtype
     assert array.ndim == 5, array.shape
     return np.ascontiguousarray(array)
-
-
-@njit(cache=True)
-def _taps_onto(x_len, y_len, k, s, d):  # pragma: no cover - compiled
-    """For each x position q, the taps t (and their y position p) with s*p + d*t = q.
-
-    Returns ``count (x_len,)``, ``tap (x_len, k)``, ``pos (x_len, k)``; entries past
-    ``count[q]`` are unused. Taps are listed in increasing order.
-    """
-    count = np.zeros(x_len, np.int64)
-    tap = np.zeros((x_len, k), np.int64)
-    pos = np.zeros((x_len, k), np.int64)
-    for q in range(x_len):
-        for t in range(k):
-            r = q - d * t
-            if r >= 0 and r % s == 0 and r // s < y_len:
-                tap[q, count[q]] = t
-                pos[q, count[q]] = r // s
-                count[q] += 1
-    return count, tap, pos
 
 
 @njit(cache=True, parallel=True)
@@ -96,37 +76,38 @@ def _im2col(x, kernel, stride, dilation, y_size):  # pragma: no cover - compiled
 
 @njit(cache=True, parallel=True)
 def _col2im(cols, n, c_in, x_size, kernel, stride, dilation, y_size):  # pragma: no cover
-    """The adjoint of ``_im2col``, as a gather: each x element sums, in tap order, the
-    column entries of the taps that land on it.
+    """The adjoint of ``_im2col``: ``x[n, c, s*p + d*t] += cols[c * K + t, n * P + p]``.
+
+    Each ``(n, c)`` plane of x is owned by one ``prange`` iteration, which adds the
+    taps in lexicographic order. So every x element is the gather
+    ``0 + sum over the taps that land on it``, taken in tap order, whatever the thread
+    count: no element is written by two threads, and its sum order is fixed. Walking
+    taps outside and positions inside reads each column row once, contiguously.
     """
     k0, k1, k2 = kernel
+    s0, s1, s2 = stride
+    d0, d1, d2 = dilation
     y0, y1, y2 = y_size
-    x0, x1, x2 = x_size
-    count0, tap0, pos0 = _taps_onto(x0, y0, k0, stride[0], dilation[0])
-    count1, tap1, pos1 = _taps_onto(x1, y1, k1, stride[1], dilation[1])
-    count2, tap2, pos2 = _taps_onto(x2, y2, k2, stride[2], dilation[2])
     taps = k0 * k1 * k2
     positions = y0 * y1 * y2
-    x = np.empty((n, c_in, x0, x1, x2), cols.dtype)
-    zero = cols.dtype.type(0)
+    x = np.zeros((n, c_in, x_size[0], x_size[1], x_size[2]), cols.dtype)
     for job in prange(n * c_in):
         b = job // c_in
         c = job % c_in
-        first_row = c * taps
-        first_column = b * positions
-        for q0 in range(x0):
-            for q1 in range(x1):
-                for q2 in range(x2):
-                    total = zero
-                    for j0 in range(count0[q0]):
-                        row0 = tap0[q0, j0] * k1
-                        column0 = pos0[q0, j0] * y1
-                        for j1 in range(count1[q1]):
-                            row1 = first_row + (row0 + tap1[q1, j1]) * k2
-                            column1 = first_column + (column0 + pos1[q1, j1]) * y2
-                            for j2 in range(count2[q2]):
-                                total += cols[row1 + tap2[q2, j2], column1 + pos2[q2, j2]]
-                    x[b, c, q0, q1, q2] = total
+        plane = x[b, c]
+        for t in range(taps):
+            t0 = t // (k1 * k2)
+            t1 = (t // k2) % k1
+            t2 = t % k2
+            row = cols[c * taps + t, b * positions : (b + 1) * positions]
+            column = 0
+            for p0 in range(y0):
+                q0 = s0 * p0 + d0 * t0
+                for p1 in range(y1):
+                    line = plane[q0, s1 * p1 + d1 * t1]
+                    for p2 in range(y2):
+                        line[s2 * p2 + d2 * t2] += row[column]
+                        column += 1
     return x
 
 

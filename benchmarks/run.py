@@ -1,0 +1,160 @@
+"""``make bench``: transposed convolution, minigrad against torch, one process per run.
+
+    .venv/bin/python benchmarks/run.py [--runs 5] [--threads 1,2] [--only NAME]
+
+For each thread count it starts ``worker.py`` once for minigrad and once for torch
+(threads are fixed through the environment before numpy is imported), then prints one
+table: forward and forward+backward median time (min-max over ``--runs`` runs after two
+warm-up runs), effective GFLOP/s of forward+backward, its percentage of the float32 GEMM
+peak measured in the same minigrad process, and the minigrad/torch time ratio. Then the
+start-up costs: import time, a fresh process's first conv_transpose2d call with an
+empty and with a warm Numba cache, and a cold compile of every kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from shapes import SHAPES  # noqa: E402
+
+
+def machine_line() -> str:
+    model = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return (
+        f"machine: {model}, {os.cpu_count()} cores; numpy {np.__version__} with "
+        f"{blas.get('name')} {blas.get('version')}; python {platform.python_version()}"
+    )
+
+
+def run_worker(library: str, threads: int, runs: int, only: str) -> list[dict[str, Any]]:
+    env = {**os.environ, "BENCH_ONLY": only}
+    command = [sys.executable, str(HERE / "worker.py"), library, str(threads), str(runs)]
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+
+
+def milliseconds(timing: dict[str, float]) -> str:
+    return f"{timing['median'] * 1e3:8.2f} ({timing['min'] * 1e3:.1f}-{timing['max'] * 1e3:.1f})"
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def report(threads: int, ours: list[dict[str, Any]], theirs: list[dict[str, Any]] | None) -> None:
+    peak = next(r["gflops"] for r in ours if r["kind"] == "gemm_peak")
+    torch_rows = {r["name"]: r for r in theirs or [] if r["kind"] == "shape"}
+    flops = {shape.name: shape.forward_flops for shape in SHAPES}
+    groups = {shape.name: shape.group for shape in SHAPES}
+    print(f"\n## {threads} thread(s); measured float32 GEMM peak {peak:.1f} GFLOP/s")
+    print(
+        f"{'shape':<20} {'fwd ms (min-max)':>22} {'fwd+bwd ms (min-max)':>24} "
+        f"{'GFLOP/s':>8} {'%peak':>6} {'torch fwd':>10} {'torch f+b':>10} "
+        f"{'fwd x':>6} {'f+b x':>6}"
+    )
+    ratios: dict[str, float] = {}
+    for row in (r for r in ours if r["kind"] == "shape"):
+        name = row["name"]
+        both = row["forward_backward"]["median"]
+        gflops = 3 * flops[name] / both / 1e9
+        line = (
+            f"{name:<20} {milliseconds(row['forward']):>22} "
+            f"{milliseconds(row['forward_backward']):>24} {gflops:8.1f} {100 * gflops / peak:6.0f}"
+        )
+        if name in torch_rows:
+            other = torch_rows[name]
+            forward_ratio = row["forward"]["median"] / other["forward"]["median"]
+            ratios[name] = both / other["forward_backward"]["median"]
+            line += (
+                f" {other['forward']['median'] * 1e3:10.2f} "
+                f"{other['forward_backward']['median'] * 1e3:10.2f} "
+                f"{forward_ratio:6.2f} {ratios[name]:6.2f}"
+            )
+        print(line)
+    if not ratios:
+        print("torch not installed: no ratios")
+        return
+    dcgan = [ratios[n] for n in ratios if groups[n] == "dcgan" and "f64" not in n]
+    title = "geometric mean minigrad/torch, forward+backward"
+    print(f"{title}, DCGAN layers (issue 3): {geometric_mean(dcgan):.2f}")
+    print(f"{title}, all shapes (issue 6):   {geometric_mean(list(ratios.values())):.2f}")
+    worst = max(ratios, key=ratios.get)
+    print(f"worst shape: {worst} at {ratios[worst]:.2f}")
+
+
+def startup(task: str, cache: str) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": cache,
+        "OPENBLAS_NUM_THREADS": "1",
+        "NUMBA_NUM_THREADS": "1",
+    }
+    command = [sys.executable, str(HERE / "startup.py"), task]
+    output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def report_startup() -> None:
+    print("\n## start-up (fresh processes, 1 thread)")
+    with tempfile.TemporaryDirectory() as cache:
+        cold = startup("first_call", cache)
+        warm = startup("first_call", cache)
+    print(f"import minigrad: {warm['import']:.2f} s")
+    print(f"first conv_transpose2d call, empty Numba cache: {cold['call']:.2f} s")
+    print(f"first conv_transpose2d call, warm Numba cache:  {warm['call']:.2f} s")
+    with tempfile.TemporaryDirectory() as cache:
+        every = startup("all_kernels", cache)
+    print(f"cold compile of every kernel, both dtypes:      {every['call']:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--only", default="", help="run only shapes whose name contains this")
+    parser.add_argument("--no-startup", action="store_true")
+    args = parser.parse_args()
+    print(machine_line())
+    have_torch = importlib.util.find_spec("torch") is not None
+    if have_torch:
+        print(
+            "torch is the oracle; minigrad is timed through minigrad.functional.conv_transpose*d"
+        )
+    else:
+        print("torch not installed: minigrad rows only")
+    for threads in (int(t) for t in args.threads.split(",")):
+        ours = run_worker("minigrad", threads, args.runs, args.only)
+        theirs = run_worker("torch", threads, args.runs, args.only) if have_torch else None
+        imports = [r["seconds"] for r in ours + (theirs or []) if r["kind"] == "import"]
+        report(threads, ours, theirs)
+        print(
+            "import time (s): minigrad %.2f" % imports[0]
+            + (", torch %.2f" % imports[1] if theirs else "")
+        )
+    if not args.no_startup:
+        report_startup()
+
+
+if __name__ == "__main__":
+    main()

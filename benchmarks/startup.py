@@ -1,0 +1,47 @@
+"""Start-up costs of a fresh process: ``startup.py first_call`` or ``startup.py all_kernels``.
+
+Run by ``run.py`` with ``NUMBA_CACHE_DIR`` pointing at an empty directory (cold: every
+kernel compiles) or at one the previous run filled (warm: kernels load from disk).
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+start = time.perf_counter()
+import numpy as np  # noqa: E402
+
+import minigrad as mg  # noqa: E402
+import minigrad.functional as F  # noqa: E402
+from minigrad import kernels  # noqa: E402
+
+imported = time.perf_counter()
+
+
+def first_call() -> None:
+    """What a user's first layer call costs: one float32 conv_transpose2d forward."""
+    x = mg.randn(2, 8, 4, 4)
+    F.conv_transpose2d(x, mg.randn(8, 4, 4, 4), stride=2, padding=1)
+
+
+def all_kernels() -> None:
+    """Every compiled kernel in both dtypes, so every signature compiles once."""
+    for dtype in (np.float32, np.float64):
+        one = (1, 1, 1)
+        x = np.ones((1, 2, 3, 4, 5), dtype)
+        w = np.ones((2, 2, 1, 2, 2), dtype)
+        y = kernels.conv_valid(x, w, one, one, 1, (3, 3, 4))
+        kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5))
+        kernels.conv_weight_grad(x, y, one, one, 1, (1, 2, 2))
+        for mode in ("zeros", "reflect"):
+            padded = kernels.pad_by_mode(x, ((1, 1), (1, 1)), mode)
+            kernels.fold_padding(padded, ((1, 1), (1, 1)), mode)
+
+
+task = {"first_call": first_call, "all_kernels": all_kernels}[sys.argv[1]]
+task()
+done = time.perf_counter()
+print(json.dumps({"import": imported - start, "call": done - imported, "total": done - start}))
