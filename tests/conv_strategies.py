@@ -132,3 +132,34 @@ def conv_cases(
         bias=draw(st.booleans()),
         dtype=draw(st.sampled_from(dtypes)),
     )
+
+
+@st.composite
+def op_geometries(draw: st.DrawFn, max_size: int = 3, max_kernel: int = 2) -> dict[str, Any]:
+    """An op-level 3-d geometry with both sizes pinned, including an x side larger than
+    the natural pre-image of y (output_padding >= stride, legal below dilation), plus
+    the channel counts: keys ``geometry`` arguments and ``n``, ``c_in``, ``c_out``."""
+    stride, dilation, kernel, x_size, y_size = [], [], [], [], []
+    for _ in range(3):
+        s, d, k = (
+            draw(st.integers(1, 2)),
+            draw(st.integers(1, 3)),
+            draw(st.integers(1, max_kernel)),
+        )
+        y = draw(st.integers(1, max_size))
+        extra = draw(st.integers(0, max(s, d) - 1))
+        for values, value in zip((stride, dilation, kernel, y_size), (s, d, k, y)):
+            values.append(value)
+        x_size.append((y - 1) * s + d * (k - 1) + 1 + extra)
+    groups = draw(st.integers(1, 2))
+    return dict(
+        stride=tuple(stride),
+        dilation=tuple(dilation),
+        kernel_size=tuple(kernel),
+        groups=groups,
+        x_size=tuple(x_size),
+        y_size=tuple(y_size),
+        n=draw(st.integers(1, 2)),
+        c_in=groups * draw(st.integers(1, 2)),
+        c_out=groups * draw(st.integers(1, 2)),
+    )
