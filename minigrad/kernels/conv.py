@@ -62,15 +62,17 @@ def _im2col(x, kernel, stride, dilation, y_size):  # pragma: no cover - compiled
         t0 = t // (k1 * k2)
         t1 = (t // k2) % k1
         t2 = t % k2
+        out = cols[row]
         for b in range(n):
+            plane = x[b, c]
             column = b * positions
             for p0 in range(y0):
-                i0 = s0 * p0 + d0 * t0
                 for p1 in range(y1):
-                    i1 = s1 * p1 + d1 * t1
+                    # 1-d views keep the innermost loop free of 5-d index arithmetic.
+                    line = plane[s0 * p0 + d0 * t0, s1 * p1 + d1 * t1]
                     for p2 in range(y2):
-                        cols[row, column] = x[b, c, i0, i1, s2 * p2 + d2 * t2]
-                        column += 1
+                        out[column + p2] = line[s2 * p2 + d2 * t2]
+                    column += y2
     return cols
 
 
