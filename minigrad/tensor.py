@@ -380,8 +380,10 @@ class Tensor:
 
     # ---- shape ---------------------------------------------------------------------------
 
+    # The shape methods always record an op, even when nothing moves: as in PyTorch, a
+    # view of a leaf is a new non-leaf tensor, never the leaf itself.
     def reshape(self, *shape: Any) -> Tensor:
-        return shape_ops.reshape(self, _resolve_shape(self, shape))
+        return shape_ops.Reshape.apply(self, shape=_resolve_shape(self, shape))
 
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
@@ -393,6 +395,8 @@ class Tensor:
         end = _checks.normalize_dim(end_dim, self.ndim, "end_dim")
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        if start == end:
+            return self  # nothing to merge: PyTorch returns the tensor itself
         middle = int(np.prod(self.shape[start : end + 1]))
         return self.reshape(*self.shape[:start], middle, *self.shape[end + 1 :])
 
@@ -412,8 +416,6 @@ class Tensor:
             raise ValueError(
                 f"permute: dims: expected a permutation of {tuple(range(self.ndim))}, got {dims}"
             )
-        if order == tuple(range(self.ndim)):
-            return self
         return shape_ops.Permute.apply(self, dims=order)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
@@ -440,7 +442,7 @@ class Tensor:
                 f"expand: size: cannot expand shape {self.shape} to {target} (only dims of "
                 "size 1 can grow)"
             )
-        return shape_ops.broadcast_to(self, target)
+        return shape_ops.BroadcastTo.apply(self, shape=target)
 
     def __getitem__(self, index: Any) -> Tensor:
         key = _index_key(index)

@@ -181,12 +181,16 @@ def backward(
     create_graph: bool = False,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into every reachable leaf's ``.grad``."""
+    from minigrad.tensor import Tensor
+
     roots = _as_tensor_list(tensors, "tensors")
     seeds = _seed_gradients(roots, grad_tensors, "gradient")
     retain = create_graph if retain_graph is None else retain_graph
     for tensor, grad in run_backward(roots, seeds, retain, create_graph).values():
         if not create_graph:
-            grad = grad.detach()
+            # A fresh array: one gradient may reach several leaves (x + y) or be the
+            # caller's own `gradient`, and editing one .grad in place must not change another.
+            grad = Tensor._wrap(np.array(grad.data))
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 

@@ -194,6 +194,20 @@ def test_diamond_graph_adds_both_paths():
     assert_close(x.grad, 2 * values * (np.exp(values**2) + 3))
 
 
+def test_leaf_gradients_never_share_memory():
+    x = _leaf(2)
+    y = _leaf(2, seed=1)
+    seed = mg.ones(2, dtype=mg.float64)
+    (x + y).backward(seed)
+    x.grad.data[0] = 99.0
+    assert y.grad.tolist() == [1.0, 1.0]
+    assert seed.tolist() == [1.0, 1.0]
+    z = _leaf(2)
+    z.backward(seed)
+    z.grad.data[0] = 99.0
+    assert seed.tolist() == [1.0, 1.0]
+
+
 def test_the_same_tensor_used_twice_in_one_op():
     x = mg.tensor([3.0], requires_grad=True)
     (x * x).sum().backward()

@@ -110,6 +110,21 @@ def test_view_is_recorded_and_routes_the_gradient_back():
     assert x.grad.shape == (2, 3)
 
 
+def test_a_view_of_a_leaf_is_a_new_non_leaf_even_without_a_change(torch):
+    x = mg.ones(2, 3, requires_grad=True)
+    t = torch.ones(2, 3, requires_grad=True)
+    for ours, theirs in [
+        (x.view(2, 3), t.view(2, 3)),
+        (x.permute(0, 1), t.permute(0, 1)),
+        (x.expand(2, 3), t.expand(2, 3)),
+        (x.squeeze(), t.squeeze()),
+        (x.reshape(2, 3), t.reshape(2, 3)),
+    ]:
+        assert ours is not x
+        assert ours.is_leaf == theirs.is_leaf == False  # noqa: E712
+    assert x.flatten(1) is x and t.flatten(1) is t  # nothing to merge
+
+
 def test_bad_reshape_names_the_shapes():
     x = mg.zeros(2, 3)
     with assert_raises_with(ValueError, "reshape", "shape", "(2, 3)", "6 elements", "(4, 2)"):
