@@ -348,4 +348,4 @@ def _suggestion(size: int, k: int, s: int, d: int, target: int) -> str:
 
 
 def _show(values: tuple[int, ...]) -> str:
-    return str(values[0]) if len(values) == 1 else str(values)
+    return str(values[0]) if len(set(values)) == 1 else str(values)
