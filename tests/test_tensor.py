@@ -25,6 +25,8 @@ def test_numpy_item_and_asarray():
     assert x.numpy() is x.data
     assert np.asarray(x).tolist() == [[1.5, 2.5]]
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert np.asarray(x) is x.data
+    assert np.array(x) is not x.data and np.array(x).tolist() == x.tolist()
     assert mg.tensor([[4.0]]).item() == 4.0
     assert isinstance(mg.tensor(3).item(), int)
     assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(7)) == 7

@@ -61,8 +61,11 @@ def _edge_to(tensor: Tensor) -> Node | Tensor | None:
 
 
 def _short(value: Any) -> str:
+    """A parameter for ``repr``: arrays (index arrays, masks) by shape, not by content."""
     if isinstance(value, np.ndarray):
         return f"array{value.shape}"
+    if isinstance(value, tuple) and any(isinstance(v, np.ndarray) for v in value):
+        return "(" + ", ".join(_short(v) for v in value) + ")"
     return repr(value)
 
 

@@ -15,6 +15,9 @@ def test_grad_fn_repr_names_the_op_and_its_arguments():
     assert "dims=(1, 0)" in repr(x.permute(1, 0).grad_fn)
     assert "low=0.0, high=None" in repr(x.clamp(0.0).grad_fn)
     assert "index=(slice(None, None, None), 1)" in repr(x[:, 1].grad_fn)
+    assert "index=(array(3,), slice(None, None, None))" in repr(x[[0, 1, 1], :].grad_fn)
+    mask = mg.tensor([[True, False, True], [False, False, True]])
+    assert "condition=array(2, 3)" in repr(mg.where(mask, x, 0.0).grad_fn)
 
 
 def test_tensor_repr_shows_grad_fn_and_requires_grad():
