@@ -127,3 +127,20 @@ def test_reduction_of_bad_dims_names_the_argument():
         x.sum((0, -2))
     with assert_raises_with(ValueError, "max", "non-empty"):
         mg.zeros(0).max()
+
+
+@pytest.mark.parametrize("dim", [None, 1])
+def test_std_composite(dim):
+    check_op(
+        lambda x: x.std(dim) if dim is not None else x.std(),
+        randn(3, 4),
+        numpy_fn=lambda a: a.std(axis=dim, ddof=1),
+    )
+
+
+def test_argmax_and_argmin_match_torch(torch):
+    values = np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 0.0]])
+    ours, theirs = mg.tensor(values), torch.tensor(values)
+    assert ours.argmax().item() == theirs.argmax().item()
+    assert ours.argmin(1).tolist() == theirs.argmin(1).tolist()
+    assert ours.argmax(0, keepdim=True).tolist() == theirs.argmax(0, keepdim=True).tolist()
