@@ -185,8 +185,8 @@ def conv_output_size(
             least_padding = -(-(span - size) // 2)
             raise ValueError(
                 f"{call}: input: spatial size {size} in dim {dim} is too small for the kernel: "
-                f"{CONV_FORMULA} = floor(({size} + {before + after} - {d}*({k} - 1) - 1) / {s})"
-                f" + 1 = {(size + before + after - span) // s + 1}, expected at least 1; "
+                f"{CONV_FORMULA} = floor(({size} + {_twice(before, after)} - {d}*({k} - 1) - 1)"
+                f" / {s}) + 1 = {(size + before + after - span) // s + 1}, expected at least 1; "
                 f"reachable only when L_in + 2*padding >= dilation*(k - 1) + 1 = {span}: use "
                 f"an input of size >= {span - before - after}, padding >= {least_padding}, "
                 f"or a smaller kernel or dilation"
@@ -213,11 +213,12 @@ def transposed_output_size(
         length = full - before - after + op
         if length < 1:
             widest = (full + op - 1) // 2
+            lowest = full - before - after
             raise ValueError(
                 f"{call}: output size {length} in spatial dim {dim} is below 1: "
-                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {before + after} + {d}*({k} - 1) "
-                f"+ {op} + 1 = {length}, expected at least 1; with this padding the reachable "
-                f"sizes are [{full - before - after}, {full - before - after + max(s, d) - 1}]; "
+                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {_twice(before, after)} + "
+                f"{d}*({k} - 1) + {op} + 1 = {length}, expected at least 1; with this padding "
+                f"the reachable sizes are [{lowest}, {lowest + max(s, d) - 1}]; "
                 f"padding <= {widest} would give a size of at least 1"
             )
         result.append(length)
@@ -281,10 +282,11 @@ def output_padding_for(
         if not smallest <= target <= largest:
             raise ValueError(
                 f"{call}: output_size: size {target} in spatial dim {dim} is not reachable: "
-                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {before + after} + {d}*({k} - 1) "
-                f"+ output_padding + 1 = {smallest} + output_padding, with output_padding in "
-                f"[0, {max(s, d) - 1}] (below stride or dilation), so reachable sizes are "
-                f"[{smallest}, {largest}]; {_suggestion(size, k, s, d, target)}"
+                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {_twice(before, after)} + "
+                f"{d}*({k} - 1) + output_padding + 1 = {smallest} + output_padding, with "
+                f"output_padding in [0, {max(s, d) - 1}] (below stride or dilation), so "
+                f"reachable sizes are [{smallest}, {largest}]; "
+                f"{_suggestion(size, k, s, d, target)}"
             )
         result.append(target - smallest)
     return tuple(result)
@@ -345,6 +347,11 @@ def _suggestion(size: int, k: int, s: int, d: int, target: int) -> str:
             stride_text = "" if candidate == s else f"stride={candidate}, "
             return f"{stride_text}padding={padding}, output_padding={op} would give {target}"
     return "no stride, padding and output_padding reach it with this kernel and dilation"
+
+
+def _twice(before: int, after: int) -> str:
+    """``2*padding`` with the number filled in; "same" may pad one more at the end."""
+    return f"2*{before}" if before == after else f"({before} + {after})"
 
 
 def _show(values: tuple[int, ...]) -> str:

@@ -164,7 +164,7 @@ CASES: list[tuple[str, type[Exception], Callable[[], Any], tuple[str, ...]]] = [
             "conv1d: input",
             "spatial size 3",
             "floor((L_in + 2*padding - dilation*(k - 1) - 1) / stride) + 1",
-            "floor((3 + 0 - 1*(5 - 1) - 1) / 1) + 1 = -1",
+            "floor((3 + 2*0 - 1*(5 - 1) - 1) / 1) + 1 = -1",
             "expected at least 1",
             ">= 5",
             "padding >= 1",
@@ -177,7 +177,7 @@ CASES: list[tuple[str, type[Exception], Callable[[], Any], tuple[str, ...]]] = [
         (
             "conv_transpose1d: output size -1",
             "(L_in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1",
-            "(1 - 1)*1 - 2 + 1*(1 - 1) + 0 + 1 = -1",
+            "(1 - 1)*1 - 2*1 + 1*(1 - 1) + 0 + 1 = -1",
             "reachable sizes are [-1, -1]",
             "padding <= 0",
         ),
@@ -189,7 +189,7 @@ CASES: list[tuple[str, type[Exception], Callable[[], Any], tuple[str, ...]]] = [
         (
             "conv_transpose2d: output_size",
             "size 12 in spatial dim 1",
-            "(5 - 1)*2 - 2 + 1*(3 - 1) + output_padding + 1 = 9 + output_padding",
+            "(5 - 1)*2 - 2*1 + 1*(3 - 1) + output_padding + 1 = 9 + output_padding",
             "output_padding in [0, 1]",
             "reachable sizes are [9, 10]",
             "padding=0, output_padding=1 would give 12",
