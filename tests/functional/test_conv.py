@@ -308,6 +308,7 @@ def test_transposed_same_gives_input_times_stride(rng) -> None:
             assert not out.numpy()[..., full.shape[-1] :].any()
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
 def test_conv_same_matches_torch(torch, rng) -> None:
     x = rng.standard_normal((1, 2, 6, 5))
     w = rng.standard_normal((3, 2, 4, 3))
