@@ -149,8 +149,8 @@ def main() -> None:
         imports = [r["seconds"] for r in ours + (theirs or []) if r["kind"] == "import"]
         report(threads, ours, theirs)
         print(
-            "import time (s): minigrad %.2f" % imports[0]
-            + (", torch %.2f" % imports[1] if theirs else "")
+            f"import time (s): minigrad {imports[0]:.2f}"
+            + (f", torch {imports[1]:.2f}" if theirs else "")
         )
     if not args.no_startup:
         report_startup()
