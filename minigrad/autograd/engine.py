@@ -107,8 +107,8 @@ def _prune_to_targets(consumers: dict[Node, int], targets: Sequence[Tensor]) -> 
     target_leaves = {id(t) for t in targets if t.grad_fn is None}
     target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
     useful: dict[Node, bool] = {}
-    # Nodes in reverse creation order: every edge points to an older node, so a node's
-    # edges are settled before it is.
+    # Nodes in creation order: every edge points to an older node, so whether a node's
+    # edges are useful is settled before the node itself is visited.
     for node in sorted(consumers, key=lambda n: n.sequence):
         useful[node] = node in target_nodes or any(
             (isinstance(e, Node) and useful.get(e, False))
