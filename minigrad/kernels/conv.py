@@ -4,33 +4,45 @@ Same signatures and semantics as the loop twins in :mod:`minigrad.kernels.refere
 every array is 3-d in space, ``x: (N, C_in, *L_x)``, ``w: (C_out, C_in/g, *k)``,
 ``y: (N, C_out, *L_y)``, and ``K = prod(k)``, ``P = prod(L_y)``.
 
-One column matrix links the three kernels. Row ``(c, t)`` and column ``(n, p)`` of
+One column matrix links the three kernels. For a block of samples ``b0 <= n < b1``,
+row ``(c, t)`` and column ``(n - b0, p)`` of
 
-    cols[c * K + t, n * P + p] = x[n, c, s*p + d*t]          (C_in * K, N * P)
+    cols[c * K + t, (n - b0) * P + p] = x[n, c, s*p + d*t]      (C_in * K, (b1 - b0) * P)
 
 hold the input value that tap ``t`` of output position ``p`` reads. Then, per group,
 
 - ``conv_valid``:           y_g = w_g @ cols_g               (im2col, then one GEMM)
 - ``conv_transpose_valid``: cols_g = w_g^T @ y_g, then x     (one GEMM, then col2im)
-- ``conv_weight_grad``:     w_g = y_g @ cols_g^T             (im2col, then one GEMM)
+- ``conv_weight_grad``:     w_g = sum over blocks of y_g @ cols_g^T
 
-with the batch folded into the GEMM's columns, so a layer costs one BLAS call per
-group rather than one per sample. ``y_g`` is ``y`` laid out as ``(C_out, N * P)``.
+with ``y_g`` the block of ``y`` laid out as ``(C_out, (b1 - b0) * P)``. The batch is cut
+into blocks of a few MB of columns (boundaries fixed by the shapes alone): the column
+matrix of a block stays in cache and is never a fresh, page-faulting buffer of
+hundreds of MB, while each GEMM keeps hundreds of columns.
 
-Determinism: in the Numba loops each output element is owned by one ``prange``
-iteration and summed in a fixed order (im2col is a pure gather; col2im gives each
-``(n, c)`` plane of x to one iteration, which adds the taps in lexicographic order),
-so NUMBA_NUM_THREADS never changes a bit. The GEMM's summation order is OpenBLAS's:
-fixed for a given BLAS thread count, and independent of NUMBA_NUM_THREADS (the tests
-compare outputs bitwise across Numba thread counts).
+Determinism: the blocks run on the pool of :mod:`minigrad.kernels._threads` with one
+BLAS thread each; the Numba loops are serial within a block and each element of x, y
+or w is written by one block in a fixed order (col2im adds the taps of an x element in
+lexicographic order; the weight gradient adds the blocks' partial sums in block order).
+So neither NUMBA_NUM_THREADS nor OPENBLAS_NUM_THREADS changes a bit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from minigrad.kernels._threads import one_blas_thread, run_blocks, split
 
 Triple = tuple[int, int, int]
+
+# Bytes of column matrix per batch block: a few MB fits the shared L3 cache and keeps
+# the GEMM's operands wide.
+BLOCK_BYTES = 4 << 20
+# A GEMM or layer smaller than this many multiply-adds is not worth a second thread.
+PARALLEL_WORK = 4_000_000
 
 
 def _triple(values: tuple[int, ...]) -> Triple:
@@ -45,78 +57,119 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
-@njit(cache=True, parallel=True)
-def _im2col(x, kernel, stride, dilation, y_size):  # pragma: no cover - compiled
-    """``cols[c * K + t, n * P + p] = x[n, c, s*p + d*t]``: one gathered row per (c, t)."""
-    n, c_in = x.shape[0], x.shape[1]
+@njit(cache=True, nogil=True)
+def _im2col(x, start, stop, kernel, stride, dilation, y_size, cols):  # pragma: no cover
+    """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block."""
+    c_in = x.shape[1]
+    x1, x2 = x.shape[3], x.shape[4]
+    plane = x.shape[2] * x1 * x2
+    flat = x.reshape(-1)
     k0, k1, k2 = kernel
     s0, s1, s2 = stride
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
     taps = k0 * k1 * k2
-    positions = y0 * y1 * y2
-    cols = np.empty((c_in * taps, n * positions), x.dtype)
-    for row in prange(c_in * taps):
-        c = row // taps
-        t = row % taps
-        t0 = t // (k1 * k2)
-        t1 = (t // k2) % k1
-        t2 = t % k2
-        out = cols[row]
-        for b in range(n):
-            plane = x[b, c]
-            column = b * positions
-            for p0 in range(y0):
-                for p1 in range(y1):
-                    # 1-d views keep the innermost loop free of 5-d index arithmetic.
-                    line = plane[s0 * p0 + d0 * t0, s1 * p1 + d1 * t1]
-                    for p2 in range(y2):
-                        out[column + p2] = line[s2 * p2 + d2 * t2]
-                    column += y2
-    return cols
-
-
-@njit(cache=True, parallel=True)
-def _col2im(cols, n, c_in, x_size, kernel, stride, dilation, y_size):  # pragma: no cover
-    """The adjoint of ``_im2col``: ``x[n, c, s*p + d*t] += cols[c * K + t, n * P + p]``.
-
-    Each ``(n, c)`` plane of x is owned by one ``prange`` iteration, which adds the
-    taps in lexicographic order. So every x element is the gather
-    ``0 + sum over the taps that land on it``, taken in tap order, whatever the thread
-    count: no element is written by two threads, and its sum order is fixed. Walking
-    taps outside and positions inside reads each column row once, contiguously.
-    """
-    k0, k1, k2 = kernel
-    s0, s1, s2 = stride
-    d0, d1, d2 = dilation
-    y0, y1, y2 = y_size
-    taps = k0 * k1 * k2
-    positions = y0 * y1 * y2
-    x = np.zeros((n, c_in, x_size[0], x_size[1], x_size[2]), cols.dtype)
-    for job in prange(n * c_in):
-        b = job // c_in
-        c = job % c_in
-        plane = x[b, c]
+    step = np.uint64(s2)
+    for c in range(c_in):
         for t in range(taps):
             t0 = t // (k1 * k2)
             t1 = (t // k2) % k1
             t2 = t % k2
-            row = cols[c * taps + t, b * positions : (b + 1) * positions]
+            out = cols[c * taps + t]
             column = 0
-            for p0 in range(y0):
-                q0 = s0 * p0 + d0 * t0
-                for p1 in range(y1):
-                    line = plane[q0, s1 * p1 + d1 * t1]
-                    for p2 in range(y2):
-                        line[s2 * p2 + d2 * t2] += row[column]
-                        column += 1
-    return x
+            for b in range(start, stop):
+                base = (b * c_in + c) * plane + d2 * t2
+                for p0 in range(y0):
+                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2
+                    for p1 in range(y1):
+                        # Unsigned indices: Numba then skips its negative-index
+                        # wraparound test, which made this loop 3-4x slower.
+                        source = np.uint64(row0 + (s1 * p1 + d1 * t1) * x2)
+                        target = np.uint64(column)
+                        for p2 in range(np.uint64(y2)):
+                            out[target + p2] = flat[source + step * p2]
+                        column += y2
 
 
-def _channels_first(y: np.ndarray) -> np.ndarray:
-    """``(N, C, *L) -> (C, N * P)``: the batch joins the GEMM's columns."""
-    n, c = y.shape[:2]
-    return np.ascontiguousarray(y.reshape(n, c, -1).transpose(1, 0, 2)).reshape(c, -1)
+@njit(cache=True, nogil=True)
+def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x):  # pragma: no cover
+    """The adjoint of ``_im2col`` on a zeroed block of x:
+    ``x[n, c, s*p + d*t] += cols[c * K + t, (n - start) * P + p]``.
+
+    Each x element is ``0 + sum over the taps that land on it``, added in tap order:
+    the same order whichever thread owns the block.
+    """
+    c_in = x.shape[1]
+    x1, x2 = x.shape[3], x.shape[4]
+    plane = x.shape[2] * x1 * x2
+    flat = x.reshape(-1)
+    k0, k1, k2 = kernel
+    s0, s1, s2 = stride
+    d0, d1, d2 = dilation
+    y0, y1, y2 = y_size
+    taps = k0 * k1 * k2
+    positions = y0 * y1 * y2
+    step = np.uint64(s2)
+    for b in range(start, stop):
+        first = (b - start) * positions
+        for c in range(c_in):
+            base = (b * c_in + c) * plane
+            for t in range(taps):
+                t0 = t // (k1 * k2)
+                t1 = (t // k2) % k1
+                t2 = t % k2
+                row = cols[c * taps + t]
+                column = first
+                for p0 in range(y0):
+                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2 + d2 * t2
+                    for p1 in range(y1):
+                        target = np.uint64(row0 + (s1 * p1 + d1 * t1) * x2)
+                        source = np.uint64(column)
+                        for p2 in range(np.uint64(y2)):
+                            flat[target + step * p2] += row[source + p2]
+                        column += y2
+
+
+def _batch_blocks(n: int, bytes_per_sample: int, work: float) -> list[tuple[int, int]]:
+    """Cut the batch into blocks of about BLOCK_BYTES of columns; at least two when the
+    layer is big enough to share between threads. Depends on the shapes only.
+    """
+    per_block = max(1, BLOCK_BYTES // max(1, bytes_per_sample))
+    parts = -(-n // per_block)
+    if parts == 1 and work >= 2 * PARALLEL_WORK:
+        parts = 2
+    return split(n, parts)
+
+
+def _gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out = a @ b``; a large product is cut into two fixed row blocks for two threads."""
+    work = a.shape[0] * a.shape[1] * b.shape[1]
+    if work < 2 * PARALLEL_WORK or a.shape[0] < 64:
+        np.dot(a, b, out=out)
+        return
+
+    def rows(start: int, stop: int) -> None:
+        np.dot(a[start:stop], b, out=out[start:stop])
+
+    run_blocks(rows, split(a.shape[0], 2))
+
+
+def _channels_first(y: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """``y[start:stop]`` as ``(C, (stop - start) * P)``: the batch joins the columns."""
+    n, c = stop - start, y.shape[1]
+    block = y[start:stop].reshape(n, c, -1).transpose(1, 0, 2)
+    return np.ascontiguousarray(block).reshape(c, -1)
+
+
+def _per_block(
+    task: Callable[[int, int, Callable[..., None]], object], blocks: list[tuple[int, int]]
+) -> list[object]:
+    """Run ``task(start, stop, gemm)``: with several blocks each runs whole on one
+    thread; a single block may split its GEMMs instead.
+    """
+    if len(blocks) == 1:
+        return [task(*blocks[0], _gemm)]
+    return run_blocks(lambda start, stop: task(start, stop, np.dot), blocks)
 
 
 def conv_valid(
@@ -134,18 +187,28 @@ def conv_valid(
     """
     x, w = _contiguous(x), _contiguous(w)
     assert x.dtype == w.dtype, (x.dtype, w.dtype)
-    n = x.shape[0]
+    n, c_in = x.shape[:2]
     c_out, c_group = w.shape[:2]
     kernel, out_size = _triple(w.shape[2:]), _triple(out_size)
-    f_group = c_out // groups
-    cols = _im2col(x, kernel, _triple(stride), _triple(dilation), out_size)
-    cols = cols.reshape(groups, c_group * int(np.prod(kernel)), -1)
-    weight = w.reshape(groups, f_group, -1)
-    y = np.empty((c_out, cols.shape[2]), x.dtype)
-    for g in range(groups):
-        np.dot(weight[g], cols[g], out=y[g * f_group : (g + 1) * f_group])
-    y = y.reshape(c_out, n, *out_size).transpose(1, 0, 2, 3, 4)
-    return np.ascontiguousarray(y)
+    geometry = (kernel, _triple(stride), _triple(dilation), out_size)
+    f_group, rows = c_out // groups, c_group * int(np.prod(kernel))
+    positions = int(np.prod(out_size))
+    weight = w.reshape(groups, f_group, rows)
+    y = np.empty((n, c_out, positions), x.dtype)
+
+    def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
+        cols = np.empty((groups * rows, (stop - start) * positions), x.dtype)
+        _im2col(x, start, stop, *geometry, cols)
+        out = np.empty((c_out, cols.shape[1]), x.dtype)
+        for g in range(groups):
+            gemm(weight[g], cols[g * rows : (g + 1) * rows], out[g * f_group : (g + 1) * f_group])
+        y[start:stop] = out.reshape(c_out, stop - start, positions).transpose(1, 0, 2)
+
+    blocks = _batch_blocks(n, c_in * rows // c_group * positions * x.itemsize,
+                           n * c_out * rows * positions)  # fmt: skip
+    with one_blas_thread():
+        _per_block(block, blocks)
+    return y.reshape(n, c_out, *out_size)
 
 
 def conv_transpose_valid(
@@ -165,25 +228,26 @@ def conv_transpose_valid(
     assert y.dtype == w.dtype, (y.dtype, w.dtype)
     n = y.shape[0]
     c_out, c_group = w.shape[:2]
-    kernel = _triple(w.shape[2:])
-    f_group = c_out // groups
-    rows = c_group * int(np.prod(kernel))
-    grad_columns = _channels_first(y)
+    kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
+    geometry = (kernel, _triple(stride), _triple(dilation), y_size)
+    f_group, rows = c_out // groups, c_group * int(np.prod(kernel))
+    positions = int(np.prod(y_size))
     weight = w.reshape(groups, f_group, rows)
-    cols = np.empty((groups * rows, grad_columns.shape[1]), y.dtype)
-    for g in range(groups):
-        block = grad_columns[g * f_group : (g + 1) * f_group]
-        np.dot(weight[g].T, block, out=cols[g * rows : (g + 1) * rows])
-    return _col2im(
-        cols,
-        n,
-        c_group * groups,
-        _triple(in_size),
-        kernel,
-        _triple(stride),
-        _triple(dilation),
-        _triple(y.shape[2:]),
-    )
+    x = np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
+
+    def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
+        grad_columns = _channels_first(y, start, stop)
+        cols = np.empty((groups * rows, grad_columns.shape[1]), y.dtype)
+        for g in range(groups):
+            block_rows = grad_columns[g * f_group : (g + 1) * f_group]
+            gemm(weight[g].T, block_rows, cols[g * rows : (g + 1) * rows])
+        _col2im(cols, start, stop, *geometry, x)
+
+    blocks = _batch_blocks(n, groups * rows * positions * y.itemsize,
+                           n * c_out * rows * positions)  # fmt: skip
+    with one_blas_thread():
+        _per_block(block, blocks)
+    return x
 
 
 def conv_weight_grad(
@@ -205,14 +269,37 @@ def conv_weight_grad(
     """
     x, y = _contiguous(x), _contiguous(y)
     assert x.dtype == y.dtype, (x.dtype, y.dtype)
-    c_in, c_out = x.shape[1], y.shape[1]
+    n, c_in = x.shape[:2]
+    c_out = y.shape[1]
     c_group, f_group = c_in // groups, c_out // groups
-    kernel = _triple(kernel_size)
-    cols = _im2col(x, kernel, _triple(stride), _triple(dilation), _triple(y.shape[2:]))
-    cols = cols.reshape(groups, c_group * int(np.prod(kernel)), -1)
-    grad_columns = _channels_first(y)
-    w = np.empty((c_out, cols.shape[1]), x.dtype)
-    for g in range(groups):
-        block = grad_columns[g * f_group : (g + 1) * f_group]
-        np.dot(block, cols[g].T, out=w[g * f_group : (g + 1) * f_group])
+    kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
+    geometry = (kernel, _triple(stride), _triple(dilation), y_size)
+    rows, positions = c_group * int(np.prod(kernel)), int(np.prod(y_size))
+
+    def block(start: int, stop: int, gemm: Callable[..., None]) -> np.ndarray:
+        cols = np.empty((groups * rows, (stop - start) * positions), x.dtype)
+        _im2col(x, start, stop, *geometry, cols)
+        grad_columns = _channels_first(y, start, stop)
+        partial = np.empty((c_out, rows), x.dtype)
+        for g in range(groups):
+            block_rows = grad_columns[g * f_group : (g + 1) * f_group]
+            gemm(
+                block_rows,
+                cols[g * rows : (g + 1) * rows].T,
+                partial[g * f_group : (g + 1) * f_group],
+            )
+        return partial
+
+    # Each block adds a (C_out, C_in/g * K) partial sum: blocks must be long enough in
+    # the summed (batch) direction for that to be cheap next to their GEMM.
+    partial_bytes = c_out * rows * x.itemsize
+    block_bytes = max(BLOCK_BYTES, 8 * partial_bytes)
+    per_sample = groups * rows * positions * x.itemsize
+    per_block = max(1, block_bytes // max(1, per_sample))
+    blocks = split(n, -(-n // per_block))
+    with one_blas_thread():
+        partials = _per_block(block, blocks)
+    w = partials[0]
+    for partial in partials[1:]:
+        w += partial
     return w.reshape(c_out, c_group, *kernel)
