@@ -38,9 +38,10 @@ from minigrad.kernels._threads import one_blas_thread, run_blocks, split
 
 Triple = tuple[int, int, int]
 
-# Bytes of column matrix per batch block: a few MB fits the shared L3 cache and keeps
-# the GEMM's operands wide.
-BLOCK_BYTES = 4 << 20
+# Bytes of column matrix per batch block: one core's L2 cache (measured best of 1-64 MB).
+BLOCK_BYTES = 1 << 20
+# ... unless that makes the GEMMs narrower than this many columns (samples x positions).
+MIN_COLUMNS = 512
 # A GEMM or layer smaller than this many multiply-adds is not worth a second thread.
 PARALLEL_WORK = 4_000_000
 
@@ -130,15 +131,36 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x):  # pragma: 
                         column += y2
 
 
-def _batch_blocks(n: int, bytes_per_sample: int, work: float) -> list[tuple[int, int]]:
-    """Cut the batch into blocks of about BLOCK_BYTES of columns; at least two when the
-    layer is big enough to share between threads. Depends on the shapes only.
+def _batch_blocks(
+    n: int, positions: int, bytes_per_sample: int, work: float
+) -> list[tuple[int, int]]:
+    """Cut the batch into blocks of about BLOCK_BYTES of columns, but at least
+    MIN_COLUMNS wide for the GEMM; at least two blocks when the layer is big enough to
+    share between threads. Depends on the shapes only.
     """
-    per_block = max(1, BLOCK_BYTES // max(1, bytes_per_sample))
+    per_block = max(1, BLOCK_BYTES // max(1, bytes_per_sample), -(-MIN_COLUMNS // positions))
     parts = -(-n // per_block)
     if parts == 1 and work >= 2 * PARALLEL_WORK:
         parts = 2
     return split(n, parts)
+
+
+def _whole(x_size: tuple[int, ...], geometry: tuple[Triple, ...]) -> bool:
+    """One output position whose taps read every input position once, as in DCGAN's
+    first layer: the column matrix is then just x transposed.
+    """
+    kernel, _, dilation, y_size = geometry
+    return y_size == (1, 1, 1) and dilation == (1, 1, 1) and tuple(x_size) == kernel
+
+
+def _columns(x: np.ndarray, start: int, stop: int, geometry: tuple[Triple, ...]) -> np.ndarray:
+    """The block's column matrix ``(C_in * K, (stop - start) * P)``."""
+    if _whole(x.shape[2:], geometry):
+        return x[start:stop].reshape(stop - start, -1).T
+    rows = x.shape[1] * int(np.prod(geometry[0]))
+    cols = np.empty((rows, (stop - start) * int(np.prod(geometry[3]))), x.dtype)
+    _im2col(x, start, stop, *geometry, cols)
+    return cols
 
 
 def _gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
@@ -197,14 +219,13 @@ def conv_valid(
     y = np.empty((n, c_out, positions), x.dtype)
 
     def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
-        cols = np.empty((groups * rows, (stop - start) * positions), x.dtype)
-        _im2col(x, start, stop, *geometry, cols)
+        cols = _columns(x, start, stop, geometry)
         out = np.empty((c_out, cols.shape[1]), x.dtype)
         for g in range(groups):
             gemm(weight[g], cols[g * rows : (g + 1) * rows], out[g * f_group : (g + 1) * f_group])
         y[start:stop] = out.reshape(c_out, stop - start, positions).transpose(1, 0, 2)
 
-    blocks = _batch_blocks(n, c_in * rows // c_group * positions * x.itemsize,
+    blocks = _batch_blocks(n, positions, c_in * rows // c_group * positions * x.itemsize,
                            n * c_out * rows * positions)  # fmt: skip
     with one_blas_thread():
         _per_block(block, blocks)
@@ -241,9 +262,12 @@ def conv_transpose_valid(
         for g in range(groups):
             block_rows = grad_columns[g * f_group : (g + 1) * f_group]
             gemm(weight[g].T, block_rows, cols[g * rows : (g + 1) * rows])
-        _col2im(cols, start, stop, *geometry, x)
+        if _whole(x.shape[2:], geometry):
+            x[start:stop] = cols.T.reshape(x[start:stop].shape)
+        else:
+            _col2im(cols, start, stop, *geometry, x)
 
-    blocks = _batch_blocks(n, groups * rows * positions * y.itemsize,
+    blocks = _batch_blocks(n, positions, groups * rows * positions * y.itemsize,
                            n * c_out * rows * positions)  # fmt: skip
     with one_blas_thread():
         _per_block(block, blocks)
@@ -277,8 +301,7 @@ def conv_weight_grad(
     rows, positions = c_group * int(np.prod(kernel)), int(np.prod(y_size))
 
     def block(start: int, stop: int, gemm: Callable[..., None]) -> np.ndarray:
-        cols = np.empty((groups * rows, (stop - start) * positions), x.dtype)
-        _im2col(x, start, stop, *geometry, cols)
+        cols = _columns(x, start, stop, geometry)
         grad_columns = _channels_first(y, start, stop)
         partial = np.empty((c_out, rows), x.dtype)
         for g in range(groups):
@@ -295,7 +318,7 @@ def conv_weight_grad(
     partial_bytes = c_out * rows * x.itemsize
     block_bytes = max(BLOCK_BYTES, 8 * partial_bytes)
     per_sample = groups * rows * positions * x.itemsize
-    per_block = max(1, block_bytes // max(1, per_sample))
+    per_block = max(1, block_bytes // max(1, per_sample), -(-MIN_COLUMNS // positions))
     blocks = split(n, -(-n // per_block))
     with one_blas_thread():
         partials = _per_block(block, blocks)
