@@ -97,6 +97,57 @@ def torch_steps(shape: Shape) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return forward, forward_backward
 
 
+# The dcgan_digits model (issue 6's end-to-end figure), built from either library's
+# nn: a generator 32 -> 1x1 -> 2x2 -> 4x4 -> 8x8 and a discriminator back down to 1x1.
+# examples/dcgan_digits.py was not written yet when this was; same layer types and sizes.
+NOISE, WIDTH, TRAIN_BATCH = 32, 32, 64
+
+
+def train_step() -> Callable[[], Any]:
+    """One GAN training step: discriminator on real and fake, then generator; Adam."""
+    if LIBRARY == "minigrad":
+        import minigrad as lib
+        import minigrad.functional as F
+        from minigrad import nn, optim
+    else:
+        import torch as lib
+        import torch.nn.functional as F
+        from torch import nn, optim
+
+        lib.set_num_threads(THREADS)
+    lib.manual_seed(0)
+    g = WIDTH
+    generator = nn.Sequential(
+        nn.ConvTranspose2d(NOISE, 4 * g, 2, 1, 0, bias=False), nn.BatchNorm2d(4 * g), nn.ReLU(),
+        nn.ConvTranspose2d(4 * g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.ReLU(),
+        nn.ConvTranspose2d(2 * g, 1, 4, 2, 1), nn.Tanh(),
+    )  # fmt: skip
+    discriminator = nn.Sequential(
+        nn.Conv2d(1, g, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * g, 1, 2, 1, 0),
+    )  # fmt: skip
+    adam_g = optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    adam_d = optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    rng = np.random.default_rng(0)
+    real = lib.tensor(rng.uniform(-1, 1, (TRAIN_BATCH, 1, 8, 8)).astype(np.float32))
+    noise = lib.tensor(rng.standard_normal((TRAIN_BATCH, NOISE, 1, 1)).astype(np.float32))
+    ones, zeros = lib.ones(TRAIN_BATCH, 1, 1, 1), lib.zeros(TRAIN_BATCH, 1, 1, 1)
+    loss = F.binary_cross_entropy_with_logits
+
+    def step() -> None:
+        fake = generator(noise)
+        adam_d.zero_grad()
+        loss_d = loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)
+        loss_d.backward()
+        adam_d.step()
+        adam_g.zero_grad()
+        loss(discriminator(fake), ones).backward()
+        adam_g.step()
+
+    return step
+
+
 def gemm_peak() -> float:
     """Best float32 GFLOP/s of numpy's BLAS on a 2048^3 product, at this thread count."""
     a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
@@ -119,6 +170,9 @@ def main() -> None:
     if LIBRARY == "minigrad":
         print(json.dumps({"kind": "gemm_peak", "gflops": gemm_peak()}), flush=True)
     only = os.environ.get("BENCH_ONLY", "")
+    if not only or only in "dcgan_digits train step":
+        record = {"kind": "train_step", "timing": timings(train_step(), max(RUNS, 10))}
+        print(json.dumps(record), flush=True)
     for shape in SHAPES:
         if only and only not in shape.name:
             continue

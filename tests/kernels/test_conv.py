@@ -8,10 +8,12 @@ draws whose leading dims are singletons.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +90,37 @@ def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
         np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE[dtype] * scale)
 
 
+@contextlib.contextmanager
+def tiny_blocks() -> Iterator[None]:
+    """Every sample its own batch block and every GEMM split: the paths big layers take."""
+    saved = conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK
+    conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
+    try:
+        yield
+    finally:
+        conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = saved
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(geometry=geometries())
 def test_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
     assert_matches_reference(geometry, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(geometry=geometries())
+def test_matches_reference_in_many_blocks(geometry: dict[str, Any], dtype: type) -> None:
+    with tiny_blocks():
+        assert_matches_reference(geometry, dtype)
+
+
+def test_blas_thread_count_is_restored() -> None:
+    from threadpoolctl import threadpool_info
+
+    before = [(lib["filepath"], lib["num_threads"]) for lib in threadpool_info()]
+    geometry = AWKWARD["groups_dilation"]
+    run_all(conv, geometry, *operands(geometry, np.float32))
+    assert [(lib["filepath"], lib["num_threads"]) for lib in threadpool_info()] == before
 
 
 AWKWARD = {
@@ -170,17 +199,25 @@ for name in sorted(AWKWARD):
         outputs = run_all(conv, AWKWARD[name], *operands(AWKWARD[name], dtype))
         for i, out in enumerate(outputs):
             results[f"{{name}}-{{dtype.__name__}}-{{i}}"] = out
-# A geometry big enough that prange really splits the work between threads.
-big = dict(n=4, c_in=16, c_out=8, groups=2, kernel=(1, 4, 4), stride=(1, 2, 2),
+# Geometries big enough that the kernels cut the batch into blocks and split GEMMs
+# between threads: by their own rule, and with every sample a block.
+big = dict(n=8, c_in=32, c_out=16, groups=2, kernel=(1, 4, 4), stride=(1, 2, 2),
            dilation=(1, 1, 1), x_size=(1, 34, 34), y_size=(1, 16, 16))
-for i, out in enumerate(run_all(conv, big, *operands(big, np.float32))):
-    results[f"big-{{i}}"] = out
+wide = dict(n=2, c_in=256, c_out=128, groups=1, kernel=(1, 4, 4), stride=(1, 2, 2),
+            dilation=(1, 1, 1), x_size=(1, 18, 18), y_size=(1, 8, 8))
+for label, geometry in (("big", big), ("wide", wide)):
+    for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
+        results[f"{{label}}-{{i}}"] = out
+conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
+for i, out in enumerate(run_all(conv, big, *operands(big, np.float64))):
+    results[f"tiny-blocks-{{i}}"] = out
 np.savez(sys.argv[1], **results)
 """
 
 
 def outputs_with_threads(threads: int, path: Path) -> dict[str, np.ndarray]:
-    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    # OpenBLAS's own setting must not matter either: the kernels hold it at one thread.
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
     script = THREAD_SCRIPT.format(root=str(ROOT))
     subprocess.run([sys.executable, "-c", script, str(path)], env=env, check=True, cwd=ROOT)
     with np.load(path) as saved:
@@ -188,7 +225,7 @@ def outputs_with_threads(threads: int, path: Path) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no threads without JIT")
-def test_same_bits_with_one_and_two_numba_threads(tmp_path: Path) -> None:
+def test_same_bits_with_one_and_two_threads(tmp_path: Path) -> None:
     one = outputs_with_threads(1, tmp_path / "one.npz")
     two = outputs_with_threads(2, tmp_path / "two.npz")
     assert sorted(one) == sorted(two)
