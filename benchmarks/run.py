@@ -68,6 +68,8 @@ def report(threads: int, ours: list[dict[str, Any]], theirs: list[dict[str, Any]
     flops = {shape.name: shape.forward_flops for shape in SHAPES}
     groups = {shape.name: shape.group for shape in SHAPES}
     print(f"\n## {threads} thread(s); measured float32 GEMM peak {peak:.1f} GFLOP/s")
+    if threads > 1:
+        print("(cores shared with the host swing these several-fold: quote the min, best seen)")
     print(
         f"{'shape':<20} {'fwd ms (min-max)':>22} {'fwd+bwd ms (min-max)':>24} "
         f"{'GFLOP/s':>8} {'%peak':>6} {'torch fwd':>10} {'torch f+b':>10} "
@@ -92,6 +94,7 @@ def report(threads: int, ours: list[dict[str, Any]], theirs: list[dict[str, Any]
                 f"{forward_ratio:6.2f} {ratios[name]:6.2f}"
             )
         print(line)
+    report_train_step(ours, theirs)
     if not ratios:
         print("torch not installed: no ratios")
         return
@@ -101,6 +104,20 @@ def report(threads: int, ours: list[dict[str, Any]], theirs: list[dict[str, Any]
     print(f"{title}, all shapes (issue 6):   {geometric_mean(list(ratios.values())):.2f}")
     worst = max(ratios, key=ratios.get)
     print(f"worst shape: {worst} at {ratios[worst]:.2f}")
+
+
+def report_train_step(ours: list[dict[str, Any]], theirs: list[dict[str, Any]] | None) -> None:
+    steps = [next((r["timing"] for r in rows if r["kind"] == "train_step"), None)
+             for rows in (ours, theirs or [])]  # fmt: skip
+    if steps[0] is None:
+        return
+    line = (
+        f"dcgan_digits training step (batch 64, G+D, Adam): minigrad {milliseconds(steps[0])} ms"
+    )
+    if steps[1] is not None:
+        ratio = steps[0]["median"] / steps[1]["median"]
+        line += f", torch {milliseconds(steps[1])} ms, ratio {ratio:.2f}"
+    print(line)
 
 
 def startup(task: str, cache: str) -> dict[str, float]:
