@@ -1,0 +1,167 @@
+"""The DCGAN of ``dcgan_digits.py``, written in PyTorch: same layers, sizes, initialisation,
+optimiser, data order and budget, for comparing quality and wall time.
+
+Outputs go to ``out/dcgan_digits_torch/`` and have the same names, except the
+checkpoint, which is ``checkpoint.pt`` (``torch.save``; its state dicts have the keys
+and layouts of the minigrad model's). Two threads (``torch.set_num_threads(2)``), the
+budget of the minigrad demo. Without torch installed the script says so and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import _digits
+import numpy as np
+from tqdm import tqdm
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError:  # the twin is optional: minigrad never needs torch
+    torch = None
+
+NOISE = 32
+GENERATOR_WIDTH = 64
+DISCRIMINATOR_WIDTH = 32
+
+
+def generator(width: int = GENERATOR_WIDTH) -> torch.nn.Sequential:
+    """z: (N, NOISE, 1, 1) -> images (N, 1, 8, 8) in [-1, 1]."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(NOISE, 2 * width, 2, bias=False),  # 1x1 -> 2x2
+        nn.BatchNorm2d(2 * width),
+        nn.ReLU(),
+        # (L - 1) * 2 - 2 * 1 + 4 = 2L: kernel 4, stride 2, padding 1 doubles the size.
+        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # -> 4x4
+        nn.BatchNorm2d(width),
+        nn.ReLU(),
+        nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # -> 8x8
+        nn.Tanh(),
+    )
+
+
+def discriminator(width: int = DISCRIMINATOR_WIDTH) -> torch.nn.Sequential:
+    """images (N, 1, 8, 8) -> logits (N, 1, 1, 1): large means "real"."""
+    return nn.Sequential(
+        nn.Conv2d(1, width, 4, stride=2, padding=1),  # 8x8 -> 4x4
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=False),  # -> 2x2
+        nn.BatchNorm2d(2 * width),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * width, 1, 2),  # -> 1x1
+    )
+
+
+def dcgan_init_(model: torch.nn.Module) -> None:
+    """Radford et al.'s initialisation: conv weights N(0, 0.02), BatchNorm scale N(1, 0.02)."""
+    for layer in model.modules():
+        if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d):
+            nn.init.normal_(layer.weight, 0.0, 0.02)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, nn.BatchNorm2d):
+            nn.init.normal_(layer.weight, 1.0, 0.02)
+            nn.init.zeros_(layer.bias)
+
+
+def sample(model: torch.nn.Module, noise: torch.Tensor) -> np.ndarray:
+    """Generated images for ``noise`` in eval mode (BatchNorm's running statistics)."""
+    model.eval()
+    with torch.no_grad():
+        images = model(noise).numpy()
+    model.train()
+    return images
+
+
+def main() -> None:
+    if torch is None:
+        print("dcgan_digits_torch.py needs PyTorch, which is not installed: skipped.")
+        return
+    torch.set_num_threads(2)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="out/dcgan_digits_torch")
+    parser.add_argument("--smoke", action="store_true", help="one tiny epoch, for the tests")
+    args = parser.parse_args()
+    out = _digits.output_dir(args.out)
+
+    images, _ = _digits.digit_images()
+    epochs = args.epochs
+    if args.smoke:
+        images, epochs = images[: 2 * args.batch_size], 1
+    torch.manual_seed(args.seed)
+    shuffle = np.random.default_rng(args.seed)
+
+    model_g, model_d = generator(), discriminator()
+    dcgan_init_(model_g)
+    dcgan_init_(model_d)
+    # beta1 = 0.5 as in DCGAN: momentum that remembers less suits a moving target.
+    optimizer_g = torch.optim.Adam(model_g.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    optimizer_d = torch.optim.Adam(model_d.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    criterion = nn.BCEWithLogitsLoss()
+    fixed_noise = torch.randn(64, NOISE, 1, 1)
+    batch = args.batch_size
+    real_label, fake_label = torch.ones(batch, 1, 1, 1), torch.zeros(batch, 1, 1, 1)
+    batches = len(images) // batch
+    losses: dict[str, list[float]] = {"discriminator": [], "generator": []}
+
+    start = time.perf_counter()
+    progress = tqdm(total=epochs * batches, desc="dcgan (torch)", unit="step")
+    for epoch in range(1, epochs + 1):
+        order = shuffle.permutation(len(images))
+        for index in range(batches):
+            real = torch.from_numpy(images[order[index * batch : (index + 1) * batch]])
+            fake = model_g(torch.randn(batch, NOISE, 1, 1))
+
+            # Discriminator: real -> 1, fake -> 0; the fakes are detached, so G is untouched.
+            loss_d = criterion(model_d(real), real_label) + criterion(
+                model_d(fake.detach()), fake_label
+            )
+            optimizer_d.zero_grad()
+            loss_d.backward()
+            optimizer_d.step()
+
+            # Generator: make the updated discriminator call the same fakes real.
+            loss_g = criterion(model_d(fake), real_label)
+            optimizer_g.zero_grad()
+            loss_g.backward()
+            optimizer_g.step()
+
+            losses["discriminator"].append(loss_d.item())
+            losses["generator"].append(loss_g.item())
+            progress.update()
+            progress.set_postfix(
+                epoch=epoch, loss_d=f"{loss_d.item():.3f}", loss_g=f"{loss_g.item():.3f}"
+            )
+        grid = _digits.to_pixel_scale(sample(model_g, fixed_noise))
+        _digits.save_grid(grid, out / f"samples_epoch_{epoch:03d}.png")
+    progress.close()
+    seconds = time.perf_counter() - start
+
+    _digits.save_grid(grid, out / "samples.png")
+    _digits.save_curves(
+        _digits.smoothed(losses),
+        out / "losses.png",
+        "DCGAN losses (moving average over 25 steps)",
+        "step",
+    )
+    torch.save(
+        {"generator": model_g.state_dict(), "discriminator": model_d.state_dict()},
+        out / "checkpoint.pt",
+    )
+    samples = _digits.to_pixel_scale(sample(model_g, torch.randn(1000, NOISE, 1, 1)))
+    np.save(out / "samples.npy", samples)
+
+    print(f"PyTorch DCGAN: {epochs} epochs of {batches} steps in {seconds:.1f} s")
+    print(f"pictures: {out / 'samples.png'} (and samples_epoch_*.png), {out / 'losses.png'}")
+    print(f"checkpoint: {out / 'checkpoint.pt'}; 1,000 samples: {out / 'samples.npy'}")
+    print(_digits.format_scores(_digits.score_samples(samples)))
+
+
+if __name__ == "__main__":
+    main()
