@@ -109,20 +109,21 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x):  # pragma: 
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
     taps = k0 * k1 * k2
-    positions = y0 * y1 * y2
     step = np.uint64(s2)
-    for b in range(start, stop):
-        first = (b - start) * positions
-        for c in range(c_in):
-            base = (b * c_in + c) * plane
-            for t in range(taps):
-                t0 = t // (k1 * k2)
-                t1 = (t // k2) % k1
-                t2 = t % k2
-                row = cols[c * taps + t]
-                column = first
+    # Channel, tap, then sample: each column row is read once, front to back, while
+    # the x planes of one channel stay in cache. An x element still receives its taps
+    # in increasing t order, as the gather would.
+    for c in range(c_in):
+        for t in range(taps):
+            t0 = t // (k1 * k2)
+            t1 = (t // k2) % k1
+            t2 = t % k2
+            row = cols[c * taps + t]
+            column = 0
+            for b in range(start, stop):
+                base = (b * c_in + c) * plane + d2 * t2
                 for p0 in range(y0):
-                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2 + d2 * t2
+                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2
                     for p1 in range(y1):
                         target = np.uint64(row0 + (s1 * p1 + d1 * t1) * x2)
                         source = np.uint64(column)
