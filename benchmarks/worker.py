@@ -97,52 +97,68 @@ def torch_steps(shape: Shape) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return forward, forward_backward
 
 
-# The dcgan_digits model (issue 6's end-to-end figure), built from either library's
-# nn: a generator 32 -> 1x1 -> 2x2 -> 4x4 -> 8x8 and a discriminator back down to 1x1.
-# examples/dcgan_digits.py was not written yet when this was; same layer types and sizes.
-NOISE, WIDTH, TRAIN_BATCH = 32, 32, 64
+# Issue 6's end-to-end figure: one training step of examples/dcgan_digits.py's model
+# (or its PyTorch twin), as its training loop runs it. If the example cannot be
+# imported, a copy of its layer list (as of this writing) stands in.
+TRAIN_BATCH = 64
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def dcgan_models(nn: Any) -> tuple[Any, Any, int]:
+    """The example's generator and discriminator, built from ``nn`` (either library's)."""
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        example = __import__("dcgan_digits" if LIBRARY == "minigrad" else "dcgan_digits_torch")
+        return example.generator(), example.discriminator(), example.NOISE
+    except (ImportError, AttributeError):
+        g = 32
+        generator = nn.Sequential(
+            nn.ConvTranspose2d(32, 4 * g, 2, bias=False), nn.BatchNorm2d(4 * g), nn.ReLU(),
+            nn.ConvTranspose2d(4 * g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g),
+            nn.ReLU(),
+            nn.ConvTranspose2d(2 * g, g, 4, 2, 1, bias=False), nn.BatchNorm2d(g), nn.ReLU(),
+            nn.ConvTranspose2d(g, 1, 3, padding=1), nn.Tanh(),
+        )  # fmt: skip
+        discriminator = nn.Sequential(
+            nn.Conv2d(1, g, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * g, 1, 2),
+        )  # fmt: skip
+        return generator, discriminator, 32
+    finally:
+        sys.path.remove(str(EXAMPLES))
 
 
 def train_step() -> Callable[[], Any]:
-    """One GAN training step: discriminator on real and fake, then generator; Adam."""
+    """Discriminator on real and (detached) fake images, then generator; both by Adam."""
     if LIBRARY == "minigrad":
         import minigrad as lib
-        import minigrad.functional as F
         from minigrad import nn, optim
     else:
         import torch as lib
-        import torch.nn.functional as F
         from torch import nn, optim
 
         lib.set_num_threads(THREADS)
     lib.manual_seed(0)
-    g = WIDTH
-    generator = nn.Sequential(
-        nn.ConvTranspose2d(NOISE, 4 * g, 2, 1, 0, bias=False), nn.BatchNorm2d(4 * g), nn.ReLU(),
-        nn.ConvTranspose2d(4 * g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.ReLU(),
-        nn.ConvTranspose2d(2 * g, 1, 4, 2, 1), nn.Tanh(),
-    )  # fmt: skip
-    discriminator = nn.Sequential(
-        nn.Conv2d(1, g, 4, 2, 1), nn.LeakyReLU(0.2),
-        nn.Conv2d(g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.LeakyReLU(0.2),
-        nn.Conv2d(2 * g, 1, 2, 1, 0),
-    )  # fmt: skip
-    adam_g = optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    adam_d = optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    generator, discriminator, noise_size = dcgan_models(nn)
+    adam_g = optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    adam_d = optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
     rng = np.random.default_rng(0)
     real = lib.tensor(rng.uniform(-1, 1, (TRAIN_BATCH, 1, 8, 8)).astype(np.float32))
-    noise = lib.tensor(rng.standard_normal((TRAIN_BATCH, NOISE, 1, 1)).astype(np.float32))
     ones, zeros = lib.ones(TRAIN_BATCH, 1, 1, 1), lib.zeros(TRAIN_BATCH, 1, 1, 1)
-    loss = F.binary_cross_entropy_with_logits
+    criterion = nn.BCEWithLogitsLoss()
 
     def step() -> None:
-        fake = generator(noise)
+        fake = generator(lib.randn(TRAIN_BATCH, noise_size, 1, 1))
+        loss_d = criterion(discriminator(real), ones) + criterion(
+            discriminator(fake.detach()), zeros
+        )
         adam_d.zero_grad()
-        loss_d = loss(discriminator(real), ones) + loss(discriminator(fake.detach()), zeros)
         loss_d.backward()
         adam_d.step()
+        loss_g = criterion(discriminator(fake), ones)
         adam_g.zero_grad()
-        loss(discriminator(fake), ones).backward()
+        loss_g.backward()
         adam_g.step()
 
     return step

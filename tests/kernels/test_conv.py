@@ -92,13 +92,15 @@ def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
 
 @contextlib.contextmanager
 def tiny_blocks() -> Iterator[None]:
-    """Every sample its own batch block and every GEMM split: the paths big layers take."""
-    saved = conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK
-    conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
+    """Every sample its own batch block, every GEMM split and every line gathered line
+    by line: the paths big layers take (the default draws take the other ones).
+    """
+    saved = conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE
+    conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = 1, 1, 0, 1
     try:
         yield
     finally:
-        conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = saved
+        conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = saved
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -136,6 +138,9 @@ AWKWARD = {
                     dilation=(1, 2, 1), x_size=(5, 8, 6), y_size=(2, 4, 3)),
     "one_d": dict(n=3, c_in=4, c_out=2, groups=2, kernel=(1, 1, 5), stride=(1, 1, 3),
                   dilation=(1, 1, 1), x_size=(1, 1, 17), y_size=(1, 1, 5)),
+    # Output lines of 17: gathered line by line rather than through the offset table.
+    "long_lines": dict(n=2, c_in=2, c_out=3, groups=1, kernel=(1, 2, 3), stride=(1, 1, 2),
+                       dilation=(1, 2, 1), x_size=(1, 5, 36), y_size=(1, 3, 17)),
     # output_padding >= stride (allowed below dilation): L_x past the natural pre-image.
     "extra_input": dict(n=1, c_in=2, c_out=2, groups=1, kernel=(1, 1, 2), stride=(1, 1, 1),
                         dilation=(1, 1, 3), x_size=(1, 1, 7), y_size=(1, 1, 3)),
@@ -208,7 +213,7 @@ wide = dict(n=2, c_in=256, c_out=128, groups=1, kernel=(1, 4, 4), stride=(1, 2, 
 for label, geometry in (("big", big), ("wide", wide)):
     for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
         results[f"{{label}}-{{i}}"] = out
-conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
+conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = 1, 1, 0, 1
 for i, out in enumerate(run_all(conv, big, *operands(big, np.float64))):
     results[f"tiny-blocks-{{i}}"] = out
 np.savez(sys.argv[1], **results)
