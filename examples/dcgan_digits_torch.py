@@ -23,21 +23,25 @@ except ImportError:  # the twin is optional: minigrad never needs torch
     torch = None
 
 NOISE = 32
-GENERATOR_WIDTH = 64
+GENERATOR_WIDTH = 32
 DISCRIMINATOR_WIDTH = 32
 
 
 def generator(width: int = GENERATOR_WIDTH) -> torch.nn.Sequential:
     """z: (N, NOISE, 1, 1) -> images (N, 1, 8, 8) in [-1, 1]."""
     return nn.Sequential(
-        nn.ConvTranspose2d(NOISE, 2 * width, 2, bias=False),  # 1x1 -> 2x2
-        nn.BatchNorm2d(2 * width),
+        nn.ConvTranspose2d(NOISE, 4 * width, 2, bias=False),  # 1x1 -> 2x2
+        nn.BatchNorm2d(4 * width),
         nn.ReLU(),
         # (L - 1) * 2 - 2 * 1 + 4 = 2L: kernel 4, stride 2, padding 1 doubles the size.
-        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # -> 4x4
+        nn.ConvTranspose2d(4 * width, 2 * width, 4, stride=2, padding=1, bias=False),  # 4x4
+        nn.BatchNorm2d(2 * width),
+        nn.ReLU(),
+        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # 8x8
         nn.BatchNorm2d(width),
         nn.ReLU(),
-        nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # -> 8x8
+        # A last stride-1 layer at full resolution: (L - 1) - 2 + 3 = L.
+        nn.ConvTranspose2d(width, 1, 3, padding=1),
         nn.Tanh(),
     )
 
@@ -87,6 +91,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out/dcgan_digits_torch")
     parser.add_argument("--smoke", action="store_true", help="one tiny epoch, for the tests")
+    parser.add_argument("--no-score", action="store_true", help="skip scoring the samples")
     args = parser.parse_args()
     out = _digits.output_dir(args.out)
 
@@ -160,7 +165,8 @@ def main() -> None:
     print(f"PyTorch DCGAN: {epochs} epochs of {batches} steps in {seconds:.1f} s")
     print(f"pictures: {out / 'samples.png'} (and samples_epoch_*.png), {out / 'losses.png'}")
     print(f"checkpoint: {out / 'checkpoint.pt'}; 1,000 samples: {out / 'samples.npy'}")
-    print(_digits.format_scores(_digits.score_samples(samples)))
+    if not args.no_score:
+        print(_digits.format_scores(_digits.score_samples(samples)))
 
 
 if __name__ == "__main__":
