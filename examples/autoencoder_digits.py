@@ -130,9 +130,15 @@ def main() -> None:
     with mg.no_grad():
         shown = test[:40]
         rebuilt = model(mg.tensor(shown)).numpy()
-    pairs = np.concatenate([shown.reshape(4, 10, 8, 8), rebuilt.reshape(4, 10, 8, 8)], axis=1)
+    # Rows of ten: originals, their reconstructions, then a blank row before the next pair.
+    blank = np.zeros((4, 10, 8, 8), dtype=shown.dtype)
+    rows = np.concatenate(
+        [shown.reshape(4, 10, 8, 8), rebuilt.reshape(4, 10, 8, 8), blank], axis=1
+    )
     _digits.save_grid(
-        np.clip(pairs, 0.0, 1.0) * _digits.PIXEL_MAX, out / "reconstructions.png", columns=10
+        np.clip(rows, 0.0, 1.0).reshape(-1, 8, 8)[:-10] * _digits.PIXEL_MAX,
+        out / "reconstructions.png",
+        columns=10,
     )
     _digits.save_curves(curves, out / "losses.png", "autoencoder: mean squared error", "epoch")
     mg.save(model.state_dict(), out / "checkpoint.npz")
@@ -140,8 +146,11 @@ def main() -> None:
     held_out = curves["held-out MSE"][-1]
     print(f"trained {epochs} epochs in {seconds:.1f} s")
     print(f"held-out reconstruction MSE (pixels/16, {len(test)} digits): {held_out:.4f}")
-    for name, value in baselines(train, test, args.code_size).items():
+    reference = baselines(train, test, args.code_size)
+    for name, value in reference.items():
         print(f"  baseline {name}: {value:.4f}")
+    pca = reference[f"PCA, {args.code_size} components"]
+    print(f"below the PCA baseline (the bar): {'yes' if held_out < pca else 'NO'}")
     print(
         f"pictures: {out / 'reconstructions.png'} (originals above, reconstructions below), "
         f"{out / 'losses.png'}; checkpoint: {out / 'checkpoint.npz'}"
