@@ -13,7 +13,7 @@ hold the input value that tap ``t`` of output position ``p`` reads. Then, per gr
 
 - ``conv_valid``:           y_g = w_g @ cols_g               (im2col, then one GEMM)
 - ``conv_transpose_valid``: cols_g = w_g^T @ y_g, then x     (one GEMM, then col2im)
-- ``conv_weight_grad``:     w_g = sum over blocks of y_g @ cols_g^T
+- ``conv_weight_grad``:     w_g^T = sum over blocks of cols_g @ y_g^T
 
 with ``y_g`` the block of ``y`` laid out as ``(C_out, (b1 - b0) * P)``. The batch is cut
 into blocks of a few MB of columns (boundaries fixed by the shapes alone): the column
@@ -262,6 +262,19 @@ def _channels_first(y: np.ndarray, start: int, stop: int) -> np.ndarray:
     return np.ascontiguousarray(block).reshape(c, -1)
 
 
+def _transposed(blocks: np.ndarray, tile: int = 128) -> np.ndarray:
+    """``(G, R, F) -> (G * F, R)``, each ``(R, F)`` transposed tile by tile: numpy's
+    one-shot transposing copy of a few MB runs about half as fast, out of cache.
+    """
+    groups, rows, width = blocks.shape
+    out = np.empty((groups, width, rows), blocks.dtype)
+    for g in range(groups):
+        for i in range(0, rows, tile):
+            for j in range(0, width, tile):
+                out[g, j : j + tile, i : i + tile] = blocks[g, i : i + tile, j : j + tile].T
+    return out.reshape(groups * width, rows)
+
+
 def _per_block(
     task: Callable[[int, int, Callable[..., None]], object], blocks: list[tuple[int, int]]
 ) -> list[object]:
@@ -382,26 +395,24 @@ def conv_weight_grad(
     def block(start: int, stop: int, gemm: Callable[..., None]) -> np.ndarray:
         cols = _columns(x, start, stop, geometry)
         grad_columns = _channels_first(y, start, stop)
-        partial = np.empty((c_out, rows), x.dtype)
+        # w_g^T = cols_g @ y_g^T: with the long column matrix as the untransposed
+        # operand OpenBLAS runs 10-50 % faster than y_g @ cols_g^T (measured).
+        partial = np.empty((groups, rows, f_group), x.dtype)
         for g in range(groups):
             block_rows = grad_columns[g * f_group : (g + 1) * f_group]
-            gemm(
-                block_rows,
-                cols[g * rows : (g + 1) * rows].T,
-                partial[g * f_group : (g + 1) * f_group],
-            )
+            gemm(cols[g * rows : (g + 1) * rows], block_rows.T, partial[g])
         return partial
 
     # Each block adds a (C_out, C_in/g * K) partial sum: blocks must be long enough in
     # the summed (batch) direction for that to be cheap next to their GEMM.
     partial_bytes = c_out * rows * x.itemsize
-    block_bytes = max(BLOCK_BYTES, 8 * partial_bytes)
+    block_bytes = max(BLOCK_BYTES, 2 * partial_bytes)
     per_sample = groups * rows * positions * x.itemsize
     per_block = max(1, block_bytes // max(1, per_sample), -(-MIN_COLUMNS // positions))
     blocks = split(n, -(-n // per_block))
     with one_blas_thread():
         partials = _per_block(block, blocks)
-    w = partials[0]
+    total = partials[0]
     for partial in partials[1:]:
-        w += partial
-    return w.reshape(c_out, c_group, *kernel)
+        total += partial
+    return _transposed(total).reshape(c_out, c_group, *kernel)
