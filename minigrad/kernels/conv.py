@@ -29,6 +29,7 @@ So neither NUMBA_NUM_THREADS nor OPENBLAS_NUM_THREADS changes a bit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -210,6 +211,24 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x) -> None:
     kernel_for(cols, start, stop, kernel, stride, dilation, y_size, x)
 
 
+class _Scratch:
+    """Buffers reused by the blocks of one kernel call, one set per thread: a block's
+    column matrix and GEMM output are about a MB each, and fresh ones cost their page
+    faults again on every block (measured 20 % of a small layer's time).
+    """
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.buffers: dict[tuple[int, str], np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        key, size = (threading.get_ident(), name), int(np.prod(shape))
+        buffer = self.buffers.get(key)
+        if buffer is None or buffer.size < size:
+            buffer = self.buffers[key] = np.empty(size, self.dtype)
+        return buffer[:size].reshape(shape)
+
+
 def _batch_blocks(
     n: int, positions: int, bytes_per_sample: int, work: float
 ) -> list[tuple[int, int]]:
@@ -232,12 +251,14 @@ def _whole(x_size: tuple[int, ...], geometry: tuple[Triple, ...]) -> bool:
     return y_size == (1, 1, 1) and dilation == (1, 1, 1) and tuple(x_size) == kernel
 
 
-def _columns(x: np.ndarray, start: int, stop: int, geometry: tuple[Triple, ...]) -> np.ndarray:
+def _columns(
+    x: np.ndarray, start: int, stop: int, geometry: tuple[Triple, ...], scratch: _Scratch
+) -> np.ndarray:
     """The block's column matrix ``(C_in * K, (stop - start) * P)``."""
     if _whole(x.shape[2:], geometry):
         return x[start:stop].reshape(stop - start, -1).T
     rows = x.shape[1] * int(np.prod(geometry[0]))
-    cols = np.empty((rows, (stop - start) * int(np.prod(geometry[3]))), x.dtype)
+    cols = scratch.get("cols", (rows, (stop - start) * int(np.prod(geometry[3]))))
     _im2col(x, start, stop, *geometry, cols)
     return cols
 
@@ -255,11 +276,13 @@ def _gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     run_blocks(rows, split(a.shape[0], 2))
 
 
-def _channels_first(y: np.ndarray, start: int, stop: int) -> np.ndarray:
+def _channels_first(y: np.ndarray, start: int, stop: int, scratch: _Scratch) -> np.ndarray:
     """``y[start:stop]`` as ``(C, (stop - start) * P)``: the batch joins the columns."""
     n, c = stop - start, y.shape[1]
     block = y[start:stop].reshape(n, c, -1).transpose(1, 0, 2)
-    return np.ascontiguousarray(block).reshape(c, -1)
+    out = scratch.get("channels", block.shape)
+    np.copyto(out, block)
+    return out.reshape(c, -1)
 
 
 def _transposed(blocks: np.ndarray, tile: int = 128) -> np.ndarray:
@@ -310,9 +333,11 @@ def conv_valid(
     weight = w.reshape(groups, f_group, rows)
     y = np.empty((n, c_out, positions), x.dtype)
 
+    scratch = _Scratch(x.dtype)
+
     def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
-        cols = _columns(x, start, stop, geometry)
-        out = np.empty((c_out, cols.shape[1]), x.dtype)
+        cols = _columns(x, start, stop, geometry, scratch)
+        out = scratch.get("out", (c_out, cols.shape[1]))
         for g in range(groups):
             gemm(weight[g], cols[g * rows : (g + 1) * rows], out[g * f_group : (g + 1) * f_group])
         y[start:stop] = out.reshape(c_out, stop - start, positions).transpose(1, 0, 2)
@@ -348,9 +373,11 @@ def conv_transpose_valid(
     weight = w.reshape(groups, f_group, rows)
     x = np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
 
+    scratch = _Scratch(y.dtype)
+
     def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
-        grad_columns = _channels_first(y, start, stop)
-        cols = np.empty((groups * rows, grad_columns.shape[1]), y.dtype)
+        grad_columns = _channels_first(y, start, stop, scratch)
+        cols = scratch.get("cols", (groups * rows, grad_columns.shape[1]))
         for g in range(groups):
             block_rows = grad_columns[g * f_group : (g + 1) * f_group]
             gemm(weight[g].T, block_rows, cols[g * rows : (g + 1) * rows])
@@ -392,9 +419,11 @@ def conv_weight_grad(
     geometry = (kernel, _triple(stride), _triple(dilation), y_size)
     rows, positions = c_group * int(np.prod(kernel)), int(np.prod(y_size))
 
+    scratch = _Scratch(x.dtype)
+
     def block(start: int, stop: int, gemm: Callable[..., None]) -> np.ndarray:
-        cols = _columns(x, start, stop, geometry)
-        grad_columns = _channels_first(y, start, stop)
+        cols = _columns(x, start, stop, geometry, scratch)
+        grad_columns = _channels_first(y, start, stop, scratch)
         # w_g^T = cols_g @ y_g^T: with the long column matrix as the untransposed
         # operand OpenBLAS runs 10-50 % faster than y_g @ cols_g^T (measured).
         partial = np.empty((groups, rows, f_group), x.dtype)
