@@ -45,6 +45,8 @@ BLOCK_BYTES = 1 << 20
 MIN_COLUMNS = 512
 # Output lines at least this long are gathered line by line, shorter ones by table.
 LONG_LINE = 16
+# Scratch buffers up to this size stay allocated between kernel calls, per thread.
+SCRATCH_LIMIT = 32 << 20
 # A GEMM or layer smaller than this many multiply-adds is not worth a second thread.
 PARALLEL_WORK = 4_000_000
 
@@ -212,20 +214,28 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x) -> None:
 
 
 class _Scratch:
-    """Buffers reused by the blocks of one kernel call, one set per thread: a block's
-    column matrix and GEMM output are about a MB each, and fresh ones cost their page
-    faults again on every block (measured 20 % of a small layer's time).
+    """Buffers reused by the blocks of kernel calls, one set per thread and kept between
+    calls: a block's column matrix and GEMM output are about a MB each, and fresh ones
+    pay their page faults again every time (under a VM, as long as the small layers'
+    own work). Buffers above SCRATCH_LIMIT bytes are not kept.
     """
 
+    local = threading.local()
+
     def __init__(self, dtype: np.dtype) -> None:
-        self.dtype = dtype
-        self.buffers: dict[tuple[int, str], np.ndarray] = {}
+        self.dtype = np.dtype(dtype)
 
     def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        key, size = (threading.get_ident(), name), int(np.prod(shape))
-        buffer = self.buffers.get(key)
+        size = int(np.prod(shape))
+        if size * self.dtype.itemsize > SCRATCH_LIMIT:
+            return np.empty(shape, self.dtype)
+        buffers = getattr(self.local, "buffers", None)
+        if buffers is None:
+            buffers = self.local.buffers = {}
+        key = (name, self.dtype.char)
+        buffer = buffers.get(key)
         if buffer is None or buffer.size < size:
-            buffer = self.buffers[key] = np.empty(size, self.dtype)
+            buffer = buffers[key] = np.empty(size, self.dtype)
         return buffer[:size].reshape(shape)
 
 
