@@ -116,7 +116,7 @@ def save_signals(real: np.ndarray, fake: np.ndarray, path: Path) -> None:
 def save_spectra(spectra: dict[str, np.ndarray], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(5, 3), dpi=80)
     for name, spectrum in spectra.items():
-        axes.semilogy(spectrum, marker=".", linewidth=1, label=name)
+        axes.plot(spectrum, marker=".", linewidth=1, label=name)
     axes.set_xlabel("frequency (cycles per window)")
     axes.set_title("mean power spectrum", fontsize=10)
     axes.legend(fontsize=8)
@@ -127,13 +127,13 @@ def save_spectra(spectra: dict[str, np.ndarray], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=400, help="generator steps")
+    parser.add_argument("--steps", type=int, default=800, help="generator steps")
     parser.add_argument(
         "--critic-steps", type=int, default=5, help="critic steps per generator step"
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--width", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--penalty", type=float, default=10.0, help="lambda")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out/wgan_gp_signals")
