@@ -29,6 +29,7 @@ So neither NUMBA_NUM_THREADS nor OPENBLAS_NUM_THREADS changes a bit.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 
@@ -226,7 +227,7 @@ class _Scratch:
         self.dtype = np.dtype(dtype)
 
     def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if size * self.dtype.itemsize > SCRATCH_LIMIT:
             return np.empty(shape, self.dtype)
         buffers = getattr(self.local, "buffers", None)
@@ -267,8 +268,8 @@ def _columns(
     """The block's column matrix ``(C_in * K, (stop - start) * P)``."""
     if _whole(x.shape[2:], geometry):
         return x[start:stop].reshape(stop - start, -1).T
-    rows = x.shape[1] * int(np.prod(geometry[0]))
-    cols = scratch.get("cols", (rows, (stop - start) * int(np.prod(geometry[3]))))
+    rows = x.shape[1] * math.prod(geometry[0])
+    cols = scratch.get("cols", (rows, (stop - start) * math.prod(geometry[3])))
     _im2col(x, start, stop, *geometry, cols)
     return cols
 
@@ -338,8 +339,8 @@ def conv_valid(
     c_out, c_group = w.shape[:2]
     kernel, out_size = _triple(w.shape[2:]), _triple(out_size)
     geometry = (kernel, _triple(stride), _triple(dilation), out_size)
-    f_group, rows = c_out // groups, c_group * int(np.prod(kernel))
-    positions = int(np.prod(out_size))
+    f_group, rows = c_out // groups, c_group * math.prod(kernel)
+    positions = math.prod(out_size)
     weight = w.reshape(groups, f_group, rows)
     y = np.empty((n, c_out, positions), x.dtype)
 
@@ -378,8 +379,8 @@ def conv_transpose_valid(
     c_out, c_group = w.shape[:2]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size)
-    f_group, rows = c_out // groups, c_group * int(np.prod(kernel))
-    positions = int(np.prod(y_size))
+    f_group, rows = c_out // groups, c_group * math.prod(kernel)
+    positions = math.prod(y_size)
     weight = w.reshape(groups, f_group, rows)
     x = np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
 
@@ -427,7 +428,7 @@ def conv_weight_grad(
     c_group, f_group = c_in // groups, c_out // groups
     kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size)
-    rows, positions = c_group * int(np.prod(kernel)), int(np.prod(y_size))
+    rows, positions = c_group * math.prod(kernel), math.prod(y_size)
 
     scratch = _Scratch(x.dtype)
 
