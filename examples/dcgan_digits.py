@@ -1,12 +1,12 @@
 """A DCGAN that learns scikit-learn's 8x8 handwritten digits, in minigrad (the ``make demo``).
 
 The generator turns 32 Gaussian numbers into an 8x8 image with ConvTranspose2d layers
-(1x1 -> 2x2 -> 4x4 -> 8x8, then a 3x3 one at 8x8), BatchNorm2d and ReLU, and a
-Tanh output; the discriminator
-mirrors it with strided Conv2d and LeakyReLU, BatchNorm2d on its inner layer (which,
-seeing a whole batch of fakes at once, is what keeps the generator from collapsing onto
-one digit). Both are trained by Adam on the non-saturating GAN loss (Radford et al.
-2016, Goodfellow et al. 2014), with the DCGAN initialisation N(0, 0.02).
+(1x1 -> 2x2 -> 4x4 -> 8x8, then a 3x3 one at 8x8), BatchNorm2d and ReLU, and a Tanh
+output. The discriminator mirrors it with strided Conv2d and LeakyReLU, and
+BatchNorm2d on its inner layer: seeing a whole batch of fakes at once, it is what
+keeps the generator from collapsing onto one digit. Both are trained by Adam on the
+non-saturating GAN loss (Goodfellow et al. 2014), with the DCGAN initialisation
+N(0, 0.02) of Radford et al. (2016), 100 epochs of 28 batches of 64.
 
 Outputs (in ``--out``, default ``out/dcgan_digits/``): a grid of samples from fixed
 noise after every epoch (``samples_epoch_NNN.png``, the last also as ``samples.png``),

@@ -3,7 +3,7 @@ optimiser, data order and budget, for comparing quality and wall time.
 
 Outputs go to ``out/dcgan_digits_torch/`` and have the same names, except the
 checkpoint, which is ``checkpoint.pt`` (``torch.save``; its state dicts have the keys
-and layouts of the minigrad model's). Two threads (``torch.set_num_threads(2)``), the
+and layouts of the minigrad model's). Two threads by default (``--threads``), the
 budget of the minigrad demo. Without torch installed the script says so and exits.
 """
 
@@ -83,7 +83,6 @@ def main() -> None:
     if torch is None:
         print("dcgan_digits_torch.py needs PyTorch, which is not installed: skipped.")
         return
-    torch.set_num_threads(2)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
@@ -92,7 +91,9 @@ def main() -> None:
     parser.add_argument("--out", default="out/dcgan_digits_torch")
     parser.add_argument("--smoke", action="store_true", help="one tiny epoch, for the tests")
     parser.add_argument("--no-score", action="store_true", help="skip scoring the samples")
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     out = _digits.output_dir(args.out)
 
     images, _ = _digits.digit_images()
