@@ -48,8 +48,9 @@ MIN_COLUMNS = 512
 LONG_LINE = 16
 # Scratch buffers up to this size stay allocated between kernel calls, per thread.
 SCRATCH_LIMIT = 32 << 20
-# A GEMM or layer smaller than this many multiply-adds is not worth a second thread.
-PARALLEL_WORK = 4_000_000
+# A GEMM or layer with fewer than twice this many multiply-adds (well under a ms) is not
+# worth a second thread: on a busy machine the join waits for the slower one.
+PARALLEL_WORK = 16_000_000
 
 
 def _triple(values: tuple[int, ...]) -> Triple:
