@@ -10,7 +10,8 @@ heap and to keep up to TRIM_THRESHOLD of free memory at the top of it.
 
 The cost is memory held after a peak: up to TRIM_THRESHOLD more resident memory than
 live arrays. A user who sets glibc's own knobs (MALLOC_TRIM_THRESHOLD_,
-MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_ or a ``glibc.malloc`` tunable) is left alone.
+MALLOC_MMAP_THRESHOLD_, MALLOC_TOP_PAD_ or a ``glibc.malloc`` tunable) is left alone,
+and ``MINIGRAD_KEEP_FREED_MEMORY=0`` turns the policy off.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _USER_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TO
 def keep_freed_memory() -> bool:
     """Apply the policy above; returns whether malloc's settings were changed."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    if os.environ.get("MINIGRAD_KEEP_FREED_MEMORY", "1") == "0":
         return False
     if any(name in os.environ for name in _USER_SETTINGS):
         return False
