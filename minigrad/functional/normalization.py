@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.functional._arguments import check_number, check_same_dtype, check_tensor
+from minigrad.ops.nn import BatchNorm
 from minigrad.tensor import Tensor
 
 __all__ = ["batch_norm"]
@@ -85,15 +86,20 @@ def batch_norm(
         )
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if use_batch:
-        mean = input.mean(dims, keepdim=True)
-        centred = input - mean
-        variance = (centred * centred).mean(dims, keepdim=True)
         if training:
-            _update_running(running_mean, running_var, mean, variance, count, momentum)
-    else:
-        assert running_mean is not None and running_var is not None
-        centred = input - running_mean.reshape(shape)
-        variance = running_var.reshape(shape)
+            _update_running(running_mean, running_var, input.data, dims, count, momentum)
+        # One fused op: as a composite, batch norm was most of a small training step.
+        ones = Tensor._wrap(np.ones(channels, dtype=input.dtype))
+        zeros = Tensor._wrap(np.zeros(channels, dtype=input.dtype))
+        return BatchNorm.apply(
+            input,
+            ones if weight is None else weight,
+            zeros if bias is None else bias,
+            eps=eps,
+        )
+    assert running_mean is not None and running_var is not None
+    centred = input - running_mean.reshape(shape)
+    variance = running_var.reshape(shape)
     output = centred / (variance + eps).sqrt()
     if weight is not None:
         output = output * weight.reshape(shape)
@@ -105,17 +111,18 @@ def batch_norm(
 def _update_running(
     running_mean: Tensor | None,
     running_var: Tensor | None,
-    mean: Tensor,
-    variance: Tensor,
+    batch: np.ndarray,
+    dims: tuple[int, ...],
     count: int,
     momentum: float,
 ) -> None:
     """Move the running statistics towards this batch's (arrays only: no graph)."""
+    mean = batch.mean(axis=dims, keepdims=True)
     if running_mean is not None:
-        batch_mean = mean.data.reshape(-1)
-        updated = (1 - momentum) * running_mean.data + momentum * batch_mean
+        updated = (1 - momentum) * running_mean.data + momentum * mean.reshape(-1)
         running_mean.data = np.asarray(updated, dtype=running_mean.dtype)
     if running_var is not None:
-        unbiased = variance.data.reshape(-1) * (count / (count - 1))
+        variance = np.mean(np.square(batch - mean), axis=dims)
+        unbiased = variance * (count / (count - 1))
         updated = (1 - momentum) * running_var.data + momentum * unbiased
         running_var.data = np.asarray(updated, dtype=running_var.dtype)

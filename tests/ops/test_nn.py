@@ -1,11 +1,12 @@
-"""ops.nn.Softplus: forward against numpy and torch, gradcheck, gradgradcheck, stability."""
+"""ops.nn: Softplus and BatchNorm against torch, gradcheck, gradgradcheck, stability."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import minigrad as mg
-from minigrad.ops.nn import Softplus
+from minigrad.ops.nn import BatchNorm, Softplus
 from tests.helpers import check_op, randn
 
 
@@ -28,3 +29,33 @@ def test_softplus_is_finite_and_exact_in_the_tails():
     )
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, np.exp(-30.0), 0.5, 1.0, 1.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3), (3, 2, 2, 3)])
+def test_batch_norm_matches_torch_and_passes_gradcheck_and_gradgradcheck(torch, shape):
+    import torch.nn.functional as tf
+
+    channels = shape[1]
+    check_op(
+        lambda x, w, b: BatchNorm.apply(x, w, b, eps=1e-5),
+        randn(*shape),
+        randn(channels, seed=1),
+        randn(channels, seed=2),
+        torch_fn=lambda x, w, b: tf.batch_norm(x, None, None, w, b, training=True, eps=1e-5),
+    )
+
+
+def test_batch_norm_backward_gives_the_same_gradients_recorded_or_not():
+    # Recorded (create_graph) it recomputes the statistics as ops; otherwise it reuses
+    # the forward's arrays. Both branches must give the same numbers.
+    x = mg.tensor(randn(4, 3, 2), requires_grad=True)
+    weight = mg.tensor(randn(3, seed=1), requires_grad=True)
+    bias = mg.tensor(randn(3, seed=2), requires_grad=True)
+    seed = mg.tensor(randn(4, 3, 2, seed=3))
+    plain = mg.autograd.grad(BatchNorm.apply(x, weight, bias, eps=1e-3), [x, weight, bias], seed)
+    recorded = mg.autograd.grad(
+        BatchNorm.apply(x, weight, bias, eps=1e-3), [x, weight, bias], seed, create_graph=True
+    )
+    assert recorded[0].requires_grad
+    for got, want in zip(plain, recorded):
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-12)
