@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -72,7 +73,7 @@ def _nearest_distances(queries: np.ndarray, pool: np.ndarray, exclude_self: bool
     return np.sqrt(squared.min(axis=1))
 
 
-def score_samples(samples: np.ndarray) -> dict[str, object]:
+def score_samples(samples: np.ndarray) -> dict[str, Any]:
     """Score generated digits (N, 8, 8) on the 0..16 pixel scale.
 
     Returns:
@@ -104,13 +105,13 @@ def score_samples(samples: np.ndarray) -> dict[str, object]:
     }
 
 
-def passes_bar(scores: dict[str, object]) -> bool:
+def passes_bar(scores: dict[str, Any]) -> bool:
     """Issue 5's bar: mean top-class probability >= 0.8 and every class >= 3% of samples."""
     fractions = np.asarray(scores["class_fractions"])
-    return float(scores["top_probability"]) >= 0.8 and bool(fractions.min() >= 0.03)  # type: ignore[arg-type]
+    return scores["top_probability"] >= 0.8 and bool(fractions.min() >= 0.03)
 
 
-def format_scores(scores: dict[str, object]) -> str:
+def format_scores(scores: dict[str, Any]) -> str:
     fractions = np.asarray(scores["class_fractions"])
     histogram = " ".join(f"{digit}:{fraction:.1%}" for digit, fraction in enumerate(fractions))
     return (
