@@ -34,10 +34,10 @@ def generator(width: int = GENERATOR_WIDTH) -> torch.nn.Sequential:
         nn.BatchNorm2d(4 * width),
         nn.ReLU(),
         # (L - 1) * 2 - 2 * 1 + 4 = 2L: kernel 4, stride 2, padding 1 doubles the size.
-        nn.ConvTranspose2d(4 * width, 2 * width, 4, stride=2, padding=1, bias=False),  # 4x4
+        nn.ConvTranspose2d(4 * width, 2 * width, 4, stride=2, padding=1, bias=False),  # -> 4x4
         nn.BatchNorm2d(2 * width),
         nn.ReLU(),
-        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # 8x8
+        nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # -> 8x8
         nn.BatchNorm2d(width),
         nn.ReLU(),
         # A last stride-1 layer at full resolution: (L - 1) - 2 + 3 = L.
