@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.functional._arguments import check_number, check_same_dtype, check_tensor
-from minigrad.ops.nn import BatchNorm
+from minigrad.ops.nn import BatchNorm, batch_statistics
 from minigrad.tensor import Tensor
 
 __all__ = ["batch_norm"]
@@ -76,7 +76,6 @@ def batch_norm(
     eps = check_number(eps, "eps", op)
     if eps < 0:
         raise ValueError(f"{op}: eps: expected a non-negative number, got {eps}")
-    dims = (0, *range(2, input.ndim))
     count = input.numel() // max(channels, 1)
     use_batch = training or running_mean is None or running_var is None
     if use_batch and count <= 1:
@@ -87,7 +86,7 @@ def batch_norm(
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if use_batch:
         if training:
-            _update_running(running_mean, running_var, input.data, dims, count, momentum)
+            _update_running(running_mean, running_var, input.data, count, momentum)
         # One fused op: as a composite, batch norm was most of a small training step.
         ones = Tensor._wrap(np.ones(channels, dtype=input.dtype))
         zeros = Tensor._wrap(np.zeros(channels, dtype=input.dtype))
@@ -112,17 +111,15 @@ def _update_running(
     running_mean: Tensor | None,
     running_var: Tensor | None,
     batch: np.ndarray,
-    dims: tuple[int, ...],
     count: int,
     momentum: float,
 ) -> None:
     """Move the running statistics towards this batch's (arrays only: no graph)."""
-    mean = batch.mean(axis=dims, keepdims=True)
+    mean, variance = batch_statistics(batch)
     if running_mean is not None:
-        updated = (1 - momentum) * running_mean.data + momentum * mean.reshape(-1)
+        updated = (1 - momentum) * running_mean.data + momentum * mean
         running_mean.data = np.asarray(updated, dtype=running_mean.dtype)
     if running_var is not None:
-        variance = np.mean(np.square(batch - mean), axis=dims)
         unbiased = variance * (count / (count - 1))
         updated = (1 - momentum) * running_var.data + momentum * unbiased
         running_var.data = np.asarray(updated, dtype=running_var.dtype)
