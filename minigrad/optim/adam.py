@@ -84,18 +84,27 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(value))
                 state["step"] += 1
                 step = state["step"]
-                exp_avg = beta1 * state["exp_avg"].data + (1 - beta1) * grad
-                exp_avg_sq = beta2 * state["exp_avg_sq"].data + (1 - beta2) * grad * grad
-                state["exp_avg"] = Tensor._wrap(exp_avg)
-                state["exp_avg_sq"] = Tensor._wrap(exp_avg_sq)
+                # The moments are the optimizer's own arrays (state_dict and
+                # load_state_dict copy), so they are updated in place; each in-place
+                # step rounds as the written-out formula would.
+                exp_avg = state["exp_avg"].data
+                exp_avg *= beta1
+                exp_avg += (1 - beta1) * grad
+                exp_avg_sq = state["exp_avg_sq"].data
+                exp_avg_sq *= beta2
+                exp_avg_sq += (1 - beta2) * grad * grad
                 second = exp_avg_sq
                 if group["amsgrad"]:
-                    second = np.maximum(state["max_exp_avg_sq"].data, exp_avg_sq)
-                    state["max_exp_avg_sq"] = Tensor._wrap(second)
+                    second = state["max_exp_avg_sq"].data
+                    np.maximum(second, exp_avg_sq, out=second)
                 step_size = lr / (1 - beta1**step)
-                denominator = np.sqrt(second) / math.sqrt(1 - beta2**step) + eps
-                updated = value - step_size * exp_avg / denominator
-                param.data = np.asarray(updated, dtype=param.dtype)
+                denominator = np.sqrt(second)
+                denominator /= math.sqrt(1 - beta2**step)
+                denominator += eps
+                change = step_size * exp_avg
+                change /= denominator
+                # A new array, not an in-place update: a caller may hold the old one.
+                param.data = np.asarray(value - change, dtype=param.dtype)
 
 
 class AdamW(Adam):
