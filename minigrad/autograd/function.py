@@ -36,7 +36,7 @@ class Context:
 
     def __init__(self, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> None:
         self.inputs = inputs
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.needs_input_grad = tuple([t._requires_grad for t in inputs])
         self.params = params
         self.saved: dict[str, Any] = {}
 
@@ -63,11 +63,16 @@ class Function:
         from minigrad.tensor import Tensor
 
         ctx = Context(inputs, params)
-        # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
-        output = np.asarray(cls.forward(ctx, *(t.data for t in inputs), **params))
+        output = cls.forward(ctx, *[t._data for t in inputs], **params)
+        if type(output) is not np.ndarray:
+            # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
+            output = np.asarray(output)
         # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
-        differentiable = output.dtype.kind == "f"
-        record = grad_mode.is_grad_enabled() and differentiable and any(ctx.needs_input_grad)
+        record = (
+            grad_mode.is_grad_enabled()
+            and True in ctx.needs_input_grad
+            and output.dtype.kind == "f"
+        )
         if not record:
             return Tensor._wrap(output)
         result = Tensor._wrap(output, requires_grad=True)
