@@ -19,7 +19,7 @@ $(VENV)/.stamp-%: setup.cfg pyproject.toml | $(PY)
 comma := ,
 
 demo: $(VENV)/.stamp-examples
-	$(PY) examples/mlp_digits.py
+	$(PY) examples/dcgan_digits.py
 
 test: $(VENV)/.stamp-test+examples
 	$(PY) -m pytest
