@@ -2,9 +2,10 @@
 
 Notation as in :mod:`minigrad.ops.conv`. Every call checks its arguments first, then
 lifts to the 3-d ops: unbatched input gets a batch dim, 1-d and 2-d get leading
-size-1 spatial dims, and the result is reshaped back. Padding is the op pair
-``Pad`` / ``PadAdjoint`` around the unpadded ops, and bias is a broadcast add, so
-every piece is differentiable to any order.
+size-1 spatial dims, and the result is reshaped back. Zero padding is fused into the
+conv ops' geometry (their kernels read zeros outside x and drop taps landing there);
+other padding modes are the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops.
+Bias is a broadcast add, so every piece is differentiable to any order.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from minigrad.functional import _conv_args as args
 from minigrad.functional._conv_args import output_padding_for as output_padding_for
-from minigrad.ops.conv import Conv, ConvGeometry, ConvTranspose
+from minigrad.ops.conv import NO_PADDING, Conv, ConvGeometry, ConvTranspose, Pair
 from minigrad.ops.pad import pad, pad_adjoint
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
@@ -37,7 +38,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class _Plan:
-    """A checked call: the padding pairs, the lifted geometry and the output shape."""
+    """A checked call: the padding pairs left to ``Pad`` / ``PadAdjoint`` (none when
+    zero padding is fused into the geometry), the lifted geometry and the output shape.
+    """
 
     pairs: args.Pairs
     mode: str
@@ -48,6 +51,16 @@ class _Plan:
 def _lift(sizes: tuple[int, ...], fill: int) -> tuple[int, int, int]:
     lifted = (fill,) * (3 - len(sizes)) + tuple(sizes)
     return (lifted[0], lifted[1], lifted[2])
+
+
+def _fused(
+    pairs: args.Pairs, mode: str
+) -> tuple[args.Pairs, tuple[Pair, Pair, Pair]]:
+    """Split padding between the ops: zeros go into the geometry, other modes to Pad."""
+    if mode != "zeros":
+        return pairs, NO_PADDING
+    lifted = ((0, 0),) * (3 - len(pairs)) + tuple((int(b), int(a)) for b, a in pairs)
+    return (), (lifted[0], lifted[1], lifted[2])
 
 
 def _check_layout(
@@ -142,16 +155,18 @@ def _conv_plan(
     sizes = tuple(input.shape[-rank:])
     args.check_mode_fits(pairs, sizes, mode, call, "input")
     out_sizes = args.conv_output_size(sizes, pairs, kernel, strides, dilations, call)
-    padded = tuple(size + before + after for size, (before, after) in zip(sizes, pairs))
+    op_pairs, fused = _fused(pairs, mode)
+    padded = tuple(size + before + after for size, (before, after) in zip(sizes, op_pairs))
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
         _lift(kernel, 1),
         count,
-        _lift(padded, 1),
+        _lift(padded if op_pairs else sizes, 1),
         _lift(out_sizes, 1),
+        fused,
     )
-    return _Plan(pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+    return _Plan(op_pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
 
 
 def _transposed_plan(
@@ -191,16 +206,18 @@ def _transposed_plan(
         )
     out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
     args.check_mode_fits(pairs, out_sizes, mode, call, "output")
-    padded = tuple(size + before + after for size, (before, after) in zip(out_sizes, pairs))
+    op_pairs, fused = _fused(pairs, mode)
+    padded = tuple(size + before + after for size, (before, after) in zip(out_sizes, op_pairs))
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
         _lift(kernel, 1),
         count,
-        _lift(padded, 1),
+        _lift(padded if op_pairs else out_sizes, 1),
         _lift(sizes, 1),
+        fused,
     )
-    return _Plan(pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+    return _Plan(op_pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
 
 
 def _lifted(t: Tensor, rank: int, batched: bool) -> Tensor:
@@ -267,8 +284,9 @@ def _conv_transpose(
     # has our C_in channels: the same array goes to ConvTranspose, untransposed.
     y = _lifted(input, rank, input.ndim == rank + 2)
     full = ConvTranspose.apply(y, _lifted(weight, rank, True), geometry=plan.geometry)
-    # Adjoint of the padding: crop (zeros) or fold the border back (other modes). The
-    # trailing output_padding positions got no kernel taps, so they fold in as zeros.
+    # Adjoint of the padding: fold the border back (non-zero modes; zero padding is
+    # fused, its taps dropped by the kernel). The trailing output_padding positions got
+    # no kernel taps, so they fold in as zeros.
     x = pad_adjoint(full, plan.pairs, plan.mode)
     return reshape(_add_bias(x, bias), plan.out_shape)
 

@@ -124,50 +124,88 @@ def _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x):  # pr
 
 
 @njit(cache=True, nogil=True)
-def _im2col_lines(x, start, stop, kernel, stride, dilation, y_size, cols):  # pragma: no cover
-    """``_im2col`` walking x line by line: faster when the output's lines are long."""
+def _line_range(length, before, size, stride, tap):  # pragma: no cover
+    """The positions ``p`` in ``[lo, hi)`` of an output line of ``length`` whose read
+    ``stride*p + tap - before`` falls inside ``[0, size)``; the rest read padding zeros.
+    """
+    lo = 0
+    if tap < before:
+        lo = min(length, (before - tap + stride - 1) // stride)
+    hi = length
+    if size + before - tap <= 0:
+        hi = 0
+    else:
+        hi = min(length, (size + before - tap + stride - 1) // stride)
+    return lo, max(lo, hi)
+
+
+@njit(cache=True, nogil=True)
+def _im2col_lines(
+    x, start, stop, kernel, stride, dilation, y_size, pads, cols
+):  # pragma: no cover
+    """``_im2col`` walking x line by line: faster when the output's lines are long.
+    Reads outside x (the zero padding ``pads`` before each dim) give zeros.
+    """
     c_in = x.shape[1]
-    x1, x2 = x.shape[3], x.shape[4]
-    plane = x.shape[2] * x1 * x2
+    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
+    plane = x0 * x1 * x2
     flat = x.reshape(-1)
     k0, k1, k2 = kernel
     s0, s1, s2 = stride
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
+    b0, b1, b2 = pads
     taps = k0 * k1 * k2
     step = np.uint64(s2)
+    zero = flat.dtype.type(0)
     for c in range(c_in):
         for t in range(taps):
             t0 = t // (k1 * k2)
             t1 = (t // k2) % k1
             t2 = t % k2
+            lo, hi = _line_range(y2, b2, x2, s2, d2 * t2)
             out = cols[c * taps + t]
             column = 0
             for b in range(start, stop):
-                base = (b * c_in + c) * plane + d2 * t2
+                # The line's first read inside x: s2*lo + d2*t2 - b2 >= 0.
+                base = (b * c_in + c) * plane + s2 * lo + d2 * t2 - b2
                 for p0 in range(y0):
-                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2
+                    i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
-                        # Unsigned indices: Numba then skips its negative-index
-                        # wraparound test, which made this loop 3-4x slower.
-                        source = np.uint64(row0 + (s1 * p1 + d1 * t1) * x2)
-                        target = np.uint64(column)
-                        for p2 in range(np.uint64(y2)):
-                            out[target + p2] = flat[source + step * p2]
+                        i1 = s1 * p1 + d1 * t1 - b1
+                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1:
+                            for p2 in range(column, column + y2):
+                                out[p2] = zero
+                        else:
+                            for p2 in range(column, column + lo):
+                                out[p2] = zero
+                            # Unsigned indices: Numba then skips its negative-index
+                            # wraparound test, which made this loop 3-4x slower.
+                            source = np.uint64(base + (i0 * x1 + i1) * x2)
+                            target = np.uint64(column + lo)
+                            for p2 in range(np.uint64(hi - lo)):
+                                out[target + p2] = flat[source + step * p2]
+                            for p2 in range(column + hi, column + y2):
+                                out[p2] = zero
                         column += y2
 
 
 @njit(cache=True, nogil=True)
-def _col2im_lines(cols, start, stop, kernel, stride, dilation, y_size, x):  # pragma: no cover
-    """``_col2im`` walking x line by line, in the same order (rows, then columns)."""
+def _col2im_lines(
+    cols, start, stop, kernel, stride, dilation, y_size, pads, x
+):  # pragma: no cover
+    """``_col2im`` walking x line by line, in the same order (rows, then columns).
+    Taps that land in the zero padding ``pads`` are dropped.
+    """
     c_in = x.shape[1]
-    x1, x2 = x.shape[3], x.shape[4]
-    plane = x.shape[2] * x1 * x2
+    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
+    plane = x0 * x1 * x2
     flat = x.reshape(-1)
     k0, k1, k2 = kernel
     s0, s1, s2 = stride
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
+    b0, b1, b2 = pads
     taps = k0 * k1 * k2
     step = np.uint64(s2)
     # Channel, tap, then sample: each column row is read once, front to back, while
@@ -178,32 +216,47 @@ def _col2im_lines(cols, start, stop, kernel, stride, dilation, y_size, x):  # pr
             t0 = t // (k1 * k2)
             t1 = (t // k2) % k1
             t2 = t % k2
+            lo, hi = _line_range(y2, b2, x2, s2, d2 * t2)
             row = cols[c * taps + t]
             column = 0
             for b in range(start, stop):
-                base = (b * c_in + c) * plane + d2 * t2
+                base = (b * c_in + c) * plane + s2 * lo + d2 * t2 - b2
                 for p0 in range(y0):
-                    row0 = base + (s0 * p0 + d0 * t0) * x1 * x2
+                    i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
-                        target = np.uint64(row0 + (s1 * p1 + d1 * t1) * x2)
-                        source = np.uint64(column)
-                        for p2 in range(np.uint64(y2)):
-                            flat[target + step * p2] += row[source + p2]
+                        i1 = s1 * p1 + d1 * t1 - b1
+                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1:
+                            target = np.uint64(base + (i0 * x1 + i1) * x2)
+                            source = np.uint64(column + lo)
+                            for p2 in range(np.uint64(hi - lo)):
+                                flat[target + step * p2] += row[source + p2]
                         column += y2
 
 
-def _im2col(x, start, stop, kernel, stride, dilation, y_size, cols) -> None:
+def _inside(x_size, kernel, stride, dilation, y_size, pads) -> bool:
+    """Whether every tap reads inside x, i.e. no zero padding is met: only then may the
+    offset table, which does not check bounds, be used.
+    """
+    return not any(pads) and all(
+        (y - 1) * s + d * (k - 1) + 1 <= n
+        for n, k, s, d, y in zip(x_size, kernel, stride, dilation, y_size)
+    )
+
+
+def _im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None:
     """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block.
 
     Two loop shapes, measured: line by line when the output's lines are long (0.3 ns
     per element at 16), through an offset table when they are short (0.6 against 3 ns
     at 2). Both index with unsigned ints, which spares Numba its negative-index test.
     """
-    kernel_for = _im2col_lines if y_size[2] >= LONG_LINE else _im2col_table
-    kernel_for(x, start, stop, kernel, stride, dilation, y_size, cols)
+    if y_size[2] >= LONG_LINE or not _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+        _im2col_lines(x, start, stop, kernel, stride, dilation, y_size, pads, cols)
+    else:
+        _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols)
 
 
-def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x) -> None:
+def _col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None:
     """The adjoint of ``_im2col`` on a zeroed block of x:
     ``x[n, c, s*p + d*t] += cols[c * K + t, (n - start) * P + p]``.
 
@@ -211,8 +264,10 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, x) -> None:
     over the taps that land on it`` in increasing tap order, whichever thread owns the
     block; within one row no two columns reach the same element.
     """
-    kernel_for = _col2im_lines if y_size[2] >= LONG_LINE else _col2im_table
-    kernel_for(cols, start, stop, kernel, stride, dilation, y_size, x)
+    if y_size[2] >= LONG_LINE or not _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+        _col2im_lines(cols, start, stop, kernel, stride, dilation, y_size, pads, x)
+    else:
+        _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x)
 
 
 class _Scratch:
@@ -259,8 +314,13 @@ def _whole(x_size: tuple[int, ...], geometry: tuple[Triple, ...]) -> bool:
     """One output position whose taps read every input position once, as in DCGAN's
     first layer: the column matrix is then just x transposed.
     """
-    kernel, _, dilation, y_size = geometry
-    return y_size == (1, 1, 1) and dilation == (1, 1, 1) and tuple(x_size) == kernel
+    kernel, _, dilation, y_size, pads = geometry
+    return (
+        y_size == (1, 1, 1)
+        and dilation == (1, 1, 1)
+        and pads == (0, 0, 0)
+        and tuple(x_size) == kernel
+    )
 
 
 def _columns(
@@ -322,11 +382,18 @@ def _per_block(
 
 
 def conv_valid(
-    x: np.ndarray, w: np.ndarray, stride: Triple, dilation: Triple, groups: int, out_size: Triple
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    out_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
-    """Cross-correlation without padding, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``.
+    """Cross-correlation, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``.
 
-    ``y[n, o, p] = sum_{c, t} x[n, group(o) c, s*p + d*t] * w[o, c, t]``; exactly
+    ``y[n, o, p] = sum_{c, t} x[n, group(o) c, s*p + d*t - padding] * w[o, c, t]``, x
+    read as zero outside ``[0, L_x)`` (zero padding fused in); exactly
     ``L_y = out_size`` positions are computed.
 
     >>> x = np.ones((1, 1, 1, 1, 4), np.float32)
@@ -339,7 +406,7 @@ def conv_valid(
     n, c_in = x.shape[:2]
     c_out, c_group = w.shape[:2]
     kernel, out_size = _triple(w.shape[2:]), _triple(out_size)
-    geometry = (kernel, _triple(stride), _triple(dilation), out_size)
+    geometry = (kernel, _triple(stride), _triple(dilation), out_size, _triple(padding))
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(out_size)
     weight = w.reshape(groups, f_group, rows)
@@ -362,12 +429,19 @@ def conv_valid(
 
 
 def conv_transpose_valid(
-    y: np.ndarray, w: np.ndarray, stride: Triple, dilation: Triple, groups: int, in_size: Triple
+    y: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    in_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
     """The adjoint of ``conv_valid`` in x, ``y: (N, C_out, *L_y) -> x: (N, C_in, *L_x)``.
 
     ``<conv_valid(x, w), y> == <x, conv_transpose_valid(y, w)>``; ``L_x = in_size`` is
-    given, and positions no tap reaches are zero.
+    given, positions no tap reaches are zero, and taps landing in the zero padding
+    (outside ``[0, L_x)`` once shifted by ``padding``) are dropped.
 
     >>> y = np.ones((1, 1, 1, 1, 3), np.float32)
     >>> w = np.ones((1, 1, 1, 1, 2), np.float32)
@@ -379,7 +453,7 @@ def conv_transpose_valid(
     n = y.shape[0]
     c_out, c_group = w.shape[:2]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
-    geometry = (kernel, _triple(stride), _triple(dilation), y_size)
+    geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(y_size)
     weight = w.reshape(groups, f_group, rows)
@@ -412,6 +486,7 @@ def conv_weight_grad(
     dilation: Triple,
     groups: int,
     kernel_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
     """The adjoint of ``conv_valid`` in w, ``x, y -> w: (C_out, C_in/g, *k)``.
 
@@ -428,7 +503,7 @@ def conv_weight_grad(
     c_out = y.shape[1]
     c_group, f_group = c_in // groups, c_out // groups
     kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
-    geometry = (kernel, _triple(stride), _triple(dilation), y_size)
+    geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     rows, positions = c_group * math.prod(kernel), math.prod(y_size)
 
     scratch = _Scratch(x.dtype)

@@ -32,13 +32,33 @@ def _positions(size: Triple) -> itertools.product:  # type: ignore[type-arg]
     return itertools.product(*(range(n) for n in size))
 
 
+def _read(
+    p: tuple[int, ...],
+    t: tuple[int, ...],
+    stride: Triple,
+    dilation: Triple,
+    padding: Triple,
+    size: tuple[int, ...],
+) -> tuple[int, ...] | None:
+    """Where output position p's tap t reads in the unpadded x; None in the zero padding."""
+    where = tuple(p[i] * stride[i] + t[i] * dilation[i] - padding[i] for i in range(3))
+    return where if all(0 <= where[i] < size[i] for i in range(3)) else None
+
+
 def conv_valid(
-    x: np.ndarray, w: np.ndarray, stride: Triple, dilation: Triple, groups: int, out_size: Triple
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    out_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
-    """Cross-correlation without padding.
+    """Cross-correlation with zero padding ``padding`` before each dim.
 
     ``x: (N, C_in, *L_x)``, ``w: (C_out, C_in/g, *k)`` -> ``y: (N, C_out, *L_y)``, with
-    ``y[n, o, p] = sum_{c, t} x[n, group(o) c, s*p + d*t] * w[o, c, t]``.
+    ``y[n, o, p] = sum_{c, t} x[n, group(o) c, s*p + d*t - padding] * w[o, c, t]`` and
+    x read as zero outside ``[0, L_x)``.
     """
     n, c_in = x.shape[:2]
     c_out, c_group = w.shape[:2]
@@ -49,7 +69,9 @@ def conv_valid(
         for p in _positions(out_size):
             total = np.zeros(n, dtype=x.dtype)
             for t in _taps(w.shape[2:]):
-                where = tuple(p[i] * stride[i] + t[i] * dilation[i] for i in range(3))
+                where = _read(p, t, stride, dilation, padding, x.shape[2:])
+                if where is None:
+                    continue
                 patch = x[(slice(None), slice(first, first + c_group), *where)]
                 total += patch @ w[(o, slice(None), *t)]
             y[(slice(None), o, *p)] = total
@@ -57,7 +79,13 @@ def conv_valid(
 
 
 def conv_transpose_valid(
-    y: np.ndarray, w: np.ndarray, stride: Triple, dilation: Triple, groups: int, in_size: Triple
+    y: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    in_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
     """The adjoint of ``conv_valid`` in x: scatter each output back through the kernel.
 
@@ -72,7 +100,9 @@ def conv_transpose_valid(
         first = (o // f_group) * c_group
         for p in _positions(y.shape[2:]):
             for t in _taps(w.shape[2:]):
-                where = tuple(p[i] * stride[i] + t[i] * dilation[i] for i in range(3))
+                where = _read(p, t, stride, dilation, padding, x.shape[2:])
+                if where is None:
+                    continue
                 x[(slice(None), slice(first, first + c_group), *where)] += np.outer(
                     y[(slice(None), o, *p)], w[(o, slice(None), *t)]
                 )
@@ -86,6 +116,7 @@ def conv_weight_grad(
     dilation: Triple,
     groups: int,
     kernel_size: Triple,
+    padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
     """The adjoint of ``conv_valid`` in w: correlate input with output.
 
@@ -100,7 +131,9 @@ def conv_weight_grad(
         first = (o // f_group) * c_group
         for t in _taps(kernel_size):
             for p in _positions(y.shape[2:]):
-                where = tuple(p[i] * stride[i] + t[i] * dilation[i] for i in range(3))
+                where = _read(p, t, stride, dilation, padding, x.shape[2:])
+                if where is None:
+                    continue
                 w[(o, slice(None), *t)] += (
                     y[(slice(None), o, *p)]
                     @ x[(slice(None), slice(first, first + c_group), *where)]

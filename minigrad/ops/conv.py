@@ -17,8 +17,10 @@ Notation (one letter per quantity, used in every conv docstring):
 
 The three ops read one trilinear form ``T(x, w, y) = <conv(x, w), y>`` three ways
 (conv = dT/dy, conv_transpose = dT/dx, conv_weight_grad = dT/dw), so each one's
-derivatives are the other two and gradients of any order need no extra code. Padding
-is not part of the geometry: it is the separate pair ``Pad`` / ``PadAdjoint``.
+derivatives are the other two and gradients of any order need no extra code. Zero
+padding may be part of the geometry (``ConvGeometry.padding``): all three kernels then
+read x as zero outside its unpadded extent, and drop the taps that land there, so the
+triangle stays exact. Other padding modes are the separate pair ``Pad`` / ``PadAdjoint``.
 """
 
 from __future__ import annotations
@@ -32,14 +34,16 @@ from minigrad.kernels import conv_transpose_valid, conv_valid, conv_weight_grad
 from minigrad.tensor import Tensor
 
 Triple = tuple[int, int, int]
+Pair = tuple[int, int]
+NO_PADDING: tuple[Pair, Pair, Pair] = ((0, 0), (0, 0), (0, 0))
 
 
 @dataclass(frozen=True)
 class ConvGeometry:
     """Everything the three kernels need besides arrays, for 3-d spatial arrays.
 
-    ``x_size`` (L_x) and ``y_size`` (L_y) are both pinned. Normally
-    ``L_y = floor((L_x - d (k - 1) - 1) / s) + 1``, but a transposed convolution with
+    ``x_size`` (L_x, unpadded) and ``y_size`` (L_y) are both pinned. Normally
+    ``L_y = floor((L_x + p_before + p_after - d (k - 1) - 1) / s) + 1``, but a transposed convolution with
     ``output_padding >= stride`` (legal when it is below ``dilation``) has an L_x larger
     than the natural pre-image of its L_y; pinning both keeps the ops exact adjoints
     in every legal case. The public layer builds and validates it; the ops trust it.
@@ -51,6 +55,8 @@ class ConvGeometry:
         groups: g.
         x_size: L_x, the spatial size on the x side.
         y_size: L_y, the spatial size on the y side.
+        padding: zero padding (before, after) per spatial dim, fused into the kernels:
+            tap t of position p reads x at ``s*p + d*t - before``, zero outside x.
     """
 
     stride: Triple
@@ -59,16 +65,26 @@ class ConvGeometry:
     groups: int
     x_size: Triple
     y_size: Triple
+    padding: tuple[Pair, Pair, Pair] = NO_PADDING
 
     def __post_init__(self) -> None:
         for dim in range(3):
+            before, after = self.padding[dim]
             span = self.dilation[dim] * (self.kernel_size[dim] - 1) + 1
             last_read = (self.y_size[dim] - 1) * self.stride[dim] + span
-            assert self.y_size[dim] >= 1 and last_read <= self.x_size[dim], self
+            padded = before + self.x_size[dim] + after
+            assert self.y_size[dim] >= 1 and last_read <= padded, self
+            assert before >= 0 and after >= 0, self
+
+    @property
+    def before(self) -> Triple:
+        """The zero padding before each spatial dim: all the kernels need of it."""
+        return (self.padding[0][0], self.padding[1][0], self.padding[2][0])
 
 
 class Conv(Function):
-    """y = conv_valid(x, w): cross-correlation, (N, C_in, *L_x) -> (N, C_out, *L_y).
+    """y = conv_valid(x, w): cross-correlation (zero padding fused in), (N, C_in, *L_x)
+    -> (N, C_out, *L_y).
     dx = ConvTranspose(grad, w).   dw = ConvWeightGrad(x, grad).
     """
 
@@ -78,7 +94,7 @@ class Conv(Function):
     ) -> np.ndarray:
         g = geometry
         assert x.shape[2:] == g.x_size and w.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
-        return conv_valid(x, w, g.stride, g.dilation, g.groups, g.y_size)
+        return conv_valid(x, w, g.stride, g.dilation, g.groups, g.y_size, g.before)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -101,7 +117,7 @@ class ConvTranspose(Function):
     ) -> np.ndarray:
         g = geometry
         assert y.shape[2:] == g.y_size and w.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
-        return conv_transpose_valid(y, w, g.stride, g.dilation, g.groups, g.x_size)
+        return conv_transpose_valid(y, w, g.stride, g.dilation, g.groups, g.x_size, g.before)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -124,7 +140,7 @@ class ConvWeightGrad(Function):
     ) -> np.ndarray:
         g = geometry
         assert x.shape[2:] == g.x_size and y.shape[2:] == g.y_size, (x.shape, y.shape, g)
-        return conv_weight_grad(x, y, g.stride, g.dilation, g.groups, g.kernel_size)
+        return conv_weight_grad(x, y, g.stride, g.dilation, g.groups, g.kernel_size, g.before)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
