@@ -53,9 +53,7 @@ def _lift(sizes: tuple[int, ...], fill: int) -> tuple[int, int, int]:
     return (lifted[0], lifted[1], lifted[2])
 
 
-def _fused(
-    pairs: args.Pairs, mode: str
-) -> tuple[args.Pairs, tuple[Pair, Pair, Pair]]:
+def _fused(pairs: args.Pairs, mode: str) -> tuple[args.Pairs, tuple[Pair, Pair, Pair]]:
     """Split padding between the ops: zeros go into the geometry, other modes to Pad."""
     if mode != "zeros":
         return pairs, NO_PADDING

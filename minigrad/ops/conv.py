@@ -43,17 +43,18 @@ class ConvGeometry:
     """Everything the three kernels need besides arrays, for 3-d spatial arrays.
 
     ``x_size`` (L_x, unpadded) and ``y_size`` (L_y) are both pinned. Normally
-    ``L_y = floor((L_x + p_before + p_after - d (k - 1) - 1) / s) + 1``, but a transposed convolution with
-    ``output_padding >= stride`` (legal when it is below ``dilation``) has an L_x larger
-    than the natural pre-image of its L_y; pinning both keeps the ops exact adjoints
-    in every legal case. The public layer builds and validates it; the ops trust it.
+    ``L_y = floor((L_x + p_before + p_after - d (k - 1) - 1) / s) + 1``, but a
+    transposed convolution with ``output_padding >= stride`` (legal when it is below
+    ``dilation``) has an L_x larger than the natural pre-image of its L_y; pinning both
+    keeps the ops exact adjoints in every legal case. The public layer builds and
+    validates it; the ops trust it.
 
     Attributes:
         stride: s per spatial dim.
         dilation: d per spatial dim.
         kernel_size: k per spatial dim.
         groups: g.
-        x_size: L_x, the spatial size on the x side.
+        x_size: L_x, the spatial size on the x side, without the padding.
         y_size: L_y, the spatial size on the y side.
         padding: zero padding (before, after) per spatial dim, fused into the kernels:
             tap t of position p reads x at ``s*p + d*t - before``, zero outside x.

@@ -71,10 +71,12 @@ def operands(geometry: dict[str, Any], dtype: type, seed: int = 0) -> tuple[np.n
 def run_all(module: Any, geometry: dict[str, Any], x: np.ndarray, w: np.ndarray, y: np.ndarray):
     g = geometry
     common = (g["stride"], g["dilation"], g["groups"])
+    # Zero padding before each dim (fused into the kernels); absent means none.
+    before = g.get("padding", (0, 0, 0))
     return (
-        module.conv_valid(x, w, *common, g["y_size"]),
-        module.conv_transpose_valid(y, w, *common, g["x_size"]),
-        module.conv_weight_grad(x, y, *common, g["kernel"]),
+        module.conv_valid(x, w, *common, g["y_size"], before),
+        module.conv_transpose_valid(y, w, *common, g["x_size"], before),
+        module.conv_weight_grad(x, y, *common, g["kernel"], before),
     )
 
 
@@ -144,6 +146,22 @@ AWKWARD = {
     # output_padding >= stride (allowed below dilation): L_x past the natural pre-image.
     "extra_input": dict(n=1, c_in=2, c_out=2, groups=1, kernel=(1, 1, 2), stride=(1, 1, 1),
                         dilation=(1, 1, 3), x_size=(1, 1, 7), y_size=(1, 1, 3)),
+    # Fused zero padding. The DCGAN/digits layer k4 s2 p1 at 7x7 -> 14x14 (short lines).
+    "padded_digits": dict(n=2, c_in=3, c_out=2, groups=1, kernel=(1, 4, 4), stride=(1, 2, 2),
+                          dilation=(1, 1, 1), x_size=(1, 14, 14), y_size=(1, 7, 7),
+                          padding=(0, 1, 1)),
+    # Long lines (17) with padding on both sides, and a 3-d one with padding only after
+    # (padding="same" with an odd crop): reads past the end of x must also be zeros.
+    "padded_long_lines": dict(n=2, c_in=2, c_out=3, groups=1, kernel=(1, 3, 3),
+                              stride=(1, 1, 2), dilation=(1, 2, 1), x_size=(1, 5, 33),
+                              y_size=(1, 3, 17), padding=(0, 1, 1)),
+    "padded_after_only": dict(n=1, c_in=2, c_out=2, groups=2, kernel=(3, 2, 3),
+                              stride=(2, 1, 2), dilation=(1, 2, 1), x_size=(4, 4, 6),
+                              y_size=(2, 2, 3), padding=(0, 0, 0)),
+    # Padding wider than the kernel's reach: whole lines and planes read only zeros.
+    "padded_wide": dict(n=2, c_in=2, c_out=2, groups=1, kernel=(1, 2, 2), stride=(1, 1, 1),
+                        dilation=(1, 1, 1), x_size=(1, 2, 3), y_size=(1, 7, 8),
+                        padding=(0, 3, 3)),
 }  # fmt: skip
 
 
@@ -227,6 +245,89 @@ def outputs_with_threads(threads: int, path: Path) -> dict[str, np.ndarray]:
     subprocess.run([sys.executable, "-c", script, str(path)], env=env, check=True, cwd=ROOT)
     with np.load(path) as saved:
         return dict(saved)
+
+
+@st.composite
+def padded_geometries(draw: Any) -> dict[str, Any]:
+    """A valid geometry whose x side is partly zero padding: ``(before, after)`` per dim
+    cut from the drawn L_x (at least one real element left), only ``before`` passed to
+    the kernels.
+    """
+    geometry = draw(geometries())
+    before, x_size = [], []
+    for size in geometry["x_size"]:
+        b = draw(st.integers(0, min(3, size - 1)))
+        a = draw(st.integers(0, min(3, size - 1 - b)))
+        before.append(b)
+        x_size.append(size - b - a)
+    return {**geometry, "padding": tuple(before), "x_size": tuple(x_size)}
+
+
+def explicitly_padded(geometry: dict[str, Any]) -> tuple[list[tuple[int, int]], tuple[int, ...]]:
+    """np.pad widths for x's five dims and the padded L_x that reaches every tap."""
+    g = geometry
+    widths = [(0, 0), (0, 0)]
+    padded = []
+    for size, b, k, s, d, ly in zip(
+        g["x_size"], g["padding"], g["kernel"], g["stride"], g["dilation"], g["y_size"]
+    ):
+        total = max(b + size, (ly - 1) * s + d * (k - 1) + 1)
+        widths.append((b, total - b - size))
+        padded.append(total)
+    return widths, tuple(padded)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(geometry=padded_geometries())
+def test_padded_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
+    assert_matches_reference(geometry, dtype)
+    with tiny_blocks():
+        assert_matches_reference(geometry, dtype)
+
+
+@given(geometry=padded_geometries())
+def test_padding_is_explicit_zeros_around_x(geometry: dict[str, Any]) -> None:
+    # Fused padding against the unpadded reference on an np.pad-ed x, and the transposed
+    # kernel against the unpadded one cropped back to x: what Pad / PadAdjoint did.
+    g = geometry
+    x, w, y = operands(g, np.float64)
+    widths, padded = explicitly_padded(g)
+    common = (g["stride"], g["dilation"], g["groups"])
+    fast = run_all(conv, g, x, w, y)
+    big = np.pad(x, widths)
+    crop = tuple(slice(b, b + size) for (b, _), size in zip(widths, x.shape))
+    wants = (
+        reference.conv_valid(big, w, *common, g["y_size"]),
+        reference.conv_transpose_valid(y, w, *common, padded)[crop],
+        reference.conv_weight_grad(big, y, *common, g["kernel"]),
+    )
+    for got, want in zip(fast, wants):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * max(1.0, np.abs(want).max()))
+
+
+@given(geometry=padded_geometries())
+def test_padded_adjoint_identities(geometry: dict[str, Any]) -> None:
+    x, w, y = operands(geometry, np.float64)
+    forward, x_adjoint, w_adjoint = run_all(conv, geometry, x, w, y)
+    value = np.vdot(forward, y)
+    scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
+    assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale
+    assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
+
+
+def test_padded_wide_reads_zeros_outside_x() -> None:
+    # Padding 3 around a 2x3 x with a 2x2 kernel: output rows 0-1 and 5-6 read only
+    # padding, so they are exactly zero; the transposed kernel drops their taps.
+    geometry = AWKWARD["padded_wide"]
+    x, w, y = operands(geometry, np.float64)
+    forward, x_adjoint, _ = run_all(conv, geometry, x, w, y)
+    assert np.all(forward[..., [0, 1, 5, 6], :] == 0)
+    assert np.all(forward[..., :, [0, 1, 6, 7]] == 0)
+    assert np.any(forward[..., 2:5, 2:6] != 0)
+    y_outside = y.copy()
+    y_outside[..., 2:5, 2:6] = 0
+    assert np.all(run_all(conv, geometry, x, w, y_outside)[1] == 0)
+    assert x_adjoint.shape == x.shape
 
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="no threads without JIT")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import minigrad as mg
 from minigrad.kernels import reference
@@ -135,3 +136,154 @@ def test_backward_computes_only_needed_gradients() -> None:
 def test_geometry_rejects_inconsistent_sizes() -> None:
     with pytest.raises(AssertionError):
         ConvGeometry((1, 1, 1), (1, 1, 1), (3, 1, 1), 1, (2, 1, 1), (1, 1, 1))
+
+
+# Fused zero padding: the same triangle with x read as zero outside its unpadded extent.
+
+
+@st.composite
+def padded_op_geometries(draw: st.DrawFn) -> dict[str, Any]:
+    """``op_geometries`` with part of each drawn L_x turned into zero padding
+    (before, after), leaving at least one real element."""
+    drawn = draw(op_geometries())
+    padding, x_size = [], []
+    for size in drawn["x_size"]:
+        before = draw(st.integers(0, min(2, size - 1)))
+        after = draw(st.integers(0, min(2, size - 1 - before)))
+        padding.append((before, after))
+        x_size.append(size - before - after)
+    return {**drawn, "x_size": tuple(x_size), "padding": tuple(padding)}
+
+
+def split_padded(
+    drawn: dict[str, Any],
+) -> tuple[ConvGeometry, tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    geometry = ConvGeometry(**{key: drawn[key] for key in (*GEOMETRY_KEYS, "padding")})
+    x_shape = (drawn["n"], drawn["c_in"], *geometry.x_size)
+    w_shape = (drawn["c_out"], drawn["c_in"] // geometry.groups, *geometry.kernel_size)
+    y_shape = (drawn["n"], drawn["c_out"], *geometry.y_size)
+    return geometry, x_shape, w_shape, y_shape
+
+
+@given(drawn=padded_op_geometries())
+def test_padded_three_dot_product_identities(drawn: dict[str, Any]) -> None:
+    geometry, x_shape, w_shape, y_shape = split_padded(drawn)
+    x, w, y = tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3)
+    mg.autograd.check_adjoint(
+        lambda t: Conv.apply(t, w, geometry=geometry),
+        lambda t: ConvTranspose.apply(t, w, geometry=geometry),
+        x,
+        y,
+        rtol=1e-12,
+    )
+    mg.autograd.check_adjoint(
+        lambda t: Conv.apply(x, t, geometry=geometry),
+        lambda t: ConvWeightGrad.apply(x, t, geometry=geometry),
+        w,
+        y,
+        rtol=1e-12,
+    )
+    mg.autograd.check_adjoint(
+        lambda t: ConvTranspose.apply(y, t, geometry=geometry),
+        lambda t: ConvWeightGrad.apply(t, y, geometry=geometry),
+        w,
+        x,
+        rtol=1e-12,
+    )
+
+
+@given(drawn=padded_op_geometries())
+def test_padded_forward_matches_unpadded_ops_on_padded_x(drawn: dict[str, Any]) -> None:
+    # The fused geometry against the unpadded one around an explicitly zero-padded x
+    # (and, for ConvTranspose, the unpadded result cropped): what Pad / PadAdjoint gave.
+    geometry, x_shape, w_shape, y_shape = split_padded(drawn)
+    x, w, y = tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3)
+    widths = [(0, 0), (0, 0), *geometry.padding]
+    plain = ConvGeometry(
+        geometry.stride,
+        geometry.dilation,
+        geometry.kernel_size,
+        geometry.groups,
+        tuple(n + b + a for n, (b, a) in zip(geometry.x_size, geometry.padding)),  # type: ignore[arg-type]
+        geometry.y_size,
+    )
+    big = mg.tensor(np.pad(x.numpy(), widths))
+    crop = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
+    pairs = [
+        (Conv.apply(x, w, geometry=geometry), Conv.apply(big, w, geometry=plain).numpy()),
+        (
+            ConvTranspose.apply(y, w, geometry=geometry),
+            ConvTranspose.apply(y, w, geometry=plain).numpy()[crop],
+        ),
+        (
+            ConvWeightGrad.apply(x, y, geometry=geometry),
+            ConvWeightGrad.apply(big, y, geometry=plain).numpy(),
+        ),
+    ]
+    for got, want in pairs:
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
+    g = geometry
+    np.testing.assert_allclose(
+        pairs[0][0].numpy(),
+        reference.conv_valid(
+            x.numpy(), w.numpy(), g.stride, g.dilation, g.groups, g.y_size, g.before
+        ),
+        rtol=1e-10,
+        atol=1e-12,
+    )
+
+
+def test_padded_conv_matches_torch_conv3d(torch) -> None:
+    geometry = ConvGeometry(
+        (1, 2, 1), (2, 1, 1), (2, 3, 2), 2, (4, 5, 3), (6, 3, 4), ((2, 2), (1, 1), (1, 1))
+    )
+    x, w = tensor((2, 4, 4, 5, 3), 1), tensor((6, 2, 2, 3, 2), 2)
+    want = torch.nn.functional.conv3d(
+        torch.tensor(x.numpy()),
+        torch.tensor(w.numpy()),
+        stride=(1, 2, 1),
+        padding=(2, 1, 1),
+        dilation=(2, 1, 1),
+        groups=2,
+    )
+    np.testing.assert_allclose(
+        Conv.apply(x, w, geometry=geometry).numpy(), want.numpy(), rtol=1e-10
+    )
+
+
+# Padding before and after, one dim padded only after, one with output_padding.
+TINY_PADDED = ConvGeometry(
+    (1, 2, 2), (3, 1, 1), (2, 3, 2), 1, (6, 3, 3), (2, 2, 2), ((0, 0), (1, 1), (0, 1))
+)
+
+
+@pytest.mark.parametrize("op", [Conv, ConvTranspose, ConvWeightGrad])
+def test_padded_gradcheck_and_gradgradcheck(op: Any) -> None:
+    g = TINY_PADDED
+    x = tensor((1, 2, *g.x_size), 1, requires_grad=True)
+    w = tensor((2, 2, *g.kernel_size), 2, requires_grad=True)
+    y = tensor((1, 2, *g.y_size), 3, requires_grad=True)
+    inputs = {Conv: (x, w), ConvTranspose: (y, w), ConvWeightGrad: (x, y)}[op]
+
+    def fn(a: mg.Tensor, b: mg.Tensor) -> mg.Tensor:
+        return op.apply(a, b, geometry=g)
+
+    assert mg.autograd.gradcheck(fn, inputs)
+    assert mg.autograd.gradgradcheck(fn, inputs)
+
+
+def test_geometry_rejects_padding_too_small_or_negative() -> None:
+    # k3 needs 3 positions: 1 real + 1 padding is one short.
+    with pytest.raises(AssertionError):
+        ConvGeometry(
+            (1, 1, 1), (1, 1, 1), (3, 1, 1), 1, (1, 1, 1), (1, 1, 1), ((1, 0), (0, 0), (0, 0))
+        )
+    with pytest.raises(AssertionError):
+        ConvGeometry(
+            (1, 1, 1), (1, 1, 1), (1, 1, 1), 1, (2, 1, 1), (1, 1, 1), ((-1, 0), (0, 0), (0, 0))
+        )
+    # ... while the same with 1 + 2 positions is accepted.
+    geometry = ConvGeometry(
+        (1, 1, 1), (1, 1, 1), (3, 1, 1), 1, (1, 1, 1), (1, 1, 1), ((1, 1), (0, 0), (0, 0))
+    )
+    assert geometry.before == (1, 0, 0)
