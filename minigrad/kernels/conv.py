@@ -173,7 +173,8 @@ def _im2col_lines(
                     i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
                         i1 = s1 * p1 + d1 * t1 - b1
-                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1:
+                        # lo == hi: the line reads only padding (and base may be < 0).
+                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1 or lo == hi:
                             for p2 in range(column, column + y2):
                                 out[p2] = zero
                         else:
@@ -225,7 +226,7 @@ def _col2im_lines(
                     i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
                         i1 = s1 * p1 + d1 * t1 - b1
-                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1:
+                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1 and lo < hi:
                             target = np.uint64(base + (i0 * x1 + i1) * x2)
                             source = np.uint64(column + lo)
                             for p2 in range(np.uint64(hi - lo)):
