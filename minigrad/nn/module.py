@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -406,7 +406,24 @@ def _quoted(keys: list[str]) -> str:
     return ", ".join(f'"{key}"' for key in keys)
 
 
-class Sequential(Module):
+class _Container(Module):
+    """Numbered children: what Sequential and ModuleList share (append, len, iter)."""
+
+    def append(self: _C, module: Module) -> _C:
+        self.add_module(str(len(self._modules)), _as_module(module, "module"))
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+
+_C = TypeVar("_C", bound=_Container)
+
+
+class Sequential(_Container):
     """Modules applied in order, each to the previous one's output.
 
     >>> import minigrad as mg
@@ -434,16 +451,6 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), _as_module(module, "module"))
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, index: int | slice) -> Any:
         items = list(self._modules.items())
         if isinstance(index, slice):
@@ -451,7 +458,7 @@ class Sequential(Module):
         return items[_position(index, len(items))][1]
 
 
-class ModuleList(Module):
+class ModuleList(_Container):
     """A list of modules whose parameters belong to the owner (no forward of its own).
 
     >>> import minigrad as mg
@@ -465,22 +472,12 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), _as_module(module, "module"))
-        return self
-
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, Module) and not isinstance(modules, ModuleList):
             raise TypeError("extend: modules: expected an iterable of Modules, got a Module")
         for module in modules:
             self.append(module)
         return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __getitem__(self, index: int | slice) -> Any:
         values = list(self._modules.values())
