@@ -60,10 +60,24 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it on the tape when needed."""
-        from minigrad.tensor import Tensor
-
         ctx = Context(inputs, params)
         output = cls.forward(ctx, *[t._data for t in inputs], **params)
+        return cls._record(ctx, output)
+
+    @classmethod
+    def applied(cls, output: np.ndarray, *inputs: Tensor, **params: Any) -> Tensor:
+        """Record the op as if ``apply(*inputs, **params)`` had returned ``output``.
+
+        For an output computed together with another op's by one kernel (the two
+        products of a convolution's backward share their im2col). Only for ops whose
+        forward leaves nothing on ``ctx``; the backward is the op's own, as ever.
+        """
+        return cls._record(Context(inputs, params), output)
+
+    @classmethod
+    def _record(cls, ctx: Context, output: np.ndarray) -> Tensor:
+        from minigrad.tensor import Tensor
+
         if type(output) is not np.ndarray:
             # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
             output = np.asarray(output)
