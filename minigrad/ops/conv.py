@@ -30,7 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
-from minigrad.kernels import conv_transpose_valid, conv_valid, conv_weight_grad
+from minigrad.kernels import (
+    conv_and_weight_grad,
+    conv_transpose_valid,
+    conv_valid,
+    conv_weight_grad,
+)
 from minigrad.tensor import Tensor
 
 Triple = tuple[int, int, int]
@@ -124,6 +129,8 @@ class ConvTranspose(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         y, w = ctx.inputs
         geometry = ctx.params["geometry"]
+        if all(ctx.needs_input_grad):
+            return apply_conv_and_weight_grad(grad, w, y, geometry)
         dy = Conv.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
         dw = ConvWeightGrad.apply(grad, y, geometry=geometry) if ctx.needs_input_grad[1] else None
         return dy, dw
@@ -150,3 +157,23 @@ class ConvWeightGrad(Function):
         dx = ConvTranspose.apply(y, grad, geometry=geometry) if ctx.needs_input_grad[0] else None
         dy = Conv.apply(x, grad, geometry=geometry) if ctx.needs_input_grad[1] else None
         return dx, dy
+
+
+def apply_conv_and_weight_grad(
+    x: Tensor, w: Tensor, y: Tensor, geometry: ConvGeometry
+) -> tuple[Tensor, Tensor]:
+    """``(Conv(x, w), ConvWeightGrad(x, y))``, both read from one im2col of x.
+
+    A transposed convolution's two gradients are exactly this pair (x its output
+    gradient, y its input), and building x's columns once saves a pass over them. The
+    results are recorded as the two ops they are, so their derivatives are unchanged.
+    """
+    g = geometry
+    assert x.shape[2:] == g.x_size and y.shape[2:] == g.y_size, (x.shape, y.shape, g)
+    conv_out, weight_grad = conv_and_weight_grad(
+        x._data, w._data, y._data, g.stride, g.dilation, g.groups, g.before
+    )
+    return (
+        Conv.applied(conv_out, x, w, geometry=geometry),
+        ConvWeightGrad.applied(weight_grad, x, y, geometry=geometry),
+    )

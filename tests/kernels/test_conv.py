@@ -118,6 +118,33 @@ def test_matches_reference_in_many_blocks(geometry: dict[str, Any], dtype: type)
         assert_matches_reference(geometry, dtype)
 
 
+def assert_pair_equals_the_two_kernels(geometry: dict[str, Any], dtype: type) -> None:
+    g = geometry
+    x, w, y = operands(g, dtype)
+    common = (g["stride"], g["dilation"], g["groups"])
+    before = g.get("padding", (0, 0, 0))
+    out, grad_w = conv.conv_and_weight_grad(x, w, y, *common, before)
+    # The weight gradient takes the same blocks, GEMMs and summation order: the same
+    # bits. The conv output is cut into the weight gradient's (longer) blocks, and BLAS
+    # may round a product differently with another number of columns (one column is a
+    # GEMV), so it agrees to rounding.
+    assert np.array_equal(grad_w, conv.conv_weight_grad(x, y, *common, g["kernel"], before))
+    want = conv.conv_valid(x, w, *common, g["y_size"], before)
+    scale = max(1.0, float(np.abs(want).max()))
+    np.testing.assert_allclose(out, want, rtol=0, atol=TOLERANCE[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(geometry=st.one_of(geometries(), st.deferred(lambda: padded_geometries())))
+def test_conv_and_weight_grad_equals_the_two_kernels(
+    geometry: dict[str, Any], dtype: type
+) -> None:
+    # In one block or many (whose partial weight sums are added in block order).
+    assert_pair_equals_the_two_kernels(geometry, dtype)
+    with tiny_blocks():
+        assert_pair_equals_the_two_kernels(geometry, dtype)
+
+
 def test_blas_thread_count_is_restored() -> None:
     from threadpoolctl import threadpool_info
 

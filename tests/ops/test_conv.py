@@ -124,6 +124,23 @@ def test_gradcheck_and_gradgradcheck(op: Any) -> None:
     assert mg.autograd.gradgradcheck(fn, inputs)
 
 
+def test_transposed_backward_shares_columns_and_stays_differentiable() -> None:
+    # Both gradients needed: one kernel computes them, recorded as Conv and
+    # ConvWeightGrad nodes; the same numbers as the separate ops, and second order works.
+    y = tensor((2, 2, *TINY.y_size), 1, requires_grad=True)
+    w = tensor((2, 2, *TINY.kernel_size), 2, requires_grad=True)
+    out = ConvTranspose.apply(y, w, geometry=TINY)
+    grad = tensor(out.shape, 3)
+    dy, dw = mg.autograd.grad(out, (y, w), grad, create_graph=True)
+    assert dy.grad_fn.function is Conv
+    assert dw.grad_fn.function is ConvWeightGrad
+    with mg.no_grad():
+        alone = Conv.apply(grad, w, geometry=TINY), ConvWeightGrad.apply(grad, y, geometry=TINY)
+    assert np.array_equal(dy.detach().numpy(), alone[0].numpy())
+    assert np.array_equal(dw.detach().numpy(), alone[1].numpy())
+    assert mg.autograd.gradgradcheck(lambda a, b: ConvTranspose.apply(a, b, geometry=TINY), (y, w))
+
+
 def test_backward_computes_only_needed_gradients() -> None:
     x = tensor((1, 2, *TINY.x_size), 1, requires_grad=True)
     w = tensor((2, 2, *TINY.kernel_size), 2)
