@@ -7,6 +7,7 @@ call one op from :mod:`minigrad.ops`, where forward and backward live.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,7 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -340,7 +341,7 @@ class Tensor:
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         dims = _checks.normalize_dims(dim, self.ndim)
-        count = int(np.prod([self.shape[d] for d in dims]))
+        count = math.prod([self.shape[d] for d in dims])
         return _floating(self).sum(dims, keepdim) / count
 
     def var(
@@ -355,7 +356,7 @@ class Tensor:
         if unbiased is not None:
             correction = 1 if unbiased else 0
         dims = _checks.normalize_dims(dim, self.ndim)
-        count = int(np.prod([self.shape[d] for d in dims]))
+        count = math.prod([self.shape[d] for d in dims])
         centred = _floating(self) - self.mean(dims, keepdim=True)
         return (centred * centred).sum(dims, keepdim) / max(count - correction, 0)
 
@@ -399,7 +400,7 @@ class Tensor:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         if start == end:
             return self  # nothing to merge: PyTorch returns the tensor itself
-        middle = int(np.prod(self.shape[start : end + 1]))
+        middle = math.prod(self.shape[start : end + 1])
         return self.reshape(*self.shape[:start], middle, *self.shape[end + 1 :])
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -477,7 +478,11 @@ def _binary(function: Any, left: Any, right: Any, op: str, floating: bool = Fals
     anchor = left if isinstance(left, Tensor) else right
     x = _as_operand(left, anchor, op)
     y = _as_operand(right, anchor, op)
-    _checks.broadcast_shapes(x.shape, y.shape, op)
+    if x.shape != y.shape:
+        _checks.broadcast_shapes(x.shape, y.shape, op)
+    if x.dtype == y.dtype and (not floating or x.dtype.kind == "f"):
+        # The common case, and every call inside a backward: nothing to promote.
+        return function.apply(x, y)  # type: ignore[no-any-return]
     dtype = dtypes.promote_operands(x.dtype, x.ndim == 0, y.dtype, y.ndim == 0)
     if floating and not dtypes.is_float(dtype):
         dtype = dtypes.get_default_dtype()
@@ -554,10 +559,10 @@ def _resolve_shape(x: Tensor, shape: tuple[Any, ...]) -> tuple[int, ...]:
     sizes = [int(s) for s in shape]
     if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
         raise ValueError(f"reshape: shape: expected sizes >= 0 and at most one -1, got {shape}")
-    known = int(np.prod([s for s in sizes if s != -1]))
+    known = math.prod([s for s in sizes if s != -1])
     if -1 in sizes and known > 0 and x.numel() % known == 0:
         sizes[sizes.index(-1)] = x.numel() // known
-    if int(np.prod(sizes)) != x.numel() or -1 in sizes:
+    if math.prod(sizes) != x.numel() or -1 in sizes:
         raise ValueError(
             f"reshape: shape: cannot view a tensor of shape {x.shape} ({x.numel()} elements) "
             f"as {tuple(shape)}"

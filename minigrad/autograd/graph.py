@@ -24,6 +24,9 @@ class Node:
     tensor itself when it is a leaf that requires grad, and ``None`` otherwise.
     """
 
+    # One node per recorded op, several hundred per training step: slots make them cheaper.
+    __slots__ = ("function", "ctx", "shape", "dtype", "sequence", "spent", "retained", "edges")
+
     def __init__(
         self,
         function: type[Function],
@@ -38,7 +41,7 @@ class Node:
         self.sequence = next(_sequence)
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
-        self.edges: tuple[Node | Tensor | None, ...] = tuple(_edge_to(t) for t in ctx.inputs)
+        self.edges: tuple[Node | Tensor | None, ...] = tuple([_edge_to(t) for t in ctx.inputs])
 
     @property
     def name(self) -> str:
@@ -55,7 +58,7 @@ class Node:
 
 
 def _edge_to(tensor: Tensor) -> Node | Tensor | None:
-    if not tensor.requires_grad:
+    if not tensor._requires_grad:
         return None
     return tensor.grad_fn if tensor.grad_fn is not None else tensor
 

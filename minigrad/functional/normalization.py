@@ -85,8 +85,10 @@ def batch_norm(
         )
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if use_batch:
+        # One pass for the statistics, shared by the running update and the op.
+        batch_mean, batch_variance = batch_statistics(input.data)
         if training:
-            _update_running(running_mean, running_var, input.data, count, momentum)
+            _update_running(running_mean, running_var, batch_mean, batch_variance, count, momentum)
         # One fused op: as a composite, batch norm was most of a small training step.
         ones = Tensor._wrap(np.ones(channels, dtype=input.dtype))
         zeros = Tensor._wrap(np.zeros(channels, dtype=input.dtype))
@@ -95,6 +97,8 @@ def batch_norm(
             ones if weight is None else weight,
             zeros if bias is None else bias,
             eps=eps,
+            mean=batch_mean,
+            variance=batch_variance,
         )
     assert running_mean is not None and running_var is not None
     centred = input - running_mean.reshape(shape)
@@ -110,12 +114,14 @@ def batch_norm(
 def _update_running(
     running_mean: Tensor | None,
     running_var: Tensor | None,
-    batch: np.ndarray,
+    mean: np.ndarray,
+    variance: np.ndarray,
     count: int,
     momentum: float,
 ) -> None:
-    """Move the running statistics towards this batch's (arrays only: no graph)."""
-    mean, variance = batch_statistics(batch)
+    """Move the running statistics towards this batch's mean and biased variance
+    (arrays only: no graph).
+    """
     if running_mean is not None:
         updated = (1 - momentum) * running_mean.data + momentum * mean
         running_mean.data = np.asarray(updated, dtype=running_mean.dtype)

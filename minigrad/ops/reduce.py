@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
-from minigrad.ops.shape import broadcast_to, reshape
+from minigrad.ops.shape import broadcast_to, reshape, sum_array
 from minigrad.tensor import Tensor
 
 
@@ -23,7 +23,8 @@ class Sum(Function):
     def forward(
         ctx: Context, x: np.ndarray, *, dims: tuple[int, ...], keepdim: bool
     ) -> np.ndarray:
-        return np.asarray(x.sum(axis=dims, keepdims=keepdim), dtype=x.dtype)
+        total = sum_array(x, dims)
+        return total.reshape(_kept_shape(x.shape, dims)) if keepdim else total
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:

@@ -71,17 +71,49 @@ def sum_to_array(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``x`` down to ``shape``, the shape it was broadcast from.
 
     Broadcasting prepends axes and stretches size-1 axes, so undo both: sum the
-    leading axes away, then sum (keeping the axis) wherever ``shape`` has a 1.
+    leading axes away, and every axis where ``shape`` has a 1.
     """
     leading = x.ndim - len(shape)
     assert leading >= 0, (x.shape, shape)
     stretched = tuple(
         leading + i for i, size in enumerate(shape) if size == 1 and x.shape[leading + i] != 1
     )
-    out = x.sum(axis=tuple(range(leading))) if leading else x
-    if stretched:
-        out = out.sum(axis=tuple(a - leading for a in stretched), keepdims=True)
-    return np.asarray(out, dtype=x.dtype).reshape(shape)
+    return sum_array(x, tuple(range(leading)) + stretched).reshape(shape)
+
+
+def sum_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``x`` summed over ``axes`` (sorted, distinct), in x's dtype; the axes are dropped.
+
+    numpy sums over several axes that are not neighbours (a per-channel sum over
+    (0, 2, 3), say) by walking short inner runs, 5-15x slower than one axis at a time.
+    So for a C-contiguous x, size-1 axes are dropped, neighbouring axes are merged into
+    runs that are all summed or all kept, and each summed run is reduced on its own,
+    outermost first: always the same order, so always the same bits.
+    """
+    summed = set(axes)
+    kept_shape = tuple(size for axis, size in enumerate(x.shape) if axis not in summed)
+    if not axes or x.size == 0 or not x.flags.c_contiguous:
+        return np.asarray(x.sum(axis=axes), dtype=x.dtype).reshape(kept_shape)
+    runs: list[list[int]] = []  # [size, 1 if summed else 0] per run of merged axes
+    for axis, size in enumerate(x.shape):
+        if size == 1:
+            continue
+        flag = int(axis in summed)
+        if runs and runs[-1][1] == flag:
+            runs[-1][0] *= size
+        else:
+            runs.append([size, flag])
+    if not any(flag for _, flag in runs):
+        # Only size-1 axes to sum: a copy, since a result must never alias its input.
+        return x.reshape(kept_shape).copy()
+    out = x.reshape([size for size, _ in runs])
+    position = 0
+    for _, flag in runs:
+        if flag:
+            out = out.sum(axis=position)
+        else:
+            position += 1
+    return np.asarray(out, dtype=x.dtype).reshape(kept_shape)
 
 
 def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:

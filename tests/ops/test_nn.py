@@ -59,3 +59,23 @@ def test_batch_norm_backward_gives_the_same_gradients_recorded_or_not():
     assert recorded[0].requires_grad
     for got, want in zip(plain, recorded):
         np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_batch_statistics_are_the_mean_and_biased_variance_per_channel():
+    from minigrad.ops.nn import batch_statistics
+
+    x = randn(5, 3, 4, 2) * 3 + 7
+    mean, variance = batch_statistics(x)
+    np.testing.assert_allclose(mean, x.mean(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(variance, x.var(axis=(0, 2, 3)), rtol=1e-12)
+
+
+def test_batch_norm_with_given_statistics_equals_computing_them():
+    from minigrad.ops.nn import batch_statistics
+
+    x = mg.tensor(randn(4, 3, 5).astype(np.float32))
+    weight, bias = mg.tensor(randn(3, seed=1)).float(), mg.tensor(randn(3, seed=2)).float()
+    mean, variance = batch_statistics(x.numpy())
+    given = BatchNorm.apply(x, weight, bias, eps=1e-5, mean=mean, variance=variance)
+    computed = BatchNorm.apply(x, weight, bias, eps=1e-5)
+    assert np.array_equal(given.numpy(), computed.numpy())

@@ -170,3 +170,33 @@ def test_shape_ops_match_torch_shapes(torch):
     for a, b in pairs:
         assert a.shape == tuple(b.shape)
     assert torch_or_none() is torch
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (2, 1, 3, 1), (7,), (1, 1), (4, 3, 1, 2, 2)])
+def test_sum_array_matches_numpy_for_every_set_of_axes(shape):
+    import itertools
+
+    from minigrad.ops.shape import sum_array
+
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for count in range(len(shape) + 1):
+        for axes in itertools.combinations(range(len(shape)), count):
+            got = sum_array(x, axes)
+            want = x.astype(np.float64).sum(axis=axes)
+            assert got.dtype == np.float32 and got.shape == want.shape, axes
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+            assert not np.shares_memory(got, x), axes  # a result never aliases its input
+
+
+def test_sum_array_of_a_non_contiguous_array():
+    from minigrad.ops.shape import sum_array
+
+    x = np.random.default_rng(0).standard_normal((4, 5, 6)).transpose(2, 0, 1)
+    np.testing.assert_allclose(sum_array(x, (0, 2)), x.sum(axis=(0, 2)), rtol=1e-12)
+
+
+def test_sum_to_of_a_per_channel_broadcast_matches_numpy():
+    # The bias gradient of a convolution: (N, C, H, W) summed down to (1, C, 1, 1).
+    grad = randn(3, 4, 5, 6)
+    got = sum_to(mg.tensor(grad), (1, 4, 1, 1)).numpy()
+    np.testing.assert_allclose(got, grad.sum(axis=(0, 2, 3), keepdims=True), rtol=1e-12)
