@@ -44,8 +44,12 @@ Triple = tuple[int, int, int]
 BLOCK_BYTES = 1 << 20
 # ... unless that makes the GEMMs narrower than this many columns (samples x positions).
 MIN_COLUMNS = 512
-# Output lines at least this long are gathered line by line, shorter ones by table.
+# Output lines at least this long are copied line by line from x's stride phases,
+# shorter ones gathered through an offset table; the scatter (col2im) gains from the
+# phases from shorter lines on (measured: 3-d and 8x8 layers 20-30 % faster, 7x7 and
+# 4x4 slower).
 LONG_LINE = 16
+LONG_SCATTER_LINE = 8
 # Scratch buffers up to this size stay allocated between kernel calls, per thread.
 SCRATCH_LIMIT = 32 << 20
 # A GEMM or layer with fewer than twice this many multiply-adds (well under a ms) is not
@@ -124,91 +128,122 @@ def _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x):  # pr
 
 
 @njit(cache=True, nogil=True)
-def _line_range(length, before, size, stride, tap):  # pragma: no cover
-    """The positions ``p`` in ``[lo, hi)`` of an output line of ``length`` whose read
-    ``stride*p + tap - before`` falls inside ``[0, size)``; the rest read padding zeros.
+def _split_phases(x, start, stop, s2, b2, k2, d2, xs):  # pragma: no cover
+    """``xs[n - start, c, i0, i1, f, m] = x[n, c, i0, i1, s2*m + f - b2]``, zero where
+    that is outside x: each line of x cut into its ``s2`` stride phases, with the zero
+    padding ``b2`` before it. A tap then reads ``y2`` consecutive elements of one phase.
+    Phases no tap reads (``f != d2*t2 mod s2`` for every t2 < k2) are left unset.
     """
-    lo = 0
-    if tap < before:
-        lo = min(length, (before - tap + stride - 1) // stride)
-    hi = length
-    if size + before - tap <= 0:
-        hi = 0
-    else:
-        hi = min(length, (size + before - tap + stride - 1) // stride)
-    return lo, max(lo, hi)
+    x2 = x.shape[4]
+    width = xs.shape[5]
+    lines = x.shape[1] * x.shape[2] * x.shape[3]
+    flat = x.reshape(-1)
+    out = xs.reshape(-1)
+    zero = flat.dtype.type(0)
+    step = np.uint64(s2)
+    used = np.zeros(s2, np.bool_)
+    for t2 in range(k2):
+        used[d2 * t2 % s2] = True
+    for line in range(start * lines, stop * lines):
+        for f in range(s2):
+            if not used[f]:
+                continue
+            # The phase's m with 0 <= s2*m + f - b2 < x2.
+            lo = min(width, max(0, (b2 - f + s2 - 1) // s2))
+            hi = max(lo, min(width, (x2 + b2 - f + s2 - 1) // s2))
+            row = ((line - start * lines) * s2 + f) * width
+            for m in range(row, row + lo):
+                out[m] = zero
+            # Unsigned indices: Numba then skips its negative-index wraparound test,
+            # which made such loops 3-4x slower.
+            source = np.uint64(line * x2 + s2 * lo + f - b2)
+            target = np.uint64(row + lo)
+            for m in range(np.uint64(hi - lo)):
+                out[target + m] = flat[source + step * m]
+            for m in range(row + hi, row + width):
+                out[m] = zero
 
 
 @njit(cache=True, nogil=True)
-def _im2col_lines(
-    x, start, stop, kernel, stride, dilation, y_size, pads, cols
-):  # pragma: no cover
-    """``_im2col`` walking x line by line: faster when the output's lines are long.
-    Reads outside x (the zero padding ``pads`` before each dim) give zeros.
+def _merge_phases(xs, start, b2, x):  # pragma: no cover
+    """The adjoint of ``_split_phases`` into a zeroed block of x:
+    ``x[n, c, i0, i1, s2*m + f - b2] = xs[n - start, c, i0, i1, f, m]`` where inside x.
     """
-    c_in = x.shape[1]
-    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
-    plane = x0 * x1 * x2
+    s2, width = xs.shape[4], xs.shape[5]
+    x2 = x.shape[4]
+    lines = xs.shape[0] * xs.shape[1] * xs.shape[2] * xs.shape[3]
     flat = x.reshape(-1)
+    phases = xs.reshape(-1)
+    step = np.uint64(s2)
+    offset = start * x.shape[1] * x.shape[2] * x.shape[3] * x2
+    for line in range(lines):
+        for f in range(s2):
+            lo = min(width, max(0, (b2 - f + s2 - 1) // s2))
+            hi = max(lo, min(width, (x2 + b2 - f + s2 - 1) // s2))
+            source = np.uint64((line * s2 + f) * width + lo)
+            target = np.uint64(offset + line * x2 + s2 * lo + f - b2)
+            for m in range(np.uint64(hi - lo)):
+                flat[target + step * m] = phases[source + m]
+
+
+@njit(cache=True, nogil=True)
+def _im2col_phases(xs, kernel, stride, dilation, y_size, pads, cols):  # pragma: no cover
+    """``_im2col`` from the stride phases of a block of x (``_split_phases``): every
+    output line is a contiguous copy, which runs at memory speed.
+    Lines whose D or H read falls in the padding ``pads`` are zeros.
+    """
+    blocks, c_in, x0, x1, s2, width = xs.shape
+    flat = xs.reshape(-1)
     k0, k1, k2 = kernel
-    s0, s1, s2 = stride
+    s0, s1, _ = stride
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
-    b0, b1, b2 = pads
+    b0, b1, _ = pads
     taps = k0 * k1 * k2
-    step = np.uint64(s2)
+    line = s2 * width
+    plane = x0 * x1 * line
     zero = flat.dtype.type(0)
     for c in range(c_in):
         for t in range(taps):
             t0 = t // (k1 * k2)
             t1 = (t // k2) % k1
             t2 = t % k2
-            lo, hi = _line_range(y2, b2, x2, s2, d2 * t2)
+            # Tap t2 reads s2*p2 + d2*t2 (padded): phase (d2*t2) % s2, m = p2 + shift.
+            shift = (d2 * t2) % s2 * width + (d2 * t2) // s2
             out = cols[c * taps + t]
             column = 0
-            for b in range(start, stop):
-                # The line's first read inside x: s2*lo + d2*t2 - b2 >= 0.
-                base = (b * c_in + c) * plane + s2 * lo + d2 * t2 - b2
+            for b in range(blocks):
+                base = (b * c_in + c) * plane + shift
                 for p0 in range(y0):
                     i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
                         i1 = s1 * p1 + d1 * t1 - b1
-                        # lo == hi: the line reads only padding (and base may be < 0).
-                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1 or lo == hi:
+                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1:
                             for p2 in range(column, column + y2):
                                 out[p2] = zero
                         else:
-                            for p2 in range(column, column + lo):
-                                out[p2] = zero
-                            # Unsigned indices: Numba then skips its negative-index
-                            # wraparound test, which made this loop 3-4x slower.
-                            source = np.uint64(base + (i0 * x1 + i1) * x2)
-                            target = np.uint64(column + lo)
-                            for p2 in range(np.uint64(hi - lo)):
-                                out[target + p2] = flat[source + step * p2]
-                            for p2 in range(column + hi, column + y2):
-                                out[p2] = zero
+                            source = np.uint64(base + (i0 * x1 + i1) * line)
+                            target = np.uint64(column)
+                            for p2 in range(np.uint64(y2)):
+                                out[target + p2] = flat[source + p2]
                         column += y2
 
 
 @njit(cache=True, nogil=True)
-def _col2im_lines(
-    cols, start, stop, kernel, stride, dilation, y_size, pads, x
-):  # pragma: no cover
-    """``_col2im`` walking x line by line, in the same order (rows, then columns).
-    Taps that land in the zero padding ``pads`` are dropped.
+def _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs):  # pragma: no cover
+    """The adjoint of ``_im2col_phases``, adding into zeroed stride phases in the same
+    order (rows, then columns): each line is a contiguous add.
     """
-    c_in = x.shape[1]
-    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
-    plane = x0 * x1 * x2
-    flat = x.reshape(-1)
+    blocks, c_in, x0, x1, s2, width = xs.shape
+    flat = xs.reshape(-1)
     k0, k1, k2 = kernel
-    s0, s1, s2 = stride
+    s0, s1, _ = stride
     d0, d1, d2 = dilation
     y0, y1, y2 = y_size
-    b0, b1, b2 = pads
+    b0, b1, _ = pads
     taps = k0 * k1 * k2
-    step = np.uint64(s2)
+    line = s2 * width
+    plane = x0 * x1 * line
     # Channel, tap, then sample: each column row is read once, front to back, while
     # the x planes of one channel stay in cache. An x element still receives its taps
     # in increasing t order, as the gather would.
@@ -217,21 +252,30 @@ def _col2im_lines(
             t0 = t // (k1 * k2)
             t1 = (t // k2) % k1
             t2 = t % k2
-            lo, hi = _line_range(y2, b2, x2, s2, d2 * t2)
+            shift = (d2 * t2) % s2 * width + (d2 * t2) // s2
             row = cols[c * taps + t]
             column = 0
-            for b in range(start, stop):
-                base = (b * c_in + c) * plane + s2 * lo + d2 * t2 - b2
+            for b in range(blocks):
+                base = (b * c_in + c) * plane + shift
                 for p0 in range(y0):
                     i0 = s0 * p0 + d0 * t0 - b0
                     for p1 in range(y1):
                         i1 = s1 * p1 + d1 * t1 - b1
-                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1 and lo < hi:
-                            target = np.uint64(base + (i0 * x1 + i1) * x2)
-                            source = np.uint64(column + lo)
-                            for p2 in range(np.uint64(hi - lo)):
-                                flat[target + step * p2] += row[source + p2]
+                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1:
+                            target = np.uint64(base + (i0 * x1 + i1) * line)
+                            source = np.uint64(column)
+                            for p2 in range(np.uint64(y2)):
+                                flat[target + p2] += row[source + p2]
                         column += y2
+
+
+def _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads) -> tuple[int, ...]:
+    """The shape of a block's stride phases: ``(blocks, C, D, H, s2, width)``, width the
+    phase positions the taps reach, ``y2 + d2 (k2 - 1) // s2``.
+    """
+    s2 = stride[2]
+    width = y_size[2] + dilation[2] * (kernel[2] - 1) // s2
+    return (stop - start, *x.shape[1:4], s2, width)
 
 
 def _inside(x_size, kernel, stride, dilation, y_size, pads) -> bool:
@@ -258,12 +302,18 @@ def _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads):
 def _im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None:
     """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block.
 
-    Two loop shapes, measured: line by line when the output's lines are long (0.3 ns
-    per element at 16), through an offset table when they are short (0.6 against 3 ns
-    at 2). Both index with unsigned ints, which spares Numba its negative-index test.
+    Two loop shapes, measured: when the output's lines are long, contiguous line copies
+    from x's stride phases (a pass splitting x into them, then 0.2-0.3 ns per element,
+    2-3x faster than strided reads); when they are short, a gather through an offset
+    table (0.3-0.5 ns per element; lines of 2 cost 3 ns each). Both index with
+    unsigned ints, which spares Numba its negative-index test.
     """
     if y_size[2] >= LONG_LINE:
-        _im2col_lines(x, start, stop, kernel, stride, dilation, y_size, pads, cols)
+        xs = np.empty(
+            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
+        )
+        _split_phases(x, start, stop, stride[2], pads[2], kernel[2], dilation[2], xs)
+        _im2col_phases(xs, kernel, stride, dilation, y_size, pads, cols)
     elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
         _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols)
     else:
@@ -280,10 +330,15 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> Non
 
     Both loop shapes take the rows (c, t) in order, so each x element is ``0 + sum
     over the taps that land on it`` in increasing tap order, whichever thread owns the
-    block; within one row no two columns reach the same element.
+    block; within one row no two columns reach the same element. The phase path adds
+    into zeroed stride phases of the block, then merges them into x.
     """
-    if y_size[2] >= LONG_LINE:
-        _col2im_lines(cols, start, stop, kernel, stride, dilation, y_size, pads, x)
+    if y_size[2] >= LONG_SCATTER_LINE:
+        xs = np.zeros(
+            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
+        )
+        _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs)
+        _merge_phases(xs, start, pads[2], x)
     elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
         _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x)
     else:

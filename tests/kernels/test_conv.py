@@ -94,15 +94,18 @@ def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
 
 @contextlib.contextmanager
 def tiny_blocks() -> Iterator[None]:
-    """Every sample its own batch block, every GEMM split and every line gathered line
-    by line: the paths big layers take (the default draws take the other ones).
+    """Every sample its own batch block, every GEMM split and every line copied from
+    x's stride phases: the paths big layers take (the default draws take the others).
     """
-    saved = conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE
-    conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = 1, 1, 0, 1
+    names = ("BLOCK_BYTES", "MIN_COLUMNS", "PARALLEL_WORK", "LONG_LINE", "LONG_SCATTER_LINE")
+    saved = [getattr(conv, name) for name in names]
+    for name, value in zip(names, (1, 1, 0, 1, 1)):
+        setattr(conv, name, value)
     try:
         yield
     finally:
-        conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = saved
+        for name, value in zip(names, saved):
+            setattr(conv, name, value)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -258,7 +261,8 @@ wide = dict(n=2, c_in=256, c_out=128, groups=1, kernel=(1, 4, 4), stride=(1, 2, 
 for label, geometry in (("big", big), ("wide", wide)):
     for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
         results[f"{{label}}-{{i}}"] = out
-conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK, conv.LONG_LINE = 1, 1, 0, 1
+conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
+conv.LONG_LINE = conv.LONG_SCATTER_LINE = 1
 for i, out in enumerate(run_all(conv, big, *operands(big, np.float64))):
     results[f"tiny-blocks-{{i}}"] = out
 np.savez(sys.argv[1], **results)
