@@ -6,6 +6,7 @@ output, ``sum_to(g, shape)`` the adjoint of broadcasting.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,36 @@ from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
 
+def rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` and ``y`` with the same values, laid out for a fast numpy broadcast.
+
+    numpy broadcasts a per-channel ``(1, C, 1, 1)`` operand against ``(N, C, H, W)``
+    with an inner loop of H * W; at 2x2 that is 10x slower per element than a plain
+    pass. Such an operand is stretched over its trailing size-1 dims first (C * H * W
+    values, when that is at most half the result), so that numpy only repeats whole
+    rows. The arithmetic, and so every bit of the result, is unchanged.
+    """
+    if x.shape == y.shape or x.ndim != y.ndim or x.size + y.size < 4096:
+        return x, y
+    return _stretch_tail(x, y.shape), _stretch_tail(y, x.shape)
+
+
+def _stretch_tail(a: np.ndarray, other: tuple[int, ...]) -> np.ndarray:
+    kept = a.ndim
+    while kept > 0 and a.shape[kept - 1] == 1:
+        kept -= 1
+    inner = math.prod(other[kept:])
+    if kept == 0 or inner == 1 or 2 * a.size * inner > math.prod(other):
+        return a
+    return a.reshape(-1).repeat(inner).reshape(a.shape[:kept] + other[kept:])
+
+
 class Add(Function):
     """out = x + y.   dx = sum_to(grad).   dy = sum_to(grad)."""
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = rows(x, y)
         return x + y
 
     @staticmethod
@@ -35,6 +61,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = rows(x, y)
         return x - y
 
     @staticmethod
@@ -50,6 +77,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        x, y = rows(x, y)
         return x * y
 
     @staticmethod
@@ -66,6 +94,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         # Division by zero gives inf or nan, as in PyTorch, without a warning.
+        x, y = rows(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
             return x / y
 

@@ -242,3 +242,29 @@ def test_elementwise_values_match_torch_in_float32(torch):
     theirs = (torch.tensor(x) * torch.tensor(y)).exp() / torch.tensor(y).sqrt()
     assert ours.dtype == mg.float32
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize(
+    ("big", "small"),
+    [((8, 16, 2, 2), (1, 16, 1, 1)), ((16, 8, 4, 4), (8, 1, 1)), ((4, 6, 5, 7), (1, 6, 5, 1))],
+)
+def test_per_channel_broadcast_gives_numpys_bits_both_ways(name, big, small):
+    # Large enough for `rows` to lay the small operand out by rows first; the result
+    # must be numpy's own broadcast, bit for bit, with either operand first.
+    fn, reference = BINARY[name]
+    x = np.random.default_rng(0).standard_normal(big).astype(np.float32)
+    y = np.random.default_rng(1).uniform(0.5, 2, small).astype(np.float32)
+    assert np.array_equal(fn(mg.tensor(x), mg.tensor(y)).numpy(), reference(x, y))
+    assert np.array_equal(fn(mg.tensor(y), mg.tensor(x)).numpy(), reference(y, x))
+
+
+def test_rows_stretches_a_per_channel_operand_over_its_trailing_dims():
+    from minigrad.ops.elementwise import rows
+
+    x = np.zeros((256, 8, 2, 2))
+    per_channel = np.arange(8.0).reshape(1, 8, 1, 1)
+    _, stretched = rows(x, per_channel)
+    assert stretched.shape == (1, 8, 2, 2)
+    np.testing.assert_array_equal(stretched, np.broadcast_to(per_channel, (1, 8, 2, 2)))
+    assert rows(x[:1], per_channel)[1] is per_channel  # small: left to numpy
