@@ -15,7 +15,7 @@ import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Context, Function
-from minigrad.ops.shape import sum_array
+from minigrad.ops.shape import reshape, sum_array
 from minigrad.tensor import Tensor
 
 
@@ -96,7 +96,7 @@ class BatchNorm(Function):
         normalised = x - per_channel(mean, x)
         normalised *= per_channel(root, x)
         ctx.saved["normalised"] = normalised
-        ctx.saved["root"] = root.reshape(_channel_shape(x))
+        ctx.saved["root"] = root
         out = normalised * per_channel(weight, x)
         out += per_channel(bias, x)
         return out
@@ -105,24 +105,72 @@ class BatchNorm(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         x, weight, bias = ctx.inputs
         dims = (0, *range(2, x.ndim))
-        count = x.numel() // x.shape[1]
         if grad_mode.is_grad_enabled():
             # The backward is being recorded (create_graph): the statistics must be ops
             # on x, so that second derivatives see how they move with x.
             centred = x - x.mean(dims, keepdim=True)
             root = 1 / ((centred * centred).mean(dims, keepdim=True) + ctx.params["eps"]).sqrt()
             normalised = centred * root
+            root = root.reshape(weight.shape)
         else:
             # Not recorded: the forward's arrays are the same numbers, as constants.
             normalised = Tensor._wrap(ctx.saved["normalised"])
             root = Tensor._wrap(ctx.saved["root"])
-        shape = root.shape
-        grad_bias = grad.sum(dims, keepdim=True)
-        grad_weight = (grad * normalised).sum(dims, keepdim=True)
+        grad_bias = grad.sum(dims)
+        grad_weight = (grad * normalised).sum(dims)
         dx = None
         if ctx.needs_input_grad[0]:
-            centred_grad = grad - grad_bias / count - normalised * (grad_weight / count)
-            dx = centred_grad * (weight.reshape(shape) * root)
-        dw = grad_weight.reshape(weight.shape) if ctx.needs_input_grad[1] else None
-        db = grad_bias.reshape(bias.shape) if ctx.needs_input_grad[2] else None
+            dx = BatchNormInputGrad.apply(grad, normalised, weight * root, grad_weight, grad_bias)
+        dw = grad_weight if ctx.needs_input_grad[1] else None
+        db = grad_bias if ctx.needs_input_grad[2] else None
         return dx, dw, db
+
+
+class BatchNormInputGrad(Function):
+    """Batch norm's input gradient, given its other two: one op instead of eight.
+
+    Notation as in :class:`BatchNorm`; ``s = w * r``, ``gw = sum(g * xhat)`` and
+    ``gb = sum(g)`` are ``(C,)``, ``g`` and ``xhat`` are ``(N, C, *)``; ``sum_c`` sums
+    over every dim but 1.
+
+    out = s * (g - gb / n - xhat * gw / n).
+    dg = grad * s.
+    dxhat = -grad * s * gw / n.
+    ds = sum_c(grad * (g - gb / n - xhat * gw / n)).
+    dgw = -sum_c(grad * s * xhat) / n.
+    dgb = -sum_c(grad * s) / n.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        g: np.ndarray,
+        normalised: np.ndarray,
+        scale: np.ndarray,
+        grad_weight: np.ndarray,
+        grad_bias: np.ndarray,
+    ) -> np.ndarray:
+        count = g.dtype.type(g.size // g.shape[1])
+        out = g - per_channel(grad_bias / count, g)
+        out -= normalised * per_channel(grad_weight / count, g)
+        out *= per_channel(scale, g)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g, normalised, scale, grad_weight, grad_bias = ctx.inputs
+        need = ctx.needs_input_grad
+        dims = (0, *range(2, g.ndim))
+        count = g.numel() // g.shape[1]
+        shape = (1, g.shape[1]) + (1,) * (g.ndim - 2)
+        s = reshape(scale, shape)
+        mean_weight = reshape(grad_weight, shape) / count
+        dg = grad * s if need[0] else None
+        dxhat = -(grad * (s * mean_weight)) if need[1] else None
+        ds = None
+        if need[2]:
+            centred = g - reshape(grad_bias, shape) / count - normalised * mean_weight
+            ds = (grad * centred).sum(dims)
+        dgw = -(grad * s * normalised).sum(dims) / count if need[3] else None
+        dgb = -(grad * s).sum(dims) / count if need[4] else None
+        return dg, dxhat, ds, dgw, dgb

@@ -79,3 +79,64 @@ def test_batch_norm_with_given_statistics_equals_computing_them():
     given = BatchNorm.apply(x, weight, bias, eps=1e-5, mean=mean, variance=variance)
     computed = BatchNorm.apply(x, weight, bias, eps=1e-5)
     assert np.array_equal(given.numpy(), computed.numpy())
+
+
+def _channel(t, ndim):
+    return t.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3)])
+def test_batch_norm_input_grad_formula_gradcheck_and_gradgradcheck(shape):
+    # Five independent inputs, so that every derivative line is checked on its own.
+    from minigrad.ops.nn import BatchNormInputGrad
+
+    count = int(np.prod(shape)) // shape[1]
+    channels = shape[1]
+
+    def formula(g, xhat, scale, grad_weight, grad_bias):
+        mean_weight = _channel(grad_weight, g.ndim) / count
+        mean_bias = _channel(grad_bias, g.ndim) / count
+        return _channel(scale, g.ndim) * (g - mean_bias - xhat * mean_weight)
+
+    check_op(
+        BatchNormInputGrad.apply,
+        randn(*shape),
+        randn(*shape, seed=1),
+        randn(channels, seed=2),
+        randn(channels, seed=3),
+        randn(channels, seed=4),
+        torch_fn=formula,
+        numpy_fn=formula,
+    )
+
+
+def test_batch_norm_input_grad_is_torchs_batch_norm_input_gradient(torch):
+    # Built from x as BatchNorm's recorded backward builds it, the op must equal
+    # torch's d(batch_norm)/dx, and so must its own derivatives (torch's double backward).
+    import torch.nn.functional as tf
+
+    from minigrad.ops.nn import BatchNormInputGrad
+
+    eps = 1e-5
+
+    def minigrad_input_grad(g, x, w):
+        dims = (0, 2)
+        centred = x - x.mean(dims, keepdim=True)
+        root = 1 / ((centred * centred).mean(dims, keepdim=True) + eps).sqrt()
+        normalised = centred * root
+        grad_weight = (g * normalised).sum(dims)
+        return BatchNormInputGrad.apply(
+            g, normalised, w * root.reshape(w.shape), grad_weight, g.sum(dims)
+        )
+
+    def torch_input_grad(g, x, w):
+        out = tf.batch_norm(x, None, None, w, None, training=True, eps=eps)
+        return torch.autograd.grad(out, x, g, create_graph=True)[0]
+
+    check_op(
+        minigrad_input_grad,
+        randn(4, 3, 5),
+        randn(4, 3, 5, seed=1) * 2 + 1,
+        randn(3, seed=2),
+        torch_fn=torch_input_grad,
+    )
