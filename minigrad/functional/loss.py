@@ -88,15 +88,15 @@ def binary_cross_entropy_with_logits(
     >>> mg.functional.binary_cross_entropy_with_logits(mg.tensor([0.0]), mg.tensor([1.0]))
     tensor(0.6931)
     """
-    from minigrad.ops.nn import Softplus
+    from minigrad.ops.nn import BinaryCrossEntropyWithLogits, Softplus
 
     op = "binary_cross_entropy_with_logits"
     _check_pair(input, target, op)
     reduction = check_reduction(reduction, op)
-    softplus_negative = Softplus.apply(-input)
     if pos_weight is None:
-        loss = (1 - target) * input + softplus_negative
+        loss = BinaryCrossEntropyWithLogits.apply(input, target)
     else:
+        softplus_negative = Softplus.apply(-input)
         factor = 1 + (_check_broadcast(pos_weight, input, "pos_weight", op) - 1) * target
         loss = (1 - target) * input + factor * softplus_negative
     if weight is not None:

@@ -140,3 +140,28 @@ def test_batch_norm_input_grad_is_torchs_batch_norm_input_gradient(torch):
         randn(3, seed=2),
         torch_fn=torch_input_grad,
     )
+
+
+def test_binary_cross_entropy_with_logits_matches_torch_gradcheck_and_gradgradcheck(torch):
+    import torch.nn.functional as tf
+
+    from minigrad.ops.nn import BinaryCrossEntropyWithLogits
+
+    check_op(
+        BinaryCrossEntropyWithLogits.apply,
+        3 * randn(4, 5),
+        np.random.default_rng(1).uniform(0, 1, (4, 5)),
+        torch_fn=lambda x, y: tf.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        numpy_fn=lambda x, y: (1 - y) * x + np.log1p(np.exp(-x)),
+    )
+
+
+def test_binary_cross_entropy_with_logits_is_finite_for_large_logits():
+    from minigrad.ops.nn import BinaryCrossEntropyWithLogits
+
+    x = mg.tensor([-1000.0, 1000.0], dtype=mg.float64, requires_grad=True)
+    y = mg.tensor([1.0, 0.0], dtype=mg.float64)
+    loss = BinaryCrossEntropyWithLogits.apply(x, y)
+    np.testing.assert_allclose(loss.detach().numpy(), [1000.0, 1000.0], rtol=1e-15)
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1.0, 1.0], rtol=1e-15)
