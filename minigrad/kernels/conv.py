@@ -166,8 +166,9 @@ def _split_phases(x, start, stop, s2, b2, k2, d2, xs):  # pragma: no cover
 
 @njit(cache=True, nogil=True)
 def _merge_phases(xs, start, b2, x):  # pragma: no cover
-    """The adjoint of ``_split_phases`` into a zeroed block of x:
-    ``x[n, c, i0, i1, s2*m + f - b2] = xs[n - start, c, i0, i1, f, m]`` where inside x.
+    """The adjoint of ``_split_phases``, writing the whole block of x:
+    ``x[n, c, i0, i1, s2*m + f - b2] = xs[n - start, c, i0, i1, f, m]`` where inside x,
+    and zero at the positions past the phases' width (which no tap reaches).
     """
     s2, width = xs.shape[4], xs.shape[5]
     x2 = x.shape[4]
@@ -184,6 +185,9 @@ def _merge_phases(xs, start, b2, x):  # pragma: no cover
             target = np.uint64(offset + line * x2 + s2 * lo + f - b2)
             for m in range(np.uint64(hi - lo)):
                 flat[target + step * m] = phases[source + m]
+        zero = flat.dtype.type(0)
+        for q in range(max(0, s2 * width - b2), x2):
+            flat[offset + line * x2 + q] = zero
 
 
 @njit(cache=True, nogil=True)
@@ -325,13 +329,13 @@ def _im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> Non
 
 
 def _col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None:
-    """The adjoint of ``_im2col`` on a zeroed block of x:
-    ``x[n, c, s*p + d*t] += cols[c * K + t, (n - start) * P + p]``.
+    """The adjoint of ``_im2col``, writing the whole block of x:
+    ``x[n, c, i] = sum of cols[c * K + t, (n - start) * P + p] over s*p + d*t == i``.
 
-    Both loop shapes take the rows (c, t) in order, so each x element is ``0 + sum
-    over the taps that land on it`` in increasing tap order, whichever thread owns the
-    block; within one row no two columns reach the same element. The phase path adds
-    into zeroed stride phases of the block, then merges them into x.
+    Both loop shapes add the rows (c, t) in order into zeros, so each x element is
+    ``0 + sum over the taps that land on it`` in increasing tap order, whichever thread
+    owns the block; within one row no two columns reach the same element. The phase
+    path adds into zeroed stride phases of the block, then merges them into x.
     """
     if y_size[2] >= LONG_SCATTER_LINE:
         xs = np.zeros(
@@ -340,9 +344,10 @@ def _col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> Non
         _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs)
         _merge_phases(xs, start, pads[2], x)
     elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+        x[start:stop] = 0
         _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x)
     else:
-        # The block of x is still zero: scatter into a padded copy, then keep its inside.
+        # Scatter into a zeroed padded copy, then keep its inside.
         padded, inner = _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads)
         _col2im_table(cols, 0, stop - start, kernel, stride, dilation, y_size, padded)
         x[start:stop] = padded[inner]
@@ -539,7 +544,8 @@ def conv_transpose_valid(
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(y_size)
     weight = w.reshape(groups, f_group, rows)
-    x = np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
+    # Not zeroed here: each block's col2im writes all of its block.
+    x = np.empty((n, c_group * groups, *_triple(in_size)), y.dtype)
 
     scratch = _Scratch(y.dtype)
 
@@ -587,32 +593,28 @@ def _weight_partial(
         gemm(cols[g * rows : (g + 1) * rows], block_rows.T, partial[g])
 
 
-@njit(cache=True, nogil=True)
-def _sum_transposed(partials, w):  # pragma: no cover
-    """``w[g * F + f, r] = sum over blocks b, in order, of partials[b, g, r, f]``, in
-    tiles of 32 rows so that the strided reads of a tile stay in cache.
+def _transposed(blocks: np.ndarray, tile: int = 128) -> np.ndarray:
+    """``(G, R, F) -> (G * F, R)``, each ``(R, F)`` transposed tile by tile: numpy's
+    one-shot transposing copy of a few MB runs about half as fast, out of cache.
     """
-    blocks, groups, rows, width = partials.shape
+    groups, rows, width = blocks.shape
+    out = np.empty((groups, width, rows), blocks.dtype)
     for g in range(groups):
-        for r0 in range(0, rows, 32):
-            r1 = min(rows, r0 + 32)
-            for f in range(width):
-                out = w[g * width + f]
-                for r in range(r0, r1):
-                    out[r] = partials[0, g, r, f]
-                for b in range(1, blocks):
-                    for r in range(r0, r1):
-                        out[r] += partials[b, g, r, f]
+        for i in range(0, rows, tile):
+            for j in range(0, width, tile):
+                out[g, j : j + tile, i : i + tile] = blocks[g, i : i + tile, j : j + tile].T
+    return out.reshape(groups * width, rows)
 
 
 def _weight_from_partials(partials: np.ndarray, kernel: Triple) -> np.ndarray:
     """The blocks' partial sums ``(blocks, g, C_in/g * K, C_out/g)`` added in block order
     and laid out as ``(C_out, C_in/g, *k)``.
     """
-    _, groups, rows, f_group = partials.shape
-    w = np.empty((groups * f_group, rows), partials.dtype)
-    _sum_transposed(partials, w)
-    return w.reshape(groups * f_group, rows // math.prod(kernel), *kernel)
+    total = partials[0]
+    for partial in partials[1:]:
+        total += partial
+    c_out, rows = total.shape[0] * total.shape[2], total.shape[1]
+    return _transposed(total).reshape(c_out, rows // math.prod(kernel), *kernel)
 
 
 def conv_weight_grad(
