@@ -1,8 +1,9 @@
 """Convolutions and transposed convolutions, 1-d to 3-d, with PyTorch's arguments.
 
 Notation as in :mod:`minigrad.ops.conv`. Every call checks its arguments first, then
-lifts to the 3-d ops: unbatched input gets a batch dim, 1-d and 2-d get leading
-size-1 spatial dims, and the result is reshaped back. Zero padding is fused into the
+calls the conv ops, whose geometry is 3-d (1-d and 2-d are its trailing dims; the ops
+take the lower-rank arrays as they are): unbatched input gets a batch dim, and the
+result is reshaped back. Zero padding is fused into the
 conv ops' geometry (their kernels read zeros outside x and drop taps landing there);
 other padding modes are the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops.
 Bias is a broadcast add, so every piece is differentiable to any order.
@@ -218,15 +219,18 @@ def _transposed_plan(
     return _Plan(op_pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
 
 
-def _lifted(t: Tensor, rank: int, batched: bool) -> Tensor:
-    """(N, C, *spatial) or (C, *spatial) as (N, C, D, H, W)."""
-    lead = t.shape[: t.ndim - rank] if batched else (1, *t.shape[: t.ndim - rank])
-    return reshape(t, (*lead, *_lift(tuple(t.shape[t.ndim - rank :]), 1)))
+def _batched(t: Tensor, rank: int) -> Tensor:
+    """(C, *spatial) as (1, C, *spatial); batched input as it is. The conv ops take
+    1-3 spatial dims themselves, so nothing else is reshaped on the way in.
+    """
+    return t if t.ndim == rank + 2 else reshape(t, (1, *t.shape))
 
 
 def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
     # A broadcast add: its gradient is the generic sum_to, nothing conv-specific.
-    return out if bias is None else out + reshape(bias, (bias.shape[0], 1, 1, 1))
+    if bias is None:
+        return out
+    return out + reshape(bias, (bias.shape[0],) + (1,) * (out.ndim - 2))
 
 
 def _conv(
@@ -244,8 +248,8 @@ def _conv(
     plan = _conv_plan(
         call, rank, input, weight, bias, stride, padding, dilation, groups, padding_mode
     )
-    x = pad(_lifted(input, rank, input.ndim == rank + 2), plan.pairs, plan.mode)
-    y = Conv.apply(x, _lifted(weight, rank, True), geometry=plan.geometry)
+    x = pad(_batched(input, rank), plan.pairs, plan.mode)
+    y = Conv.apply(x, weight, geometry=plan.geometry)
     return reshape(_add_bias(y, bias), plan.out_shape)
 
 
@@ -280,8 +284,8 @@ def _conv_transpose(
     # The transposed weight (C_in, C_out/g, *k) is exactly the conv-layout weight
     # (C_out', C_in'/g, *k) of the convolution this op is the adjoint of, whose output
     # has our C_in channels: the same array goes to ConvTranspose, untransposed.
-    y = _lifted(input, rank, input.ndim == rank + 2)
-    full = ConvTranspose.apply(y, _lifted(weight, rank, True), geometry=plan.geometry)
+    y = _batched(input, rank)
+    full = ConvTranspose.apply(y, weight, geometry=plan.geometry)
     # Adjoint of the padding: fold the border back (non-zero modes; zero padding is
     # fused, its taps dropped by the kernel). The trailing output_padding positions got
     # no kernel taps, so they fold in as zeros.

@@ -15,6 +15,11 @@ Notation (one letter per quantity, used in every conv docstring):
     convolution:            L_y = floor((L_x - d (k - 1) - 1) / s) + 1
     transposed, public:     L_out = (L_in - 1) s - 2 p + d (k - 1) + op + 1
 
+Arrays may have 1, 2 or 3 spatial dims (x, w and y all alike); the geometry is
+always 3-d, a lower rank being its trailing dims after size-1 ones. The ops hand the
+kernels 3-d views and return the rank they were given, so 1-d and 2-d calls need no
+reshape ops around them.
+
 The three ops read one trilinear form ``T(x, w, y) = <conv(x, w), y>`` three ways
 (conv = dT/dy, conv_transpose = dT/dx, conv_weight_grad = dT/dw), so each one's
 derivatives are the other two and gradients of any order need no extra code. Zero
@@ -88,6 +93,16 @@ class ConvGeometry:
         return (self.padding[0][0], self.padding[1][0], self.padding[2][0])
 
 
+def _lifted(array: np.ndarray) -> np.ndarray:
+    """``(N, C, *L)`` with 1-3 spatial dims as ``(N, C, D, H, W)``: a view."""
+    return array.reshape(array.shape[:2] + (1,) * (5 - array.ndim) + array.shape[2:])
+
+
+def _lowered(array: np.ndarray, rank: int) -> np.ndarray:
+    """``(N, C, D, H, W)`` back to its last ``rank`` spatial dims: a view."""
+    return array.reshape(array.shape[:2] + array.shape[5 - rank :])
+
+
 class Conv(Function):
     """y = conv_valid(x, w): cross-correlation (zero padding fused in), (N, C_in, *L_x)
     -> (N, C_out, *L_y).
@@ -98,9 +113,10 @@ class Conv(Function):
     def forward(
         ctx: Context, x: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g = geometry
-        assert x.shape[2:] == g.x_size and w.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
-        return conv_valid(x, w, g.stride, g.dilation, g.groups, g.y_size, g.before)
+        g, x5, w5 = geometry, _lifted(x), _lifted(w)
+        assert x5.shape[2:] == g.x_size and w5.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
+        y = conv_valid(x5, w5, g.stride, g.dilation, g.groups, g.y_size, g.before)
+        return _lowered(y, x.ndim - 2)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -121,9 +137,10 @@ class ConvTranspose(Function):
     def forward(
         ctx: Context, y: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g = geometry
-        assert y.shape[2:] == g.y_size and w.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
-        return conv_transpose_valid(y, w, g.stride, g.dilation, g.groups, g.x_size, g.before)
+        g, y5, w5 = geometry, _lifted(y), _lifted(w)
+        assert y5.shape[2:] == g.y_size and w5.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
+        x = conv_transpose_valid(y5, w5, g.stride, g.dilation, g.groups, g.x_size, g.before)
+        return _lowered(x, y.ndim - 2)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -146,9 +163,10 @@ class ConvWeightGrad(Function):
     def forward(
         ctx: Context, x: np.ndarray, y: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g = geometry
-        assert x.shape[2:] == g.x_size and y.shape[2:] == g.y_size, (x.shape, y.shape, g)
-        return conv_weight_grad(x, y, g.stride, g.dilation, g.groups, g.kernel_size, g.before)
+        g, x5, y5 = geometry, _lifted(x), _lifted(y)
+        assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
+        w = conv_weight_grad(x5, y5, g.stride, g.dilation, g.groups, g.kernel_size, g.before)
+        return _lowered(w, x.ndim - 2)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -168,12 +186,13 @@ def apply_conv_and_weight_grad(
     gradient, y its input), and building x's columns once saves a pass over them. The
     results are recorded as the two ops they are, so their derivatives are unchanged.
     """
-    g = geometry
-    assert x.shape[2:] == g.x_size and y.shape[2:] == g.y_size, (x.shape, y.shape, g)
+    g, x5, w5, y5 = geometry, _lifted(x._data), _lifted(w._data), _lifted(y._data)
+    assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
     conv_out, weight_grad = conv_and_weight_grad(
-        x._data, w._data, y._data, g.stride, g.dilation, g.groups, g.before
+        x5, w5, y5, g.stride, g.dilation, g.groups, g.before
     )
+    rank = x.ndim - 2
     return (
-        Conv.applied(conv_out, x, w, geometry=geometry),
-        ConvWeightGrad.applied(weight_grad, x, y, geometry=geometry),
+        Conv.applied(_lowered(conv_out, rank), x, w, geometry=geometry),
+        ConvWeightGrad.applied(_lowered(weight_grad, rank), x, y, geometry=geometry),
     )

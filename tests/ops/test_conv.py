@@ -141,6 +141,27 @@ def test_transposed_backward_shares_columns_and_stays_differentiable() -> None:
     assert mg.autograd.gradgradcheck(lambda a, b: ConvTranspose.apply(a, b, geometry=TINY), (y, w))
 
 
+# A 2-d geometry: the leading spatial dim is a size-1 one.
+FLAT = ConvGeometry((1, 2, 1), (1, 1, 2), (1, 2, 3), 1, (1, 5, 7), (1, 2, 3))
+
+
+@pytest.mark.parametrize("op", [Conv, ConvTranspose, ConvWeightGrad])
+def test_lower_rank_arrays_give_the_lifted_results_at_their_rank(op: Any) -> None:
+    # 2-d arrays go in and come out as they are: the same numbers as the 3-d op on
+    # their lifted views, and the gradients check at that rank too.
+    x = tensor((2, 2, *FLAT.x_size[1:]), 1, requires_grad=True)
+    w = tensor((3, 2, *FLAT.kernel_size[1:]), 2, requires_grad=True)
+    y = tensor((2, 3, *FLAT.y_size[1:]), 3, requires_grad=True)
+    inputs = {Conv: (x, w), ConvTranspose: (y, w), ConvWeightGrad: (x, y)}[op]
+    out = op.apply(*inputs, geometry=FLAT)
+    lifted = [mg.tensor(t.detach().numpy()[:, :, None]) for t in inputs]
+    want = op.apply(*lifted, geometry=FLAT).numpy()
+    assert out.ndim == 4
+    assert np.array_equal(out.detach().numpy(), want[:, :, 0])
+    assert mg.autograd.gradcheck(lambda a, b: op.apply(a, b, geometry=FLAT), inputs)
+    assert mg.autograd.gradgradcheck(lambda a, b: op.apply(a, b, geometry=FLAT), inputs)
+
+
 def test_backward_computes_only_needed_gradients() -> None:
     x = tensor((1, 2, *TINY.x_size), 1, requires_grad=True)
     w = tensor((2, 2, *TINY.kernel_size), 2)
