@@ -1,8 +1,10 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
 The public names below are what ops call: the fast Numba/BLAS kernels of
-:mod:`minigrad.kernels.conv` and :mod:`minigrad.kernels.pad`. Their slow loop twins,
-with the same signatures, stay importable as :mod:`minigrad.kernels.reference`.
+:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad` and
+:mod:`minigrad.kernels.norm`. The conv and pad kernels' slow loop twins, with the same
+signatures, stay importable as :mod:`minigrad.kernels.reference`; the norm kernels'
+numpy twins live in ``tests/kernels/test_norm.py``.
 """
 
 from minigrad.kernels import reference
@@ -13,12 +15,22 @@ from minigrad.kernels.conv import (
     conv_valid,
     conv_weight_grad,
 )
+from minigrad.kernels.norm import (
+    batch_norm_forward,
+    batch_norm_input_grad,
+    batch_norm_statistics,
+    channel_dot,
+)
 from minigrad.kernels.pad import fold_padding, pad_by_mode
 
 # Fresh MB-sized arrays page-fault on every page: keep freed ones for reuse (see _memory).
 keep_freed_memory()
 
 __all__ = [
+    "batch_norm_forward",
+    "batch_norm_input_grad",
+    "batch_norm_statistics",
+    "channel_dot",
     "conv_and_weight_grad",
     "conv_transpose_valid",
     "conv_valid",

@@ -8,8 +8,9 @@ derivative at ``x == 0`` would come out as 0 (relu' and sign are 0 there) instea
 sigmoid(0) = 1/2.
 
 ``BatchNorm``: as a composite it is about a dozen ops forward and fifty backward, which
-dominated small training steps (issue 6); fused, it is one op forward and five ops
-backward, one of them the fused ``BatchNormInputGrad``.
+dominated small training steps (issue 6); fused, it is one op forward and four ops
+backward, two of them the fused ``BatchNormWeightGrad`` and ``BatchNormInputGrad``.
+Their forwards are the one-pass kernels of :mod:`minigrad.kernels.norm`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.function import Context, Function
-from minigrad.ops.shape import reshape, sum_array
+from minigrad.kernels import (
+    batch_norm_forward,
+    batch_norm_input_grad,
+    batch_norm_statistics,
+    channel_dot,
+)
+from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
 
 
@@ -60,31 +67,10 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and biased variance of ``(N, C, *)`` x, each ``(C,)``, in x's dtype.
-
-    Two passes (the mean, then the mean square of x - mean), each summed by
-    ``sum_array``: one axis at a time, 5-15x faster than numpy's sum over (0, 2, ...).
+    """Per-channel mean and biased variance of ``(N, C, *)`` x, each ``(C,)``, in x's dtype
+    (summed in float64 by one kernel: see :func:`~minigrad.kernels.batch_norm_statistics`).
     """
-    dims = (0, *range(2, x.ndim))
-    count = x.dtype.type(x.size // x.shape[1])
-    mean = sum_array(x, dims) / count
-    squares = x - per_channel(mean, x)
-    np.multiply(squares, squares, out=squares)
-    variance = sum_array(squares, dims) / count
-    return mean, variance
-
-
-def per_channel(values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """A ``(C,)`` array as ``(1, C, *)``, to broadcast against ``(N, C, *)`` x by rows:
-    numpy's broadcast of ``(1, C, 1, 1)`` is several times slower (see ``rows``).
-    """
-    if x.size == 0:
-        return values.reshape(_channel_shape(x))
-    return values.repeat(x.size // (x.shape[0] * x.shape[1])).reshape((1, *x.shape[1:]))
-
-
-def _channel_shape(x: np.ndarray) -> tuple[int, ...]:
-    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    return batch_norm_statistics(x)
 
 
 class BatchNorm(Function):
@@ -116,12 +102,9 @@ class BatchNorm(Function):
         if mean is None or variance is None:
             mean, variance = batch_statistics(x)
         root = np.asarray(1 / np.sqrt(variance + eps), dtype=x.dtype)
-        normalised = x - per_channel(mean, x)
-        normalised *= per_channel(root, x)
+        out, normalised = batch_norm_forward(x, mean, root, weight, bias)
         ctx.saved["normalised"] = normalised
         ctx.saved["root"] = root
-        out = normalised * per_channel(weight, x)
-        out += per_channel(bias, x)
         return out
 
     @staticmethod
@@ -140,7 +123,7 @@ class BatchNorm(Function):
             normalised = Tensor._wrap(ctx.saved["normalised"])
             root = Tensor._wrap(ctx.saved["root"])
         grad_bias = grad.sum(dims)
-        grad_weight = (grad * normalised).sum(dims)
+        grad_weight = BatchNormWeightGrad.apply(grad, normalised)
         dx = None
         if ctx.needs_input_grad[0]:
             dx = BatchNormInputGrad.apply(grad, normalised, weight * root, grad_weight, grad_bias)
@@ -174,10 +157,7 @@ class BatchNormInputGrad(Function):
         grad_bias: np.ndarray,
     ) -> np.ndarray:
         count = g.dtype.type(g.size // g.shape[1])
-        out = g - per_channel(grad_bias / count, g)
-        out -= normalised * per_channel(grad_weight / count, g)
-        out *= per_channel(scale, g)
-        return out
+        return batch_norm_input_grad(g, normalised, scale, grad_bias / count, grad_weight / count)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -197,3 +177,27 @@ class BatchNormInputGrad(Function):
         dgw = -(grad * s * normalised).sum(dims) / count if need[3] else None
         dgb = -(grad * s).sum(dims) / count if need[4] else None
         return dg, dxhat, ds, dgw, dgb
+
+
+class BatchNormWeightGrad(Function):
+    """Batch norm's weight gradient: one pass instead of a product and a sum.
+
+    Notation as in :class:`BatchNormInputGrad`; ``grad`` is ``(C,)``, ``grad_c`` is it
+    as ``(1, C, 1, ...)``.
+
+    out = sum_c(g * xhat).
+    dg = grad_c * xhat.
+    dxhat = grad_c * g.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, g: np.ndarray, normalised: np.ndarray) -> np.ndarray:
+        return channel_dot(g, normalised)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g, normalised = ctx.inputs
+        per_channel = reshape(grad, (1, g.shape[1]) + (1,) * (g.ndim - 2))
+        dg = per_channel * normalised if ctx.needs_input_grad[0] else None
+        dxhat = per_channel * g if ctx.needs_input_grad[1] else None
+        return dg, dxhat

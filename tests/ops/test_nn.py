@@ -142,6 +142,49 @@ def test_batch_norm_input_grad_is_torchs_batch_norm_input_gradient(torch):
     )
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (4, 2, 3), (2, 3, 2, 2)])
+def test_batch_norm_weight_grad_formula_gradcheck_and_gradgradcheck(shape):
+    from minigrad.ops.nn import BatchNormWeightGrad
+
+    dims = (0, *range(2, len(shape)))
+    check_op(
+        BatchNormWeightGrad.apply,
+        randn(*shape),
+        randn(*shape, seed=1),
+        torch_fn=lambda g, xhat: (g * xhat).sum(dims),
+        numpy_fn=lambda g, xhat: (g * xhat).sum(axis=dims),
+    )
+
+
+def test_batch_norm_weight_grad_keeps_float32():
+    from minigrad.ops.nn import BatchNormWeightGrad
+
+    g, xhat = randn(4, 3, 5).astype(np.float32), randn(4, 3, 5, seed=1).astype(np.float32)
+    out = BatchNormWeightGrad.apply(mg.tensor(g), mg.tensor(xhat))
+    assert out.dtype == mg.float32
+    want = (g.astype(np.float64) * xhat).sum(axis=(0, 2))
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+
+
+def test_batch_norm_float32_matches_torch_and_keeps_its_dtype(torch):
+    import torch.nn.functional as tf
+
+    x = randn(8, 4, 3, 3, seed=5).astype(np.float32) * 3 + 2
+    weight, bias = randn(4, seed=6).astype(np.float32), randn(4, seed=7).astype(np.float32)
+    seed = randn(8, 4, 3, 3, seed=8).astype(np.float32)
+    inputs = [mg.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    out = BatchNorm.apply(*inputs, eps=1e-5)
+    out.backward(mg.tensor(seed))
+    twins = [torch.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+    want = tf.batch_norm(twins[0], None, None, twins[1], twins[2], training=True, eps=1e-5)
+    want.backward(torch.tensor(seed))
+    assert out.dtype == mg.float32
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+    for mine, theirs in zip(inputs, twins):
+        assert mine.grad.dtype == mg.float32
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
 def test_binary_cross_entropy_with_logits_matches_torch_gradcheck_and_gradgradcheck(torch):
     import torch.nn.functional as tf
 
