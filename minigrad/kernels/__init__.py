@@ -1,10 +1,10 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
 The public names below are what ops call: the fast Numba/BLAS kernels of
-:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad` and
-:mod:`minigrad.kernels.norm`. The conv and pad kernels' slow loop twins, with the same
-signatures, stay importable as :mod:`minigrad.kernels.reference`; the norm kernels'
-numpy twins live in ``tests/kernels/test_norm.py``.
+:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.norm`
+and :mod:`minigrad.kernels.optim`. The conv and pad kernels' slow loop twins, with the
+same signatures, stay importable as :mod:`minigrad.kernels.reference`; the norm and optim
+kernels' numpy twins live in their tests.
 """
 
 from minigrad.kernels import reference
@@ -21,12 +21,14 @@ from minigrad.kernels.norm import (
     batch_norm_statistics,
     channel_dot,
 )
+from minigrad.kernels.optim import adam_update
 from minigrad.kernels.pad import fold_padding, pad_by_mode
 
 # Fresh MB-sized arrays page-fault on every page: keep freed ones for reuse (see _memory).
 keep_freed_memory()
 
 __all__ = [
+    "adam_update",
     "batch_norm_forward",
     "batch_norm_input_grad",
     "batch_norm_statistics",

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.kernels.optim import adam_update
 from minigrad.optim.optimizer import Optimizer, check_hyperparameter, gradients
 from minigrad.tensor import Tensor
 
@@ -78,33 +79,30 @@ class Adam(Optimizer):
                 state = self.state.setdefault(param, {})
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(value))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(value))
+                    state["exp_avg"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(value))
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
                 state["step"] += 1
                 step = state["step"]
                 # The moments are the optimizer's own arrays (state_dict and
-                # load_state_dict copy), so they are updated in place; each in-place
-                # step rounds as the written-out formula would.
-                exp_avg = state["exp_avg"].data
-                exp_avg *= beta1
-                exp_avg += (1 - beta1) * grad
-                exp_avg_sq = state["exp_avg_sq"].data
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
-                second = exp_avg_sq
-                if group["amsgrad"]:
-                    second = state["max_exp_avg_sq"].data
-                    np.maximum(second, exp_avg_sq, out=second)
-                step_size = lr / (1 - beta1**step)
-                denominator = np.sqrt(second)
-                denominator /= math.sqrt(1 - beta2**step)
-                denominator += eps
-                change = step_size * exp_avg
-                change /= denominator
-                # A new array, not an in-place update: a caller may hold the old one.
-                param.data = np.asarray(value - change, dtype=param.dtype)
+                # load_state_dict copy), so the kernel updates them in place, and returns
+                # a new parameter array: a caller may hold the old one. Each step rounds
+                # as the written-out formula in numpy would.
+                max_exp_avg_sq = state["max_exp_avg_sq"].data if group["amsgrad"] else None
+                new_value = adam_update(
+                    value,
+                    grad,
+                    state["exp_avg"].data,
+                    state["exp_avg_sq"].data,
+                    max_exp_avg_sq,
+                    beta1=beta1,
+                    beta2=beta2,
+                    step_size=lr / (1 - beta1**step),
+                    bias_root=math.sqrt(1 - beta2**step),
+                    eps=eps,
+                )
+                param.data = new_value
 
 
 class AdamW(Adam):

@@ -146,7 +146,8 @@ class Optimizer:
                             f"{name}.load_state_dict: state[{key}][{entry!r}]: expected shape "
                             f"{param.shape}, got {array.shape}"
                         )
-                    restored[entry] = Tensor._wrap(array.astype(param.dtype))
+                    # C order: optimisers update their buffers in place through flat views.
+                    restored[entry] = Tensor._wrap(array.astype(param.dtype, order="C"))
                 else:
                     restored[entry] = _plain(value)
             new_state[param] = restored

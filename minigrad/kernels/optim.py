@@ -1,0 +1,93 @@
+"""Optimiser kernels: Adam's elementwise update in one pass.
+
+numpy makes one pass per arithmetic step of Adam's update (about a dozen per
+parameter); this kernel makes one, and rounds every step as numpy would: the same
+operations, in the same order, in the parameter's dtype (the hyperparameters are
+converted to it first, as numpy converts Python floats), without fused multiply-adds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+# error_model="numpy": a float division by zero gives inf as in numpy, instead of a
+# check that raises, which would also keep LLVM from vectorising the loop (8x slower).
+@njit(cache=True, nogil=True, error_model="numpy")
+def _adam(
+    value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, constants
+):  # pragma: no cover - compiled
+    beta1, keep1, beta2, keep2, step_size, bias_root, eps = constants
+    out = np.empty_like(value)
+    for i in range(value.size):
+        first = exp_avg[i] * beta1 + keep1 * grad[i]
+        second = exp_avg_sq[i] * beta2 + keep2 * grad[i] * grad[i]
+        exp_avg[i] = first
+        exp_avg_sq[i] = second
+        if amsgrad:
+            # np.maximum's rule: a NaN on either side wins.
+            largest = max_exp_avg_sq[i]
+            if second > largest or second != second:
+                largest = second
+            max_exp_avg_sq[i] = largest
+            second = largest
+        out[i] = value[i] - step_size * first / (np.sqrt(second) / bias_root + eps)
+    return out
+
+
+def adam_update(
+    value: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+    *,
+    beta1: float,
+    beta2: float,
+    step_size: float,
+    bias_root: float,
+    eps: float,
+) -> np.ndarray:
+    """One Adam step: update the moments in place and return the new parameter.
+
+    .. code-block:: text
+
+        m = beta1 m + (1 - beta1) g
+        v = beta2 v + (1 - beta2) g g
+        v = max(v_max, v), stored in v_max           (only when v_max is given)
+        p = p - step_size m / (sqrt(v) / bias_root + eps)
+
+    Args:
+        value: the parameter p, any shape.
+        grad: its gradient g, of p's shape and dtype.
+        exp_avg: m, C-contiguous, of p's shape and dtype; updated in place.
+        exp_avg_sq: v, likewise.
+        max_exp_avg_sq: v_max (amsgrad), likewise, or ``None``.
+        beta1: the first moment's decay.
+        beta2: the second moment's decay.
+        step_size: lr / (1 - beta1^t) at step t.
+        bias_root: sqrt(1 - beta2^t) at step t.
+        eps: added to the denominator.
+
+    Returns:
+        The new p, a new C-contiguous array of p's shape and dtype.
+    """
+    moments = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
+    for moment in moments:
+        assert moment.flags.c_contiguous and moment.shape == value.shape, moment.shape
+        assert moment.dtype == value.dtype, (moment.dtype, value.dtype)
+    dtype = value.dtype.type
+    numbers = (beta1, 1 - beta1, beta2, 1 - beta2, step_size, bias_root, eps)
+    constants = tuple(dtype(number) for number in numbers)
+    amsgrad = max_exp_avg_sq is not None
+    out = _adam(
+        np.ascontiguousarray(value).reshape(-1),
+        np.ascontiguousarray(grad, dtype=value.dtype).reshape(-1),
+        exp_avg.reshape(-1),
+        exp_avg_sq.reshape(-1),
+        (max_exp_avg_sq if amsgrad else exp_avg_sq).reshape(-1),
+        amsgrad,
+        constants,
+    )
+    return out.reshape(value.shape)
