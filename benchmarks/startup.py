@@ -36,6 +36,13 @@ def all_kernels() -> None:
         y = kernels.conv_valid(x, w, one, one, 1, (3, 3, 4))
         kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5))
         kernels.conv_weight_grad(x, y, one, one, 1, (1, 2, 2))
+        # Output lines of 17 with zero padding: the stride-phase and padded paths.
+        long, stride, before = np.ones((1, 2, 1, 3, 36), dtype), (1, 1, 2), (0, 0, 1)
+        y = kernels.conv_valid(long, w, stride, one, 1, (1, 2, 17), before)
+        kernels.conv_transpose_valid(y, w, stride, one, 1, (1, 3, 36), before)
+        kernels.conv_weight_grad(long, y, stride, one, 1, (1, 2, 2), before)
+        y = kernels.conv_valid(x, w, one, one, 1, (3, 4, 6), (0, 1, 1))
+        kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5), (0, 1, 1))
         for mode in ("zeros", "reflect"):
             padded = kernels.pad_by_mode(x, ((1, 1), (1, 1)), mode)
             kernels.fold_padding(padded, ((1, 1), (1, 1)), mode)
