@@ -1,14 +1,15 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
 The public names below are what ops call: the fast Numba/BLAS kernels of
-:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.norm`
-and :mod:`minigrad.kernels.optim`. The conv and pad kernels' slow loop twins, with the
-same signatures, stay importable as :mod:`minigrad.kernels.reference`; the norm and optim
-kernels' numpy twins live in their tests.
+:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.norm`,
+:mod:`minigrad.kernels.activation` and :mod:`minigrad.kernels.optim`. The conv and pad
+kernels' slow loop twins, with the same signatures, stay importable as
+:mod:`minigrad.kernels.reference`; the other kernels' numpy twins live in their tests.
 """
 
 from minigrad.kernels import reference
 from minigrad.kernels._memory import keep_freed_memory
+from minigrad.kernels.activation import leaky_relu
 from minigrad.kernels.conv import (
     conv_and_weight_grad,
     conv_transpose_valid,
@@ -38,6 +39,7 @@ __all__ = [
     "conv_valid",
     "conv_weight_grad",
     "fold_padding",
+    "leaky_relu",
     "pad_by_mode",
     "reference",
 ]

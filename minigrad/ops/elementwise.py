@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
+from minigrad.kernels import leaky_relu
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -263,26 +264,13 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
-        factor = _leaky_factor(x, slope)
+        out, factor = leaky_relu(x, slope)
         ctx.saved["factor"] = factor
-        return x * factor
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (grad * Tensor._wrap(ctx.saved["factor"]),)
-
-
-def _leaky_factor(x: np.ndarray, slope: float) -> np.ndarray:
-    """1 where x > 0, else ``slope`` (in x's dtype)."""
-    low = x.dtype.type(slope)
-    if not 0 <= low <= 1:
-        return np.where(x > 0, x.dtype.type(1), low)
-    # np.where branches per element and is several times slower on mixed signs. For
-    # 0 <= low <= 1, (1 - low) + low rounds to exactly 1, so both ways give the same bits.
-    factor = (x > 0).astype(x.dtype)
-    factor *= x.dtype.type(1) - low
-    factor += low
-    return factor
 
 
 class Where(Function):
