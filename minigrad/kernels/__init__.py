@@ -21,6 +21,7 @@ from minigrad.kernels.norm import (
     batch_norm_input_grad,
     batch_norm_statistics,
     channel_dot,
+    channel_sum,
 )
 from minigrad.kernels.optim import adam_update
 from minigrad.kernels.pad import fold_padding, pad_by_mode
@@ -34,6 +35,7 @@ __all__ = [
     "batch_norm_input_grad",
     "batch_norm_statistics",
     "channel_dot",
+    "channel_sum",
     "conv_and_weight_grad",
     "conv_transpose_valid",
     "conv_valid",

@@ -149,3 +149,19 @@ def channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Each product is taken in a's dtype and summed in float64.
     """
     return _channel_dot(_rows(a), _rows(b), a.shape[1]).astype(a.dtype)
+
+
+@njit(cache=True, nogil=True)
+def _channel_sum(rows, channels):  # pragma: no cover - compiled
+    total = np.zeros(rows.shape[1], np.float64)
+    for n in range(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            total[j] += rows[n, j]
+    return _fold(total, channels)
+
+
+def channel_sum(x: np.ndarray) -> np.ndarray:
+    """``sum(x)`` per channel of ``(N, C, *)`` x: ``(C,)`` in x's dtype, summed in float64
+    (a bias gradient, or batch norm's).
+    """
+    return _channel_sum(_rows(x), x.shape[1]).astype(x.dtype)

@@ -95,12 +95,23 @@ def test_channel_dot_matches_numpy(batch: tuple[np.ndarray, ...]) -> None:
     np.testing.assert_array_less(np.abs(out - want), tolerance(a.dtype) * bound + 1e-300)
 
 
+@given(batches())
+def test_channel_sum_matches_numpy(batch: tuple[np.ndarray, ...]) -> None:
+    x = batch[0]
+    out = norm.channel_sum(x)
+    want = x.astype(np.float64).sum(axis=channel_dims(x))
+    assert out.dtype == x.dtype and out.shape == (x.shape[1],)
+    bound = np.abs(x.astype(np.float64)).sum(axis=channel_dims(x))
+    np.testing.assert_array_less(np.abs(out - want), tolerance(x.dtype) * bound + 1e-300)
+
+
 def test_known_values() -> None:
     x = np.array([[[1.0, 2.0], [0.0, 0.0]], [[3.0, 6.0], [4.0, 8.0]]])  # (2, 2, 2)
     mean, variance = norm.batch_norm_statistics(x)
     np.testing.assert_array_equal(mean, [3.0, 3.0])
     np.testing.assert_array_equal(variance, [3.5, 11.0])
     np.testing.assert_array_equal(norm.channel_dot(x, x), [50.0, 80.0])
+    np.testing.assert_array_equal(norm.channel_sum(x), [12.0, 12.0])
 
 
 def test_float32_variance_has_no_cancellation_far_from_zero() -> None:
