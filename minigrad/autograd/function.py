@@ -13,15 +13,12 @@ and some input requires grad, records a :class:`~minigrad.autograd.graph.Node`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import Node
-
-if TYPE_CHECKING:
-    from minigrad.tensor import Tensor
 
 
 class Context:
@@ -79,8 +76,6 @@ class Function:
 
     @classmethod
     def _record(cls, ctx: Context, output: np.ndarray) -> Tensor:
-        from minigrad.tensor import Tensor
-
         if type(output) is not np.ndarray:
             # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
             output = np.asarray(output)
@@ -95,3 +90,8 @@ class Function:
         result = Tensor._wrap(output, requires_grad=True)
         result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
         return result
+
+
+# At the foot: Tensor's module imports the ops, which import this one. An import inside
+# _record instead would cost more than half a microsecond on every op.
+from minigrad.tensor import Tensor  # noqa: E402

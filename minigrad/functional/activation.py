@@ -13,6 +13,7 @@ import numpy as np
 
 from minigrad import _checks, dtypes
 from minigrad.functional._arguments import check_number, check_tensor
+from minigrad.ops.elementwise import LeakyRelu
 from minigrad.tensor import Tensor
 
 __all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
@@ -35,8 +36,6 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
     >>> mg.functional.leaky_relu(mg.tensor([-2.0, 3.0]), 0.5)
     tensor([-1.,  3.])
     """
-    from minigrad.ops.elementwise import LeakyRelu
-
     check_tensor(input, "input", "leaky_relu")
     slope = check_number(negative_slope, "negative_slope", "leaky_relu")
     return LeakyRelu.apply(input, slope=slope)

@@ -17,6 +17,7 @@ from minigrad.functional._arguments import (
     reduce,
 )
 from minigrad.functional.activation import log_softmax
+from minigrad.ops.nn import BinaryCrossEntropyWithLogits, Softplus
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -88,8 +89,6 @@ def binary_cross_entropy_with_logits(
     >>> mg.functional.binary_cross_entropy_with_logits(mg.tensor([0.0]), mg.tensor([1.0]))
     tensor(0.6931)
     """
-    from minigrad.ops.nn import BinaryCrossEntropyWithLogits, Softplus
-
     op = "binary_cross_entropy_with_logits"
     _check_pair(input, target, op)
     reduction = check_reduction(reduction, op)
