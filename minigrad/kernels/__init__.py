@@ -22,6 +22,7 @@ from minigrad.kernels.norm import (
     batch_norm_statistics,
     channel_dot,
     channel_sum,
+    channel_sum_and_dot,
 )
 from minigrad.kernels.optim import adam_update
 from minigrad.kernels.pad import fold_padding, pad_by_mode
@@ -36,6 +37,7 @@ __all__ = [
     "batch_norm_statistics",
     "channel_dot",
     "channel_sum",
+    "channel_sum_and_dot",
     "conv_and_weight_grad",
     "conv_transpose_valid",
     "conv_valid",

@@ -165,3 +165,23 @@ def channel_sum(x: np.ndarray) -> np.ndarray:
     (a bias gradient, or batch norm's).
     """
     return _channel_sum(_rows(x), x.shape[1]).astype(x.dtype)
+
+
+@njit(cache=True, nogil=True)
+def _channel_sum_and_dot(a, b, channels):  # pragma: no cover - compiled
+    total = np.zeros(a.shape[1], np.float64)
+    products = np.zeros(a.shape[1], np.float64)
+    for n in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            total[j] += a[n, j]
+            products[j] += a[n, j] * b[n, j]
+    return _fold(total, channels), _fold(products, channels)
+
+
+def channel_sum_and_dot(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(channel_sum(a), channel_dot(a, b))`` from one pass over two ``(N, C, *)`` arrays:
+    batch norm's bias and weight gradients. The same bits as the two kernels apart.
+    """
+    rows = _rows(a)
+    total, products = _channel_sum_and_dot(rows, _rows(b), a.shape[1])
+    return total.astype(a.dtype), products.astype(a.dtype)

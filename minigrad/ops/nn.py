@@ -24,7 +24,9 @@ from minigrad.kernels import (
     batch_norm_input_grad,
     batch_norm_statistics,
     channel_dot,
+    channel_sum_and_dot,
 )
+from minigrad.ops.reduce import Sum
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
 
@@ -122,8 +124,7 @@ class BatchNorm(Function):
             # Not recorded: the forward's arrays are the same numbers, as constants.
             normalised = Tensor._wrap(ctx.saved["normalised"])
             root = Tensor._wrap(ctx.saved["root"])
-        grad_bias = grad.sum(dims)
-        grad_weight = BatchNormWeightGrad.apply(grad, normalised)
+        grad_bias, grad_weight = apply_batch_norm_param_grads(grad, normalised)
         dx = None
         if ctx.needs_input_grad[0]:
             dx = BatchNormInputGrad.apply(grad, normalised, weight * root, grad_weight, grad_bias)
@@ -201,3 +202,17 @@ class BatchNormWeightGrad(Function):
         dg = per_channel * normalised if ctx.needs_input_grad[0] else None
         dxhat = per_channel * g if ctx.needs_input_grad[1] else None
         return dg, dxhat
+
+
+def apply_batch_norm_param_grads(grad: Tensor, normalised: Tensor) -> tuple[Tensor, Tensor]:
+    """``(Sum(grad), BatchNormWeightGrad(grad, normalised))`` over every dim but 1: batch
+    norm's bias and weight gradients, ``(C,)`` each, read from one pass over both inputs.
+
+    The results are recorded as the two ops they are, so their derivatives are unchanged.
+    """
+    dims = (0, *range(2, grad.ndim))
+    grad_bias, grad_weight = channel_sum_and_dot(grad._data, normalised._data)
+    return (
+        Sum.applied(grad_bias, grad, dims=dims, keepdim=False),
+        BatchNormWeightGrad.applied(grad_weight, grad, normalised),
+    )

@@ -105,6 +105,17 @@ def test_channel_sum_matches_numpy(batch: tuple[np.ndarray, ...]) -> None:
     np.testing.assert_array_less(np.abs(out - want), tolerance(x.dtype) * bound + 1e-300)
 
 
+@given(batches())
+def test_channel_sum_and_dot_equal_the_two_kernels_to_the_bit(
+    batch: tuple[np.ndarray, ...],
+) -> None:
+    a = batch[0]
+    b = np.flip(a, axis=0) - 1
+    total, products = norm.channel_sum_and_dot(a, b)
+    np.testing.assert_array_equal(total, norm.channel_sum(a))
+    np.testing.assert_array_equal(products, norm.channel_dot(a, b))
+
+
 def test_known_values() -> None:
     x = np.array([[[1.0, 2.0], [0.0, 0.0]], [[3.0, 6.0], [4.0, 8.0]]])  # (2, 2, 2)
     mean, variance = norm.batch_norm_statistics(x)

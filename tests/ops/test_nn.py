@@ -156,6 +156,27 @@ def test_batch_norm_weight_grad_formula_gradcheck_and_gradgradcheck(shape):
     )
 
 
+def test_batch_norm_param_grads_are_the_two_ops_they_record():
+    from minigrad.ops.nn import BatchNormWeightGrad, apply_batch_norm_param_grads
+
+    g = mg.tensor(randn(4, 3, 2, 5).astype(np.float32))
+    xhat = mg.tensor(randn(4, 3, 2, 5, seed=1).astype(np.float32))
+    grad_bias, grad_weight = apply_batch_norm_param_grads(g, xhat)
+    np.testing.assert_array_equal(grad_bias.numpy(), g.sum((0, 2, 3)).numpy())
+    np.testing.assert_array_equal(grad_weight.numpy(), BatchNormWeightGrad.apply(g, xhat).numpy())
+
+    def both(g, xhat):
+        grad_bias, grad_weight = apply_batch_norm_param_grads(g, xhat)
+        return grad_bias * grad_weight
+
+    check_op(
+        both,
+        randn(4, 3, 2),
+        randn(4, 3, 2, seed=1),
+        torch_fn=lambda g, xhat: g.sum((0, 2)) * (g * xhat).sum((0, 2)),
+    )
+
+
 def test_batch_norm_weight_grad_keeps_float32():
     from minigrad.ops.nn import BatchNormWeightGrad
 
