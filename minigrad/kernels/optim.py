@@ -18,7 +18,8 @@ from numba import njit
 def _adam(
     value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, constants
 ):  # pragma: no cover - compiled
-    beta1, keep1, beta2, keep2, step_size, bias_root, eps = constants
+    beta1, keep1, beta2, keep2 = constants[0], constants[1], constants[2], constants[3]
+    step_size, bias_root, eps = constants[4], constants[5], constants[6]
     out = np.empty_like(value)
     for i in range(value.size):
         first = exp_avg[i] * beta1 + keep1 * grad[i]
@@ -73,13 +74,12 @@ def adam_update(
     Returns:
         The new p, a new C-contiguous array of p's shape and dtype.
     """
-    moments = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
-    for moment in moments:
+    for moment in (exp_avg, exp_avg_sq, exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq):
         assert moment.flags.c_contiguous and moment.shape == value.shape, moment.shape
         assert moment.dtype == value.dtype, (moment.dtype, value.dtype)
-    dtype = value.dtype.type
-    numbers = (beta1, 1 - beta1, beta2, 1 - beta2, step_size, bias_root, eps)
-    constants = tuple(dtype(number) for number in numbers)
+    numbers = [beta1, 1 - beta1, beta2, 1 - beta2, step_size, bias_root, eps]
+    # One array rather than seven numpy scalars: the same roundings, cheaper to pass.
+    constants = np.array(numbers, dtype=value.dtype)
     amsgrad = max_exp_avg_sq is not None
     out = _adam(
         np.ascontiguousarray(value).reshape(-1),
