@@ -43,6 +43,13 @@ def all_kernels() -> None:
         kernels.conv_weight_grad(long, y, stride, one, 1, (1, 2, 2), before)
         y = kernels.conv_valid(x, w, one, one, 1, (3, 4, 6), (0, 1, 1))
         kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5), (0, 1, 1))
+        # Batch norm, leaky ReLU, per-channel sums and Adam through a small model.
+        model = mg.nn.Sequential(
+            mg.nn.Conv2d(2, 3, 2), mg.nn.BatchNorm2d(3), mg.nn.LeakyReLU(0.2)
+        ).to(dtype=mg.float32 if dtype == np.float32 else mg.float64)
+        adam = mg.optim.Adam(model.parameters())
+        model(mg.tensor(np.ones((2, 2, 4, 4), dtype))).sum().backward()
+        adam.step()
         for mode in ("zeros", "reflect"):
             padded = kernels.pad_by_mode(x, ((1, 1), (1, 1)), mode)
             kernels.fold_padding(padded, ((1, 1), (1, 1)), mode)
