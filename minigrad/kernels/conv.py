@@ -14,8 +14,12 @@ hold the input value that tap ``t`` of output position ``p`` reads. Then, per gr
 - ``conv_valid``:           y_g = w_g @ cols_g               (im2col, then one GEMM)
 - ``conv_transpose_valid``: cols_g = w_g^T @ y_g, then x     (one GEMM, then col2im)
 - ``conv_weight_grad``:     w_g^T = sum over blocks of cols_g @ y_g^T
+- ``conv_and_weight_grad``: the first and the third from one im2col per block (a
+  transposed convolution's backward needs exactly these two)
 
-with ``y_g`` the block of ``y`` laid out as ``(C_out, (b1 - b0) * P)``. The batch is cut
+with ``y_g`` the block of ``y`` laid out as ``(C_out, (b1 - b0) * P)``. im2col gathers
+long output lines as contiguous copies from x's stride phases along W (``xs[f, m] =
+x[s*m + f]``), short ones through a table of column offsets; col2im mirrors both. The batch is cut
 into blocks of a few MB of columns (boundaries fixed by the shapes alone): the column
 matrix of a block stays in cache and is never a fresh, page-faulting buffer of
 hundreds of MB, while each GEMM keeps hundreds of columns.
