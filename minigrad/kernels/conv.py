@@ -443,9 +443,11 @@ def _swap_leading(a, out):  # pragma: no cover
     """``out[j, i, k] = a[i, j, k]``: 2-2.5x faster than numpy's transposing copy when
     the runs of k are short (4-16), as for small layers.
     """
+    # Index by element: an array slice assignment here took Numba 3.7 s to compile.
     for i in range(a.shape[0]):
         for j in range(a.shape[1]):
-            out[j, i] = a[i, j]
+            for k in range(a.shape[2]):
+                out[j, i, k] = a[i, j, k]
 
 
 def _swap_copy(a: np.ndarray, out: np.ndarray) -> None:
