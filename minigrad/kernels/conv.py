@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from minigrad.kernels._threads import one_blas_thread, run_blocks, split
+from minigrad.kernels.im2col import col2im, im2col
 
 Triple = tuple[int, int, int]
 
@@ -48,12 +49,6 @@ Triple = tuple[int, int, int]
 BLOCK_BYTES = 1 << 20
 # ... unless that makes the GEMMs narrower than this many columns (samples x positions).
 MIN_COLUMNS = 512
-# Output lines at least this long are copied line by line from x's stride phases,
-# shorter ones gathered through an offset table; the scatter (col2im) gains from the
-# phases from shorter lines on (measured: 3-d and 8x8 layers 20-30 % faster, 7x7 and
-# 4x4 slower).
-LONG_LINE = 16
-LONG_SCATTER_LINE = 8
 # Transposing copies of (samples, channels, positions) blocks with fewer positions than
 # this run in Numba (numpy's copy is slow on short runs; measured equal at 32-64).
 SHORT_RUN = 32
@@ -74,290 +69,6 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
     assert array.dtype in (np.float32, np.float64), array.dtype
     assert array.ndim == 5, array.shape
     return np.ascontiguousarray(array)
-
-
-@njit(cache=True, nogil=True)
-def _gather_table(x_shape, start, stop, stride, y_size):  # pragma: no cover
-    """Where column ``(n - start) * P + p`` of every row reads: the offset of sample n's
-    position ``s*p`` in flat x; a tap adds its own ``d*t`` offset and the channel's.
-    """
-    c_in, x0, x1, x2 = x_shape[1], x_shape[2], x_shape[3], x_shape[4]
-    s0, s1, s2 = stride
-    y0, y1, y2 = y_size
-    table = np.empty((stop - start) * y0 * y1 * y2, np.uint64)
-    column = 0
-    for b in range(start, stop):
-        for p0 in range(y0):
-            for p1 in range(y1):
-                for p2 in range(y2):
-                    where = ((b * c_in * x0 + s0 * p0) * x1 + s1 * p1) * x2 + s2 * p2
-                    table[column] = where
-                    column += 1
-    return table
-
-
-@njit(cache=True, nogil=True)
-def _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols):  # pragma: no cover
-    """``_im2col`` as one flat gather per row through a table of column offsets: the
-    loop runs over the whole row however short the output's lines are.
-    """
-    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
-    flat = x.reshape(-1)
-    table = _gather_table(x.shape, start, stop, stride, y_size)
-    k0, k1, k2 = kernel
-    d0, d1, d2 = dilation
-    taps = k0 * k1 * k2
-    for row in range(cols.shape[0]):
-        c, t = row // taps, row % taps
-        t0, t1, t2 = t // (k1 * k2), (t // k2) % k1, t % k2
-        base = np.uint64(((c * x0 + d0 * t0) * x1 + d1 * t1) * x2 + d2 * t2)
-        out = cols[row]
-        for column in range(table.size):
-            out[column] = flat[base + table[column]]
-
-
-@njit(cache=True, nogil=True)
-def _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x):  # pragma: no cover
-    """``_col2im`` as one flat scatter-add per row through the same table."""
-    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
-    flat = x.reshape(-1)
-    table = _gather_table(x.shape, start, stop, stride, y_size)
-    k0, k1, k2 = kernel
-    d0, d1, d2 = dilation
-    taps = k0 * k1 * k2
-    for row in range(cols.shape[0]):
-        c, t = row // taps, row % taps
-        t0, t1, t2 = t // (k1 * k2), (t // k2) % k1, t % k2
-        base = np.uint64(((c * x0 + d0 * t0) * x1 + d1 * t1) * x2 + d2 * t2)
-        values = cols[row]
-        for column in range(table.size):
-            flat[base + table[column]] += values[column]
-
-
-@njit(cache=True, nogil=True)
-def _split_phases(x, start, stop, s2, b2, k2, d2, xs):  # pragma: no cover
-    """``xs[n - start, c, i0, i1, f, m] = x[n, c, i0, i1, s2*m + f - b2]``, zero where
-    that is outside x: each line of x cut into its ``s2`` stride phases, with the zero
-    padding ``b2`` before it. A tap then reads ``y2`` consecutive elements of one phase.
-    Phases no tap reads (``f != d2*t2 mod s2`` for every t2 < k2) are left unset.
-    """
-    x2 = x.shape[4]
-    width = xs.shape[5]
-    lines = x.shape[1] * x.shape[2] * x.shape[3]
-    flat = x.reshape(-1)
-    out = xs.reshape(-1)
-    zero = flat.dtype.type(0)
-    step = np.uint64(s2)
-    used = np.zeros(s2, np.bool_)
-    for t2 in range(k2):
-        used[d2 * t2 % s2] = True
-    for line in range(start * lines, stop * lines):
-        for f in range(s2):
-            if not used[f]:
-                continue
-            # The phase's m with 0 <= s2*m + f - b2 < x2.
-            lo = min(width, max(0, (b2 - f + s2 - 1) // s2))
-            hi = max(lo, min(width, (x2 + b2 - f + s2 - 1) // s2))
-            row = ((line - start * lines) * s2 + f) * width
-            for m in range(row, row + lo):
-                out[m] = zero
-            # Unsigned indices: Numba then skips its negative-index wraparound test,
-            # which made such loops 3-4x slower.
-            source = np.uint64(line * x2 + s2 * lo + f - b2)
-            target = np.uint64(row + lo)
-            for m in range(np.uint64(hi - lo)):
-                out[target + m] = flat[source + step * m]
-            for m in range(row + hi, row + width):
-                out[m] = zero
-
-
-@njit(cache=True, nogil=True)
-def _merge_phases(xs, start, b2, x):  # pragma: no cover
-    """The adjoint of ``_split_phases``, writing the whole block of x:
-    ``x[n, c, i0, i1, s2*m + f - b2] = xs[n - start, c, i0, i1, f, m]`` where inside x,
-    and zero at the positions past the phases' width (which no tap reaches).
-    """
-    s2, width = xs.shape[4], xs.shape[5]
-    x2 = x.shape[4]
-    lines = xs.shape[0] * xs.shape[1] * xs.shape[2] * xs.shape[3]
-    flat = x.reshape(-1)
-    phases = xs.reshape(-1)
-    step = np.uint64(s2)
-    offset = start * x.shape[1] * x.shape[2] * x.shape[3] * x2
-    for line in range(lines):
-        for f in range(s2):
-            lo = min(width, max(0, (b2 - f + s2 - 1) // s2))
-            hi = max(lo, min(width, (x2 + b2 - f + s2 - 1) // s2))
-            source = np.uint64((line * s2 + f) * width + lo)
-            target = np.uint64(offset + line * x2 + s2 * lo + f - b2)
-            for m in range(np.uint64(hi - lo)):
-                flat[target + step * m] = phases[source + m]
-        zero = flat.dtype.type(0)
-        for q in range(max(0, s2 * width - b2), x2):
-            flat[offset + line * x2 + q] = zero
-
-
-@njit(cache=True, nogil=True)
-def _im2col_phases(xs, kernel, stride, dilation, y_size, pads, cols):  # pragma: no cover
-    """``_im2col`` from the stride phases of a block of x (``_split_phases``): every
-    output line is a contiguous copy, which runs at memory speed.
-    Lines whose D or H read falls in the padding ``pads`` are zeros.
-    """
-    blocks, c_in, x0, x1, s2, width = xs.shape
-    flat = xs.reshape(-1)
-    k0, k1, k2 = kernel
-    s0, s1, _ = stride
-    d0, d1, d2 = dilation
-    y0, y1, y2 = y_size
-    b0, b1, _ = pads
-    taps = k0 * k1 * k2
-    line = s2 * width
-    plane = x0 * x1 * line
-    zero = flat.dtype.type(0)
-    for c in range(c_in):
-        for t in range(taps):
-            t0 = t // (k1 * k2)
-            t1 = (t // k2) % k1
-            t2 = t % k2
-            # Tap t2 reads s2*p2 + d2*t2 (padded): phase (d2*t2) % s2, m = p2 + shift.
-            shift = (d2 * t2) % s2 * width + (d2 * t2) // s2
-            out = cols[c * taps + t]
-            column = 0
-            for b in range(blocks):
-                base = (b * c_in + c) * plane + shift
-                for p0 in range(y0):
-                    i0 = s0 * p0 + d0 * t0 - b0
-                    for p1 in range(y1):
-                        i1 = s1 * p1 + d1 * t1 - b1
-                        if i0 < 0 or i0 >= x0 or i1 < 0 or i1 >= x1:
-                            for p2 in range(column, column + y2):
-                                out[p2] = zero
-                        else:
-                            source = np.uint64(base + (i0 * x1 + i1) * line)
-                            target = np.uint64(column)
-                            for p2 in range(np.uint64(y2)):
-                                out[target + p2] = flat[source + p2]
-                        column += y2
-
-
-@njit(cache=True, nogil=True)
-def _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs):  # pragma: no cover
-    """The adjoint of ``_im2col_phases``, adding into zeroed stride phases in the same
-    order (rows, then columns): each line is a contiguous add.
-    """
-    blocks, c_in, x0, x1, s2, width = xs.shape
-    flat = xs.reshape(-1)
-    k0, k1, k2 = kernel
-    s0, s1, _ = stride
-    d0, d1, d2 = dilation
-    y0, y1, y2 = y_size
-    b0, b1, _ = pads
-    taps = k0 * k1 * k2
-    line = s2 * width
-    plane = x0 * x1 * line
-    # Channel, tap, then sample: each column row is read once, front to back, while
-    # the x planes of one channel stay in cache. An x element still receives its taps
-    # in increasing t order, as the gather would.
-    for c in range(c_in):
-        for t in range(taps):
-            t0 = t // (k1 * k2)
-            t1 = (t // k2) % k1
-            t2 = t % k2
-            shift = (d2 * t2) % s2 * width + (d2 * t2) // s2
-            row = cols[c * taps + t]
-            column = 0
-            for b in range(blocks):
-                base = (b * c_in + c) * plane + shift
-                for p0 in range(y0):
-                    i0 = s0 * p0 + d0 * t0 - b0
-                    for p1 in range(y1):
-                        i1 = s1 * p1 + d1 * t1 - b1
-                        if i0 >= 0 and i0 < x0 and i1 >= 0 and i1 < x1:
-                            target = np.uint64(base + (i0 * x1 + i1) * line)
-                            source = np.uint64(column)
-                            for p2 in range(np.uint64(y2)):
-                                flat[target + p2] += row[source + p2]
-                        column += y2
-
-
-def _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads) -> tuple[int, ...]:
-    """The shape of a block's stride phases: ``(blocks, C, D, H, s2, width)``, width the
-    phase positions the taps reach, ``y2 + d2 (k2 - 1) // s2``.
-    """
-    s2 = stride[2]
-    width = y_size[2] + dilation[2] * (kernel[2] - 1) // s2
-    return (stop - start, *x.shape[1:4], s2, width)
-
-
-def _inside(x_size, kernel, stride, dilation, y_size, pads) -> bool:
-    """Whether every tap reads inside x, i.e. no zero padding is met: only then may the
-    offset table, which does not check bounds, be used.
-    """
-    return not any(pads) and all(
-        (y - 1) * s + d * (k - 1) + 1 <= n
-        for n, k, s, d, y in zip(x_size, kernel, stride, dilation, y_size)
-    )
-
-
-def _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads):
-    """A zeroed array for samples ``start:stop`` of x with the padding before each dim
-    and enough after it for every tap, and the slices of x's place in it.
-    """
-    sizes, inner = [], [slice(None), slice(None)]
-    for n, k, s, d, y, b in zip(x.shape[2:], kernel, stride, dilation, y_size, pads):
-        sizes.append(max(b + n, (y - 1) * s + d * (k - 1) + 1))
-        inner.append(slice(b, b + n))
-    return np.zeros((stop - start, x.shape[1], *sizes), x.dtype), tuple(inner)
-
-
-def _im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None:
-    """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block.
-
-    Two loop shapes, measured: when the output's lines are long, contiguous line copies
-    from x's stride phases (a pass splitting x into them, then 0.2-0.3 ns per element,
-    2-3x faster than strided reads); when they are short, a gather through an offset
-    table (0.3-0.5 ns per element; lines of 2 cost 3 ns each). Both index with
-    unsigned ints, which spares Numba its negative-index test.
-    """
-    if y_size[2] >= LONG_LINE:
-        xs = np.empty(
-            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
-        )
-        _split_phases(x, start, stop, stride[2], pads[2], kernel[2], dilation[2], xs)
-        _im2col_phases(xs, kernel, stride, dilation, y_size, pads, cols)
-    elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
-        _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols)
-    else:
-        # Short lines with padding: the table gather on a padded copy of the block beats
-        # bounds checks per element or per line (measured).
-        padded, inner = _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads)
-        padded[inner] = x[start:stop]
-        _im2col_table(padded, 0, stop - start, kernel, stride, dilation, y_size, cols)
-
-
-def _col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None:
-    """The adjoint of ``_im2col``, writing the whole block of x:
-    ``x[n, c, i] = sum of cols[c * K + t, (n - start) * P + p] over s*p + d*t == i``.
-
-    Both loop shapes add the rows (c, t) in order into zeros, so each x element is
-    ``0 + sum over the taps that land on it`` in increasing tap order, whichever thread
-    owns the block; within one row no two columns reach the same element. The phase
-    path adds into zeroed stride phases of the block, then merges them into x.
-    """
-    if y_size[2] >= LONG_SCATTER_LINE:
-        xs = np.zeros(
-            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
-        )
-        _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs)
-        _merge_phases(xs, start, pads[2], x)
-    elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
-        x[start:stop] = 0
-        _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x)
-    else:
-        # Scatter into a zeroed padded copy, then keep its inside.
-        padded, inner = _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads)
-        _col2im_table(cols, 0, stop - start, kernel, stride, dilation, y_size, padded)
-        x[start:stop] = padded[inner]
 
 
 class _Scratch:
@@ -421,7 +132,7 @@ def _columns(
         return x[start:stop].reshape(stop - start, -1).T
     rows = x.shape[1] * math.prod(geometry[0])
     cols = scratch.get("cols", (rows, (stop - start) * math.prod(geometry[3])))
-    _im2col(x, start, stop, *geometry, cols)
+    im2col(x, start, stop, *geometry, cols)
     return cols
 
 
@@ -585,7 +296,7 @@ def conv_transpose_valid(
         if _whole(x.shape[2:], geometry):
             x[start:stop] = cols.T.reshape(x[start:stop].shape)
         else:
-            _col2im(cols, start, stop, *geometry, x)
+            col2im(cols, start, stop, *geometry, x)
 
     blocks = _batch_blocks(n, positions, groups * rows * positions * y.itemsize,
                            n * c_out * rows * positions)  # fmt: skip

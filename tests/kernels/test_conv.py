@@ -22,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels import conv, reference
+from minigrad.kernels import conv, im2col, reference
 
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-12}
@@ -97,15 +97,16 @@ def tiny_blocks() -> Iterator[None]:
     """Every sample its own batch block, every GEMM split and every line copied from
     x's stride phases: the paths big layers take (the default draws take the others).
     """
-    names = ("BLOCK_BYTES", "MIN_COLUMNS", "PARALLEL_WORK", "LONG_LINE", "LONG_SCATTER_LINE")
-    saved = [getattr(conv, name) for name in names]
-    for name, value in zip(names, (1, 1, 0, 1, 1)):
-        setattr(conv, name, value)
+    settings = [(conv, "BLOCK_BYTES", 1), (conv, "MIN_COLUMNS", 1), (conv, "PARALLEL_WORK", 0),
+                (im2col, "LONG_LINE", 1), (im2col, "LONG_SCATTER_LINE", 1)]  # fmt: skip
+    saved = [getattr(module, name) for module, name, _ in settings]
+    for module, name, value in settings:
+        setattr(module, name, value)
     try:
         yield
     finally:
-        for name, value in zip(names, saved):
-            setattr(conv, name, value)
+        for (module, name, _), value in zip(settings, saved):
+            setattr(module, name, value)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -245,7 +246,7 @@ import json, sys
 import numpy as np
 sys.path.insert(0, {root!r})
 from tests.kernels.test_conv import AWKWARD, operands, run_all
-from minigrad.kernels import conv
+from minigrad.kernels import conv, im2col
 results = {{}}
 for name in sorted(AWKWARD):
     for dtype in (np.float32, np.float64):
@@ -262,7 +263,7 @@ for label, geometry in (("big", big), ("wide", wide)):
     for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
         results[f"{{label}}-{{i}}"] = out
 conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
-conv.LONG_LINE = conv.LONG_SCATTER_LINE = 1
+im2col.LONG_LINE = im2col.LONG_SCATTER_LINE = 1
 for i, out in enumerate(run_all(conv, big, *operands(big, np.float64))):
     results[f"tiny-blocks-{{i}}"] = out
 np.savez(sys.argv[1], **results)
