@@ -147,6 +147,7 @@ class ConvTranspose(Function):
         y, w = ctx.inputs
         geometry = ctx.params["geometry"]
         if all(ctx.needs_input_grad):
+            # The same two ops as below, from one im2col of grad shared by both.
             return apply_conv_and_weight_grad(grad, w, y, geometry)
         dy = Conv.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
         dw = ConvWeightGrad.apply(grad, y, geometry=geometry) if ctx.needs_input_grad[1] else None
