@@ -375,20 +375,35 @@ def conv_weight_grad(
     """
     x, y = _contiguous(x), _contiguous(y)
     assert x.dtype == y.dtype, (x.dtype, y.dtype)
-    n, c_in = x.shape[:2]
-    c_out = y.shape[1]
     kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
+    return _weight_grad_pass(x, y, geometry, groups, _Scratch(x.dtype))
+
+
+def _weight_grad_pass(
+    x: np.ndarray,
+    y: np.ndarray,
+    geometry: tuple[Triple, ...],
+    groups: int,
+    scratch: _Scratch,
+    also: Callable[[np.ndarray, int, int, Callable[..., None]], None] | None = None,
+) -> np.ndarray:
+    """``conv_weight_grad`` over the weight gradient's batch blocks; ``also(cols, start,
+    stop, gemm)``, if given, runs first on each block's column matrix (the conv output
+    of ``conv_and_weight_grad``).
+    """
+    n, c_in = x.shape[:2]
+    c_out = y.shape[1]
+    kernel, y_size = geometry[0], geometry[3]
     rows, positions = c_in // groups * math.prod(kernel), math.prod(y_size)
-
-    scratch = _Scratch(x.dtype)
-
     blocks = _weight_grad_blocks(n, c_out, rows, groups, positions, x.itemsize)
     partials = np.empty((len(blocks), groups, rows, c_out // groups), x.dtype)
     index = {start: i for i, (start, _) in enumerate(blocks)}
 
     def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
         cols = _columns(x, start, stop, geometry, scratch)
+        if also is not None:
+            also(cols, start, stop, gemm)
         grad_columns = _channels_first(y, start, stop, scratch)
         _weight_partial(cols, grad_columns, gemm, partials[index[start]])
 
@@ -427,23 +442,12 @@ def conv_and_weight_grad(
     c_out = w.shape[0]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
-    f_group, rows = c_out // groups, c_in // groups * math.prod(kernel)
-    positions = math.prod(y_size)
-    weight = w.reshape(groups, f_group, rows)
-    out = np.empty((n, c_out, positions), x.dtype)
-
+    weight = w.reshape(groups, c_out // groups, c_in // groups * math.prod(kernel))
+    out = np.empty((n, c_out, math.prod(y_size)), x.dtype)
     scratch = _Scratch(x.dtype)
 
-    blocks = _weight_grad_blocks(n, c_out, rows, groups, positions, x.itemsize)
-    partials = np.empty((len(blocks), groups, rows, f_group), x.dtype)
-    index = {start: i for i, (start, _) in enumerate(blocks)}
-
-    def block(start: int, stop: int, gemm: Callable[..., None]) -> None:
-        cols = _columns(x, start, stop, geometry, scratch)
+    def conv(cols: np.ndarray, start: int, stop: int, gemm: Callable[..., None]) -> None:
         _conv_block(weight, cols, out, start, stop, gemm, scratch)
-        grad_columns = _channels_first(y, start, stop, scratch)
-        _weight_partial(cols, grad_columns, gemm, partials[index[start]])
 
-    with one_blas_thread():
-        _per_block(block, blocks)
-    return out.reshape(n, c_out, *y_size), _weight_from_partials(partials, kernel)
+    weight_grad = _weight_grad_pass(x, y, geometry, groups, scratch, also=conv)
+    return out.reshape(n, c_out, *y_size), weight_grad
