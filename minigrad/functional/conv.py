@@ -3,10 +3,10 @@
 Notation as in :mod:`minigrad.ops.conv`. Every call checks its arguments first, then
 calls the conv ops, whose geometry is 3-d (1-d and 2-d are its trailing dims; the ops
 take the lower-rank arrays as they are): unbatched input gets a batch dim, and the
-result is reshaped back. Zero padding is fused into the
-conv ops' geometry (their kernels read zeros outside x and drop taps landing there);
-other padding modes are the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops.
-Bias is a broadcast add, so every piece is differentiable to any order.
+result is reshaped back. Zero padding is fused into the conv ops' geometry (their
+kernels read zeros outside x and drop taps landing there); other padding modes are
+the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops. Bias is a broadcast
+add, so every piece is differentiable to any order.
 """
 
 from __future__ import annotations
