@@ -1,0 +1,615 @@
+"""Winograd F(2, 2) for strided convolutions whose kernel spans at most two strides.
+
+Same signatures and results as the kernels of :mod:`minigrad.kernels.conv` (up to
+rounding), for ``groups == 1``, dilation 1 and, per spatial dim, ``k <= 2 s``: DCGAN's
+k4 s2 layers and their kin. Per dim, pad the kernel with zero taps to ``r s`` taps
+(``r = ceil(k / s)``) and split x into its stride phases ``xf[q] = x[s q + f - pad]``,
+``f < s``. With ``wf[j] = w[s j + f]`` the three kernels become r-tap correlations:
+
+    conv_valid:           y[p]  = sum_f sum_j xf[p + j] wf[j]
+    conv_transpose_valid: xf[q] = sum_j y[q - j] wf[j]
+    conv_weight_grad:     wf[j] = sum_p y[p] xf[p + j]
+
+For r = 2, F(2, 2) gives two outputs of a 2-tap correlation ``out[a] = sum_j d[a + j]
+g[j]`` from a window ``(d0, d1, d2)`` with three products instead of four:
+
+    m = ((d0 - d1) g0,  d1 (g0 + g1),  (d2 - d1) g1),    out = (m0 + m1, m1 + m2)
+
+Over channels each product is a GEMM, one per "point" (3 per dim with r = 2, 1 with
+r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27 those of 64 in 3-d. The
+transforms only add and subtract, so rounding stays within a few ulps of the direct
+sums'. Windows and tiles past the ends of an array read zeros, and results past them
+are cut off.
+
+Determinism: the transforms are fixed numpy expressions; the GEMMs run one per point
+on the pool of :mod:`minigrad.kernels._threads` with one BLAS thread each.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit
+
+from minigrad.kernels._threads import one_blas_thread, run_blocks, split
+
+Triple = tuple[int, int, int]
+
+
+def _triple(values: Sequence[int]) -> Triple:
+    a, b, c = (int(v) for v in values)
+    return (a, b, c)
+
+
+# When these kernels take a layer (measured on the benchmark's layers, against the
+# im2col kernels): their GEMMs are narrower, (C_out, s^d C_in) per point rather than
+# (C_out, k^d C_in), so they need enough channels; and tiles of two waste work on odd
+# sizes, so for narrow GEMMs the saving must be large.
+MIN_CHANNELS = 16
+WIDE = 128
+MAX_WORK_RATIO = 0.6
+# Bytes of transformed arrays per batch block: they stay in cache between the
+# transform that writes them and the GEMMs that read them.
+BLOCK_BYTES = 4 << 20
+# ... unless that makes the GEMMs narrower than this many columns (tiles x samples).
+MIN_COLUMNS = 512
+
+
+def _taps(kernel: Triple, stride: Triple) -> Triple:
+    """Taps per phase and dim, ``ceil(k / s)``."""
+    a, b, c = (-(-k // s) for k, s in zip(kernel, stride))
+    return (a, b, c)
+
+
+def _applies(kernel: Triple, stride: Triple, dilation: Triple, groups: int) -> bool:
+    return groups == 1 and dilation == (1, 1, 1) and max(_taps(kernel, stride)) == 2
+
+
+def takes_conv(
+    kernel: Triple, stride: Triple, dilation: Triple, groups: int,
+    c_out: int, c_in: int, y_size: Triple,
+) -> bool:  # fmt: skip
+    """Whether ``conv_valid``, ``conv_weight_grad`` and ``conv_and_weight_grad`` of this
+    geometry (w: ``(C_out, C_in, *k)``, output size ``L_y``) run here.
+    """
+    if not _applies(kernel, stride, dilation, groups):
+        return False
+    taps = _taps(kernel, stride)
+    narrow = min(c_out, math.prod(stride) * c_in)
+    work = (math.prod(stride) * _points(taps) * math.prod(_tile_counts(y_size, taps))
+            / (math.prod(kernel) * math.prod(y_size)))  # fmt: skip
+    return narrow >= MIN_CHANNELS and (work <= MAX_WORK_RATIO or narrow >= WIDE)
+
+
+def takes_transpose(
+    kernel: Triple, stride: Triple, dilation: Triple, groups: int, c_out: int, c_in: int
+) -> bool:
+    """Whether ``conv_transpose_valid`` of this geometry (w: ``(C_out, C_in, *k)``) runs
+    here: its per-point GEMMs are only ``(C_in, C_out)``.
+    """
+    return _applies(kernel, stride, dilation, groups) and min(c_out, c_in) >= WIDE
+
+
+@njit(cache=True, nogil=True)
+def _window_pass(a, out):  # pragma: no cover
+    """``B^T`` along the middle axis, ``a: (outer, Q, inner) -> out: (3, outer, T,
+    inner)``: the window of tile t is ``a[:, 2t : 2t + 3]``.
+    """
+    outer, length, inner = a.shape
+    tiles = out.shape[2]
+    source_flat = a.reshape(-1)
+    target_flat = out.reshape(-1)
+    width = np.uint64(inner)
+    plane = np.uint64(outer * tiles * inner)
+    plane2 = plane + plane
+    for o in range(outer):
+        for t in range(tiles):
+            s0 = np.uint64((o * length + 2 * t) * inner)
+            s1 = s0 + width
+            s2 = s1 + width
+            target = np.uint64((o * tiles + t) * inner)
+            for i in range(width):
+                d1 = source_flat[s1 + i]
+                target_flat[target + i] = source_flat[s0 + i] - d1
+                target_flat[plane + target + i] = d1
+                target_flat[plane2 + target + i] = source_flat[s2 + i] - d1
+
+
+@njit(cache=True, nogil=True)
+def _tile_pass(a, out):  # pragma: no cover
+    """``G`` along the middle axis, ``a: (outer, Q, inner) -> out: (3, outer, T,
+    inner)``: tile t is the pair ``a[:, 2t : 2t + 2]``.
+    """
+    outer, length, inner = a.shape
+    tiles = out.shape[2]
+    source_flat = a.reshape(-1)
+    target_flat = out.reshape(-1)
+    width = np.uint64(inner)
+    plane = np.uint64(outer * tiles * inner)
+    plane2 = plane + plane
+    for o in range(outer):
+        for t in range(tiles):
+            s0 = np.uint64((o * length + 2 * t) * inner)
+            s1 = s0 + width
+            target = np.uint64((o * tiles + t) * inner)
+            for i in range(width):
+                g0 = source_flat[s0 + i]
+                g1 = source_flat[s1 + i]
+                target_flat[target + i] = g0
+                target_flat[plane + target + i] = g0 + g1
+                target_flat[plane2 + target + i] = g1
+
+
+@njit(cache=True, nogil=True)
+def _output_pass(a, out):  # pragma: no cover
+    """``A^T`` along the leading axis, ``a: (3, outer, T, inner) -> out: (outer, 2T,
+    inner)``: tile t's outputs are ``m0 + m1`` and ``m1 + m2``.
+    """
+    outer, tiles, inner = a.shape[1], a.shape[2], a.shape[3]
+    source_flat = a.reshape(-1)
+    target_flat = out.reshape(-1)
+    width = np.uint64(inner)
+    plane = np.uint64(outer * tiles * inner)
+    plane2 = plane + plane
+    for o in range(outer):
+        for t in range(tiles):
+            source = np.uint64((o * tiles + t) * inner)
+            t0 = np.uint64((o * 2 * tiles + 2 * t) * inner)
+            t1 = t0 + width
+            for i in range(width):
+                m1 = source_flat[plane + source + i]
+                target_flat[t0 + i] = source_flat[source + i] + m1
+                target_flat[t1 + i] = m1 + source_flat[plane2 + source + i]
+
+
+@functools.lru_cache(maxsize=64)
+def _tap_matrix(kernel: Triple, stride: Triple, taps: Triple) -> np.ndarray:
+    """The linear map from w's taps to its transformed kernel phases, ``(P E, K)``: rows
+    ``(p0, p1, p2, e0, e1, e2)`` (point, kernel phase), columns the taps ``t = s j + e``
+    (none for ``t >= k``); ``G`` on each phase's r taps. ``A`` is the same 3x2 matrix,
+    so the weight gradient comes back through the transpose.
+    """
+    per_dim = []
+    for k, s, r in zip(kernel, stride, taps):
+        g = np.ones((1, 1)) if r == 1 else np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        m = np.zeros((g.shape[0], s, k))
+        for e in range(s):
+            for j in range(r):
+                if s * j + e < k:
+                    m[:, e, s * j + e] = g[:, j]
+        per_dim.append(m)
+    full = np.einsum("adg,beh,cfi->abcdefghi", *per_dim)
+    return full.reshape(-1, math.prod(kernel))
+
+
+@njit(cache=True, nogil=True)
+def _where(count, stride, phase, before, length, out):  # pragma: no cover
+    """``out[q] = s q + f - before`` along W where inside ``[0, length)``, else -1."""
+    for q in range(count):
+        i = stride * q + phase - before
+        out[q] = i if 0 <= i < length else -1
+
+
+@njit(cache=True, nogil=True)
+def _transform_in(x, stride, before, taps, tiles, window, v):  # pragma: no cover
+    """``v[p, (f, c), (t, n)]``: point p of tile t of
+    x[n, c]'s stride phase f (``xf[q] = x[s q + f - before]``, zero outside x), ``B^T``
+    on its windows if ``window`` else ``G`` on its pairs. A channel at a time: its
+    phases are gathered batch-innermost into a buffer that stays in cache, the passes
+    run there over contiguous runs of the batch, and each point is one run of v.
+    """
+    n_count, channels, l0, l1, l2 = x.shape
+    s0, s1, s2 = stride
+    b0, b1, b2 = before
+    r0, r1, r2 = taps
+    t0n, t1n, t2n = tiles
+    extra = 1 if window else 0
+    q0n = t0n * r0 + (r0 - 1) * extra
+    q1n = t1n * r1 + (r1 - 1) * extra
+    q2n = t2n * r2 + (r2 - 1) * extra
+    size = q0n * q1n * q2n * n_count
+    flat = x.reshape(-1)
+    width = np.uint64(l2)
+    batch = np.uint64(n_count)
+    sample = np.uint64(channels * l0 * l1 * l2)
+    where2 = np.empty(q2n, np.int64)
+    a = np.empty(4 * size, v.dtype)
+    b = np.empty(4 * size, v.dtype)
+    zero = v.dtype.type(0)
+    run = t0n * t1n * t2n * n_count
+    for c in range(channels):
+        for f0 in range(s0):
+            for f1 in range(s1):
+                for f2 in range(s2):
+                    row = ((f0 * s1 + f1) * s2 + f2) * channels + c
+                    _where(q2n, s2, f2, b2, l2, where2)
+                    for n in range(batch):
+                        # A sample's plane is read in order; its values land a batch apart.
+                        k = n
+                        plane = n * sample
+                        for q0 in range(q0n):
+                            i0 = s0 * q0 + f0 - b0
+                            for q1 in range(q1n):
+                                i1 = s1 * q1 + f1 - b1
+                                if 0 <= i0 < l0 and 0 <= i1 < l1:
+                                    line = plane + np.uint64((c * l0 + i0) * l1 + i1) * width
+                                    for q2 in range(q2n):
+                                        i2 = where2[q2]
+                                        a[k] = flat[line + np.uint64(i2)] if i2 >= 0 else zero
+                                        k += batch
+                                else:
+                                    for _ in range(q2n):
+                                        a[k] = zero
+                                        k += batch
+                    current, other = a, b
+                    z0, z1, z2, p1, p2 = q0n, q1n, q2n, 1, 1
+                    if r2 == 2:
+                        outer = z0 * z1
+                        source = current[: outer * z2 * n_count].reshape(outer, z2, n_count)
+                        target = other[: 3 * outer * t2n * n_count].reshape(3, outer, t2n, n_count)
+                        if window:
+                            _window_pass(source, target)
+                        else:
+                            _tile_pass(source, target)
+                        current, other, z2, p2 = other, current, t2n, 3
+                    if r1 == 2:
+                        outer, inner = p2 * z0, z2 * n_count
+                        source = current[: outer * z1 * inner].reshape(outer, z1, inner)
+                        target = other[: 3 * outer * t1n * inner].reshape(3, outer, t1n, inner)
+                        if window:
+                            _window_pass(source, target)
+                        else:
+                            _tile_pass(source, target)
+                        current, other, z1, p1 = other, current, t1n, 3
+                    if r0 == 2:
+                        outer, inner = p1 * p2, z1 * z2 * n_count
+                        source = current[: outer * z0 * inner].reshape(outer, z0, inner)
+                        target = other[: 3 * outer * t0n * inner].reshape(3, outer, t0n, inner)
+                        if window:
+                            _window_pass(source, target)
+                        else:
+                            _tile_pass(source, target)
+                        current = other
+                    for p in range(v.shape[0]):
+                        out = v[p, row]
+                        start = np.uint64(p * run)
+                        for i in range(np.uint64(run)):
+                            out[i] = current[start + i]
+
+
+@njit(cache=True, nogil=True)
+def _transform_out(products, taps, tiles, stride, before, phases, x):  # pragma: no cover
+    """``A^T`` on ``products[:, (f, c), (t, n)]`` (phases f < ``phases``), the tile
+    outputs ``xf[q]`` written to ``x[n, c, s q + f - before]`` where inside x; a
+    channel at a time, in cache, as ``_transform_in``.
+    """
+    n_count, channels, l0, l1, l2 = x.shape
+    s0, s1, s2 = stride
+    b0, b1, b2 = before
+    r0, r1, r2 = taps
+    t0n, t1n, t2n = tiles
+    run = t0n * t1n * t2n * n_count
+    points = products.shape[0]
+    flat = x.reshape(-1)
+    width = np.uint64(l2)
+    batch = np.uint64(n_count)
+    sample = np.uint64(channels * l0 * l1 * l2)
+    where2 = np.empty(2 * t2n, np.int64)
+    a = np.empty(points * run, products.dtype)
+    b = np.empty(points * run, products.dtype)
+    for c in range(channels):
+        for f0 in range(phases[0]):
+            for f1 in range(phases[1]):
+                for f2 in range(phases[2]):
+                    row = ((f0 * phases[1] + f1) * phases[2] + f2) * channels + c
+                    for p in range(points):
+                        source_row = products[p, row]
+                        start = np.uint64(p * run)
+                        for i in range(np.uint64(run)):
+                            a[start + i] = source_row[i]
+                    current, other = a, b
+                    p1 = 3 if r1 == 2 else 1
+                    p2 = 3 if r2 == 2 else 1
+                    z0, z1, z2 = t0n, t1n, t2n
+                    if r0 == 2:
+                        outer, inner = p1 * p2, z1 * z2 * n_count
+                        source = current[: 3 * outer * z0 * inner].reshape(3, outer, z0, inner)
+                        target = other[: outer * 2 * z0 * inner].reshape(outer, 2 * z0, inner)
+                        _output_pass(source, target)
+                        current, other, z0 = other, current, 2 * z0
+                    if r1 == 2:
+                        outer, inner = p2 * z0, z2 * n_count
+                        source = current[: 3 * outer * z1 * inner].reshape(3, outer, z1, inner)
+                        target = other[: outer * 2 * z1 * inner].reshape(outer, 2 * z1, inner)
+                        _output_pass(source, target)
+                        current, other, z1 = other, current, 2 * z1
+                    if r2 == 2:
+                        outer = z0 * z1
+                        source = current[: 3 * outer * z2 * n_count].reshape(3, outer, z2, n_count)
+                        target = other[: outer * 2 * z2 * n_count].reshape(outer, 2 * z2, n_count)
+                        _output_pass(source, target)
+                        current, z2 = other, 2 * z2
+                    _where(z2, s2, f2, b2, l2, where2)
+                    for n in range(batch):
+                        k = n
+                        plane = n * sample
+                        for q0 in range(z0):
+                            i0 = s0 * q0 + f0 - b0
+                            for q1 in range(z1):
+                                i1 = s1 * q1 + f1 - b1
+                                if 0 <= i0 < l0 and 0 <= i1 < l1:
+                                    line = plane + np.uint64((c * l0 + i0) * l1 + i1) * width
+                                    for q2 in range(z2):
+                                        i2 = where2[q2]
+                                        if i2 >= 0:
+                                            flat[line + np.uint64(i2)] = current[k]
+                                        k += batch
+                                else:
+                                    k += np.uint64(z2) * batch
+
+
+def _blocks(n: int, bytes_per_sample: int, columns_per_sample: int) -> list[tuple[int, int]]:
+    """Batch blocks whose transformed arrays take about BLOCK_BYTES, so that they are
+    still in cache when their GEMMs read them, but give the GEMMs at least MIN_COLUMNS
+    columns. Depends on the shapes only.
+    """
+    per_block = max(
+        1, BLOCK_BYTES // max(1, bytes_per_sample), -(-MIN_COLUMNS // columns_per_sample)
+    )
+    return split(n, -(-n // per_block))
+
+
+def _transformed(w: np.ndarray, stride: Triple, taps: Triple) -> np.ndarray:
+    """``G`` on every kernel phase of w: ``(P0, P1, P2, E0, E1, E2, C_out, C_in)``
+    from ``w: (C_out, C_in, *k)``, one GEMM with the tap matrix.
+    """
+    kernel = _triple(w.shape[2:])
+    matrix = _tap_matrix(kernel, stride, taps).astype(w.dtype)
+    c_out, c_in = w.shape[:2]
+    flat = np.empty((matrix.shape[0], c_out * c_in), w.dtype)
+    np.dot(matrix, np.ascontiguousarray(w).reshape(c_out * c_in, -1).T, out=flat)
+    points = [3 if r == 2 else 1 for r in taps]
+    return flat.reshape(*points, *stride, c_out, c_in)
+
+
+def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
+    a, b, c = (-(-n // (2 if r == 2 else 1)) for n, r in zip(sizes, taps))
+    return (a, b, c)
+
+
+def _points(taps: Triple) -> int:
+    return math.prod(3 if r == 2 else 1 for r in taps)
+
+
+def _geometry(kernel, stride, padding) -> tuple[Triple, Triple, Triple]:
+    kernel, stride = _triple(kernel), _triple(stride)
+    return _taps(kernel, stride), stride, _triple(padding)
+
+
+def _phase_windows(
+    x: np.ndarray, stride: Triple, taps: Triple, tiles: Triple, padding: Triple
+) -> np.ndarray:
+    """X's stride phases, ``B^T`` on their windows: ``(P, s0 s1 s2 C, T N)``, rows
+    ``(point; phase, channel)`` and columns ``(tile, sample)``.
+    """
+    n, channels = x.shape[:2]
+    v = np.empty((_points(taps), math.prod(stride) * channels, n * math.prod(tiles)), x.dtype)
+    _transform_in(x, stride, padding, taps, tiles, True, v)
+    return v
+
+
+def _pair_tiles(y: np.ndarray, taps: Triple, tiles: Triple) -> np.ndarray:
+    """``G`` on y's tiles (pairs along each dim with r = 2): ``(P, C_out, T N)``."""
+    n, c_out = y.shape[:2]
+    g = np.empty((_points(taps), c_out, n * math.prod(tiles)), y.dtype)
+    _transform_in(y, (1, 1, 1), (0, 0, 0), taps, tiles, False, g)
+    return g
+
+
+class _Conv:
+    """The GEMMs and output transform of ``conv_valid`` on the windows of a block."""
+
+    def __init__(self, w: np.ndarray, stride: Triple, taps: Triple, tiles: Triple) -> None:
+        c_out, c_in = w.shape[:2]
+        points = _points(taps)
+        u = _transformed(w, stride, taps).reshape(points, -1, c_out, c_in)
+        self.u = np.ascontiguousarray(u.transpose(0, 2, 1, 3)).reshape(points, c_out, -1)
+        self.taps, self.tiles = taps, tiles
+
+    def __call__(self, v: np.ndarray, y: np.ndarray) -> None:
+        products = np.empty((v.shape[0], self.u.shape[1], v.shape[2]), v.dtype)
+        for i in range(v.shape[0]):
+            np.dot(self.u[i], v[i], out=products[i])
+        _transform_out(products, self.taps, self.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1), y)
+
+
+def _weight_partial(v: np.ndarray, y: np.ndarray, taps, tiles, partial: np.ndarray) -> None:
+    """A block's ``partial[p, e] = G(y)_p @ V_{p, e}^T``, ``(P, E, C_out, C_in)``: one
+    GEMM per (point, kernel phase), summing over (tile, sample).
+    """
+    c_in = partial.shape[3]
+    g = _pair_tiles(y, taps, tiles)
+    for i in range(partial.shape[0]):
+        for e in range(partial.shape[1]):
+            np.dot(g[i], v[i, e * c_in : (e + 1) * c_in].T, out=partial[i, e])
+
+
+def _weight_from(partials: np.ndarray, stride: Triple, taps: Triple, kernel: Triple) -> np.ndarray:
+    """The blocks' partials added in block order, back to taps through the tap matrix."""
+    total = partials[0]
+    for partial in partials[1:]:
+        total += partial
+    points, phases, c_out, c_in = total.shape
+    matrix = _tap_matrix(kernel, stride, taps).astype(total.dtype)
+    w = np.empty((c_out * c_in, matrix.shape[1]), total.dtype)
+    np.dot(total.reshape(points * phases, -1).T, matrix, out=w)
+    return w.reshape(c_out, c_in, *kernel)
+
+
+def conv_valid(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    out_size: Triple,
+    padding: Triple = (0, 0, 0),
+) -> np.ndarray:
+    """``kernels.conv.conv_valid``, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``:
+    ``y[p] = sum_f sum_j xf[p + j] wf[j]``, 3^d GEMMs over (phase, channel).
+    """
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
+    taps, stride, padding = _geometry(w.shape[2:], stride, padding)
+    out_size = _triple(out_size)
+    tiles = _tile_counts(out_size, taps)
+    n = x.shape[0]
+    y = np.empty((n, w.shape[0], *out_size), x.dtype)
+    with one_blas_thread():
+        conv = _Conv(w, stride, taps, tiles)
+
+        def block(start: int, stop: int) -> None:
+            v = _phase_windows(x[start:stop], stride, taps, tiles, padding)
+            conv(v, y[start:stop])
+
+        per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
+        run_blocks(block, _blocks(n, per_sample * x.itemsize, math.prod(tiles)))
+    return y
+
+
+def _phase_groups(size: int, stride: int, before: int) -> list[tuple[int, int, int]]:
+    """The phases ``f`` of x (``i = s q + f``) as runs ``(lo, hi, c)`` sharing the
+    offset ``c = (f + before) // s`` of the y window they read.
+    """
+    runs: list[tuple[int, int, int]] = []
+    for f in range(min(stride, size)):
+        c = (f + before) // stride
+        if runs and runs[-1][2] == c:
+            runs[-1] = (runs[-1][0], f + 1, c)
+        else:
+            runs.append((f, f + 1, c))
+    return runs
+
+
+def conv_transpose_valid(
+    y: np.ndarray,
+    w: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    in_size: Triple,
+    padding: Triple = (0, 0, 0),
+) -> np.ndarray:
+    """``kernels.conv.conv_transpose_valid``, ``y: (N, C_out, *L_y) -> x: (N, C_in,
+    *L_x)``. With ``x[s q + f] = xf[q]`` and ``f + pad = s c + e``:
+    ``xf[q] = sum_j y[q + c - j] w[s j + e]``. Phases sharing c share the transform of
+    their y windows and are stacked as GEMM rows: 3^d GEMMs per such run of phases.
+    """
+    y, w = np.ascontiguousarray(y), np.ascontiguousarray(w)
+    taps, stride, padding = _geometry(w.shape[2:], stride, padding)
+    in_size = _triple(in_size)
+    n, c_out = y.shape[:2]
+    c_in = w.shape[1]
+    # Phase positions q < ceil(L_x / s), in tiles of 2 where r == 2.
+    tiles = _tile_counts([-(-size // s) for size, s in zip(in_size, stride)], taps)
+    points = _points(taps)
+    # Not zeroed: the runs' phases tile x.
+    x = np.empty((n, c_in, *in_size), y.dtype)
+    plans = []
+    with one_blas_thread():
+        # The flipped filter's points are the filter's in reverse order.
+        flipped = _transformed(w, stride, taps)[tuple(slice(None, None, -1) for _ in range(3))]
+    runs = [_phase_groups(size, s, b) for size, s, b in zip(in_size, stride, padding)]
+    for run in itertools.product(*runs):
+        # The window of tile t reads y[m t + c - (r - 1) + u]: y shifted.
+        before = _triple([r - 1 - c for r, (_, _, c) in zip(taps, run)])
+        # Kernel phases e = f + pad - s c of the run's phases f.
+        e = [slice(lo + b - s * c, hi + b - s * c)
+             for (lo, hi, c), s, b in zip(run, stride, padding)]  # fmt: skip
+        u = flipped[:, :, :, e[0], e[1], e[2]]  # (P0, P1, P2, e.., C_out, C_in)
+        phases = _triple(u.shape[3:6])
+        u = u.reshape(points, *u.shape[3:])
+        if phases == (1, 1, 1):
+            left = [u[i, 0, 0, 0].T for i in range(points)]
+        else:
+            stacked = np.ascontiguousarray(u.transpose(0, 1, 2, 3, 5, 4))
+            left = list(stacked.reshape(points, -1, c_out))
+        lo = _triple([-lo_ for lo_, _, _ in run])
+        plans.append((before, left, phases, lo))
+
+    def block(start: int, stop: int) -> None:
+        columns = (stop - start) * math.prod(tiles)
+        for before, left, phases, lo in plans:
+            v = np.empty((points, c_out, columns), y.dtype)
+            _transform_in(y[start:stop], (1, 1, 1), before, taps, tiles, True, v)
+            products = np.empty((points, left[0].shape[0], columns), y.dtype)
+            for i in range(points):
+                np.dot(left[i], v[i], out=products[i])
+            _transform_out(products, taps, tiles, stride, lo, phases, x[start:stop])
+
+    rows = max(left[0].shape[0] for _, left, _, _ in plans)
+    per_sample = points * (c_out + rows) * math.prod(tiles) * y.itemsize
+    with one_blas_thread():
+        run_blocks(block, _blocks(n, per_sample, math.prod(tiles)))
+    return x
+
+
+def conv_weight_grad(
+    x: np.ndarray,
+    y: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    kernel_size: Triple,
+    padding: Triple = (0, 0, 0),
+) -> np.ndarray:
+    """``kernels.conv.conv_weight_grad``, ``x, y -> w: (C_out, C_in, *k)``:
+    ``wf[j] = sum_p y[p] xf[p + j]``, 3^d GEMMs summing over (tile, sample).
+    """
+    return _both(x, None, y, stride, padding, _triple(kernel_size))[1]
+
+
+def conv_and_weight_grad(
+    x: np.ndarray,
+    w: np.ndarray,
+    y: np.ndarray,
+    stride: Triple,
+    dilation: Triple,
+    groups: int,
+    padding: Triple = (0, 0, 0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """``kernels.conv.conv_and_weight_grad``: both from one transform of x's windows
+    per block; the weight gradient equals ``conv_weight_grad``'s bit for bit.
+    """
+    out, grad = _both(x, w, y, stride, padding, _triple(w.shape[2:]))
+    assert out is not None
+    return out, grad
+
+
+def _both(x, w, y, stride, padding, kernel) -> tuple[np.ndarray | None, np.ndarray]:
+    """The conv output (if w is given) and the weight gradient, block by block."""
+    x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
+    taps, stride, padding = _geometry(kernel, stride, padding)
+    n, c_in = x.shape[:2]
+    c_out = y.shape[1]
+    tiles = _tile_counts(y.shape[2:], taps)
+    points, phases = _points(taps), math.prod(stride)
+    per_sample = points * (phases * c_in + c_out) * math.prod(tiles)
+    blocks = _blocks(n, per_sample * x.itemsize, math.prod(tiles))
+    partials = np.empty((len(blocks), points, phases, c_out, c_in), x.dtype)
+    index = {start: i for i, (start, _) in enumerate(blocks)}
+    out = None if w is None else np.empty((n, c_out, *y.shape[2:]), x.dtype)
+    with one_blas_thread():
+        conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps, tiles)
+
+        def block(start: int, stop: int) -> None:
+            v = _phase_windows(x[start:stop], stride, taps, tiles, padding)
+            if conv is not None:
+                conv(v, out[start:stop])
+            _weight_partial(v, y[start:stop], taps, tiles, partials[index[start]])
+
+        run_blocks(block, blocks)
+        return out, _weight_from(partials, stride, taps, kernel)

@@ -1,0 +1,196 @@
+"""The Winograd kernels against the loop twins in ``kernels/reference.py``.
+
+They take layers with groups 1, dilation 1 and ``k <= 2 s`` in every dim when the
+channels are wide enough (``takes_conv`` / ``takes_transpose``); here they are also
+forced onto small draws of that family, so that odd sizes, padding, strides up to 3,
+dims with one tap per phase and many batch blocks are all met.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minigrad.kernels import conv, reference, winograd
+from tests.kernels.test_conv import TOLERANCE, operands, run_all
+
+
+@st.composite
+def winograd_geometries(draw: Any) -> dict[str, Any]:
+    """Groups 1, dilation 1, per dim ``k <= 2 s`` (at least one dim with ``k > s``),
+    and zero padding before and after x of up to ``k - 1``.
+    """
+    spatial = draw(st.integers(1, 3))
+    kernel, stride, x_size, y_size, padding = [], [], [], [], []
+    for dim in range(3):
+        if dim < 3 - spatial:
+            k = s = ly = lx = 1
+            before = 0
+        else:
+            s = draw(st.integers(1, 3))
+            k = draw(st.integers(1, 2 * s))
+            ly = draw(st.integers(1, 5))
+            full = s * (ly - 1) + k + draw(st.integers(0, 2))
+            before = draw(st.integers(0, min(k - 1, full - 1)))
+            after = draw(st.integers(0, min(k - 1, full - 1 - before)))
+            lx = full - before - after
+        kernel.append(k)
+        stride.append(s)
+        x_size.append(lx)
+        y_size.append(ly)
+        padding.append(before)
+    if all(k <= s for k, s in zip(kernel, stride)):
+        kernel[2] = stride[2] + 1
+        x_size[2] = stride[2] * (y_size[2] - 1) + kernel[2] - padding[2]
+    return {
+        "n": draw(st.integers(1, 3)),
+        "c_in": draw(st.integers(1, 3)),
+        "c_out": draw(st.integers(1, 3)),
+        "groups": 1,
+        "kernel": tuple(kernel),
+        "stride": tuple(stride),
+        "dilation": (1, 1, 1),
+        "x_size": tuple(x_size),
+        "y_size": tuple(y_size),
+        "padding": tuple(padding),
+    }
+
+
+@contextlib.contextmanager
+def everywhere(tiny_blocks: bool = False) -> Iterator[None]:
+    """Route every applicable geometry here; with ``tiny_blocks``, one sample a block."""
+    settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf")}
+    if tiny_blocks:
+        settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1)
+    saved = {name: getattr(winograd, name) for name in settings}
+    for name, value in settings.items():
+        setattr(winograd, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(winograd, name, value)
+
+
+def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
+    x, w, y = operands(geometry, dtype)
+    for got, want in zip(run_all(conv, geometry, x, w, y), run_all(reference, geometry, x, w, y)):
+        assert got.dtype == dtype
+        assert got.shape == want.shape
+        assert got.flags.c_contiguous
+        scale = max(1.0, float(np.abs(want).max()))
+        np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@given(geometry=winograd_geometries(), tiny=st.booleans())
+def test_matches_reference(geometry: dict[str, Any], tiny: bool, dtype: type) -> None:
+    with everywhere(tiny):
+        assert_matches_reference(geometry, dtype)
+
+
+@given(geometry=winograd_geometries(), tiny=st.booleans())
+def test_weight_grad_of_the_pair_is_the_same_bits(geometry: dict[str, Any], tiny: bool) -> None:
+    g = geometry
+    x, w, y = operands(g, np.float32)
+    common = (g["stride"], g["dilation"], 1)
+    with everywhere(tiny):
+        out, grad_w = conv.conv_and_weight_grad(x, w, y, *common, g["padding"])
+        assert np.array_equal(
+            grad_w, conv.conv_weight_grad(x, y, *common, g["kernel"], g["padding"])
+        )
+        want = conv.conv_valid(x, w, *common, g["y_size"], g["padding"])
+    np.testing.assert_allclose(out, want, rtol=0, atol=1e-4 * max(1.0, np.abs(want).max()))
+
+
+@given(geometry=winograd_geometries())
+def test_adjoint_identities(geometry: dict[str, Any]) -> None:
+    x, w, y = operands(geometry, np.float64)
+    with everywhere():
+        forward, x_adjoint, w_adjoint = run_all(conv, geometry, x, w, y)
+    value = np.vdot(forward, y)
+    scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
+    assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale
+    assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
+
+
+def test_tap_matrix_is_g_on_each_phase() -> None:
+    # k = 4, s = 2: phase e holds taps (e, e + 2); G maps (g0, g1) to (g0, g0 + g1, g1).
+    # Rows (point, phase), columns the taps.
+    want = np.array(
+        [
+            [1, 0, 0, 0],  # point 0, phase 0: g0 = w[0]
+            [0, 1, 0, 0],  # point 0, phase 1: w[1]
+            [1, 0, 1, 0],  # point 1, phase 0: w[0] + w[2]
+            [0, 1, 0, 1],  # point 1, phase 1: w[1] + w[3]
+            [0, 0, 1, 0],  # point 2, phase 0: w[2]
+            [0, 0, 0, 1],  # point 2, phase 1: w[3]
+        ]
+    )
+    got = winograd._tap_matrix((1, 1, 4), (1, 1, 2), (1, 1, 2))
+    assert np.array_equal(got, want)
+    # k = 3, s = 2: the missing tap w[3] is a zero column's worth.
+    got = winograd._tap_matrix((1, 1, 3), (1, 1, 2), (1, 1, 2))
+    assert np.array_equal(got, want[:, :3])
+
+
+DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
+    "n": 2, "c_in": 128, "c_out": 256, "groups": 1, "kernel": (1, 4, 4),
+    "stride": (1, 2, 2), "dilation": (1, 1, 1), "x_size": (1, 16, 16),
+    "y_size": (1, 8, 8), "padding": (0, 1, 1),
+}  # fmt: skip
+
+
+def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
+    g = DCGAN
+    args = (g["kernel"], g["stride"], g["dilation"], 1)
+    assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"])
+    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"])
+    # Few channels: the GEMMs would be too narrow.
+    assert not winograd.takes_conv(*args, 3, 2, g["y_size"])
+    assert not winograd.takes_transpose(*args, 64, 32)
+    # Dilation, groups, or a kernel over two strides: not this family at all.
+    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, 256, 128, (1, 8, 8))
+    assert not winograd.takes_conv(*args[:3], 2, 256, 128, (1, 8, 8))
+    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, 256, 128, (1, 8, 8))
+    # Odd sizes waste a tile's work: narrow-ish layers stay on im2col.
+    assert not winograd.takes_conv(*args, 64, 32, (1, 7, 7))
+
+
+def test_dispatch_gives_this_path_s_bits() -> None:
+    g = DCGAN
+    x, w, y = operands(g, np.float32)
+    common = (g["stride"], g["dilation"], 1)
+    got = run_all(conv, g, x, w, y)
+    want = (
+        winograd.conv_valid(x, w, *common, g["y_size"], g["padding"]),
+        winograd.conv_transpose_valid(y, w, *common, g["x_size"], g["padding"]),
+        winograd.conv_weight_grad(x, y, *common, g["kernel"], g["padding"]),
+    )
+    for a, b in zip(got, want):
+        assert np.array_equal(a, b)
+    for a, b in zip(got, run_all(reference, g, *(v.astype(np.float64) for v in (x, w, y)))):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-4 * np.abs(b).max())
+
+
+def test_same_bits_with_one_and_two_threads() -> None:
+    g = {**DCGAN, "n": 8}
+    x, w, y = operands(g, np.float32)
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for count in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(count)
+            with everywhere(tiny_blocks=True):
+                results.append(run_all(conv, g, x, w, y))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results):
+        assert np.array_equal(a, b)
