@@ -43,6 +43,15 @@ def all_kernels() -> None:
         kernels.conv_weight_grad(long, y, stride, one, 1, (1, 2, 2), before)
         y = kernels.conv_valid(x, w, one, one, 1, (3, 4, 6), (0, 1, 1))
         kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5), (0, 1, 1))
+        # Wide k4 s2 layers: the Winograd kernels.
+        wide, w4, s2 = (
+            np.ones((1, 128, 1, 8, 8), dtype),
+            np.ones((128, 128, 1, 4, 4), dtype),
+            (1, 2, 2),
+        )
+        y = kernels.conv_valid(wide, w4, s2, one, 1, (1, 4, 4), (0, 1, 1))
+        kernels.conv_transpose_valid(y, w4, s2, one, 1, (1, 8, 8), (0, 1, 1))
+        kernels.conv_and_weight_grad(wide, w4, y, s2, one, 1, (0, 1, 1))
         # Batch norm, leaky ReLU, per-channel sums and Adam through a small model.
         model = mg.nn.Sequential(
             mg.nn.Conv2d(2, 3, 2), mg.nn.BatchNorm2d(3), mg.nn.LeakyReLU(0.2)
