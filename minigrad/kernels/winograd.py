@@ -52,6 +52,10 @@ def _triple(values: Sequence[int]) -> Triple:
 MIN_CHANNELS = 16
 WIDE = 128
 MAX_WORK_RATIO = 0.6
+# ... and a layer must be big enough (direct multiply-adds) to pay for the transforms:
+# the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
+# faster.
+MIN_WORK = 48_000_000
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
 BLOCK_BYTES = 4 << 20
@@ -67,33 +71,41 @@ def _taps(kernel: Triple, stride: Triple) -> Triple:
     return (a, b, c)
 
 
-def _applies(kernel: Triple, stride: Triple, dilation: Triple, groups: int) -> bool:
-    return groups == 1 and dilation == (1, 1, 1) and max(_taps(kernel, stride)) == 2
+def _applies(kernel: Triple, stride: Triple, dilation: Triple, groups: int, work: int) -> bool:
+    return (
+        groups == 1
+        and dilation == (1, 1, 1)
+        and max(_taps(kernel, stride)) == 2
+        and work >= MIN_WORK
+    )
 
 
 def takes_conv(
     kernel: Triple, stride: Triple, dilation: Triple, groups: int,
-    c_out: int, c_in: int, y_size: Triple,
+    n: int, c_out: int, c_in: int, y_size: Triple,
 ) -> bool:  # fmt: skip
     """Whether ``conv_valid``, ``conv_weight_grad`` and ``conv_and_weight_grad`` of this
-    geometry (w: ``(C_out, C_in, *k)``, output size ``L_y``) run here.
+    geometry (batch n, w: ``(C_out, C_in, *k)``, output size ``L_y``) run here.
     """
-    if not _applies(kernel, stride, dilation, groups):
+    work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
+    if not _applies(kernel, stride, dilation, groups, work):
         return False
     taps = _taps(kernel, stride)
     narrow = min(c_out, math.prod(stride) * c_in)
-    work = (math.prod(stride) * _points(taps) * math.prod(_tile_counts(y_size, taps))
-            / (math.prod(kernel) * math.prod(y_size)))  # fmt: skip
-    return narrow >= MIN_CHANNELS and (work <= MAX_WORK_RATIO or narrow >= WIDE)
+    ratio = (math.prod(stride) * _points(taps) * math.prod(_tile_counts(y_size, taps))
+             / (math.prod(kernel) * math.prod(y_size)))  # fmt: skip
+    return narrow >= MIN_CHANNELS and (ratio <= MAX_WORK_RATIO or narrow >= WIDE)
 
 
 def takes_transpose(
-    kernel: Triple, stride: Triple, dilation: Triple, groups: int, c_out: int, c_in: int
-) -> bool:
-    """Whether ``conv_transpose_valid`` of this geometry (w: ``(C_out, C_in, *k)``) runs
-    here: its per-point GEMMs are only ``(C_in, C_out)``.
+    kernel: Triple, stride: Triple, dilation: Triple, groups: int,
+    n: int, c_out: int, c_in: int, y_size: Triple,
+) -> bool:  # fmt: skip
+    """Whether ``conv_transpose_valid`` of this geometry (batch n, w: ``(C_out, C_in,
+    *k)``, input size ``L_y``) runs here: its per-point GEMMs are only ``(C_in, C_out)``.
     """
-    return _applies(kernel, stride, dilation, groups) and min(c_out, c_in) >= WIDE
+    work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
+    return _applies(kernel, stride, dilation, groups, work) and min(c_out, c_in) >= WIDE
 
 
 @njit(cache=True, nogil=True)

@@ -66,7 +66,7 @@ def winograd_geometries(draw: Any) -> dict[str, Any]:
 @contextlib.contextmanager
 def everywhere(tiny_blocks: bool = False) -> Iterator[None]:
     """Route every applicable geometry here; with ``tiny_blocks``, one sample a block."""
-    settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf")}
+    settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0}
     if tiny_blocks:
         settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1)
     saved = {name: getattr(winograd, name) for name in settings}
@@ -150,18 +150,20 @@ DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
 
 def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     g = DCGAN
-    args = (g["kernel"], g["stride"], g["dilation"], 1)
+    args = (g["kernel"], g["stride"], g["dilation"], 1, 64)  # ... and the bench's batch
     assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"])
-    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"])
+    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"])
     # Few channels: the GEMMs would be too narrow.
     assert not winograd.takes_conv(*args, 3, 2, g["y_size"])
-    assert not winograd.takes_transpose(*args, 64, 32)
+    assert not winograd.takes_transpose(*args, 64, 32, g["y_size"])
     # Dilation, groups, or a kernel over two strides: not this family at all.
-    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, 256, 128, (1, 8, 8))
-    assert not winograd.takes_conv(*args[:3], 2, 256, 128, (1, 8, 8))
-    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, 256, 128, (1, 8, 8))
+    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, 64, 256, 128, (1, 8, 8))
+    assert not winograd.takes_conv(*args[:3], 2, 64, 256, 128, (1, 8, 8))
+    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, 64, 256, 128, (1, 8, 8))
     # Odd sizes waste a tile's work: narrow-ish layers stay on im2col.
     assert not winograd.takes_conv(*args, 64, 32, (1, 7, 7))
+    # Too little work to pay for the transforms: one sample of the same layer.
+    assert not winograd.takes_conv(*args[:4], 1, g["c_out"], g["c_in"], g["y_size"])
 
 
 def test_dispatch_gives_this_path_s_bits() -> None:
