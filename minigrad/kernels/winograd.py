@@ -225,69 +225,80 @@ def _transform_in(x, stride, before, taps, tiles, window, v):  # pragma: no cove
     q0n = t0n * r0 + (r0 - 1) * extra
     q1n = t1n * r1 + (r1 - 1) * extra
     q2n = t2n * r2 + (r2 - 1) * extra
-    size = q0n * q1n * q2n * n_count
+    chunk = q0n * q1n * q2n * n_count  # one phase's buffer
     flat = x.reshape(-1)
-    width = np.uint64(l2)
-    batch = np.uint64(n_count)
-    sample = np.uint64(channels * l0 * l1 * l2)
-    where2 = np.empty(q2n, np.int64)
-    a = np.empty(4 * size, v.dtype)
-    b = np.empty(4 * size, v.dtype)
-    zero = v.dtype.type(0)
+    # Where x[n, c, i] lands in the channel's buffer of phases, per dim (-1: nowhere);
+    # the positions no element lands on are zeroed once and stay zero.
+    gathered = np.zeros(s0 * s1 * s2 * chunk, v.dtype)
+    at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
+    for i in range(l0):
+        f, q = (i + b0) % s0, (i + b0) // s0
+        at0[i] = f * s1 * s2 * chunk + q * q1n * q2n * n_count if 0 <= q < q0n else -1
+    for i in range(l1):
+        f, q = (i + b1) % s1, (i + b1) // s1
+        at1[i] = f * s2 * chunk + q * q2n * n_count if 0 <= q < q1n else -1
+    for i in range(l2):
+        f, q = (i + b2) % s2, (i + b2) // s2
+        at2[i] = f * chunk + q * n_count if 0 <= q < q2n else -1
+    a = np.empty(4 * chunk, v.dtype)
+    b = np.empty(4 * chunk, v.dtype)
     run = t0n * t1n * t2n * n_count
     for c in range(channels):
+        # Each plane x[n, c] is read once, in order; its values land a batch apart.
+        for n in range(n_count):
+            plane = (n * channels + c) * l0 * l1 * l2
+            for i0 in range(l0):
+                o0 = at0[i0]
+                if o0 < 0:
+                    continue
+                for i1 in range(l1):
+                    o1 = at1[i1]
+                    if o1 < 0:
+                        continue
+                    line = np.uint64(plane + (i0 * l1 + i1) * l2)
+                    base = o0 + o1 + n
+                    for i2 in range(l2):
+                        o2 = at2[i2]
+                        if o2 >= 0:
+                            gathered[np.uint64(base + o2)] = flat[line + np.uint64(i2)]
         for f0 in range(s0):
             for f1 in range(s1):
                 for f2 in range(s2):
-                    row = ((f0 * s1 + f1) * s2 + f2) * channels + c
-                    _where(q2n, s2, f2, b2, l2, where2)
-                    for n in range(batch):
-                        # A sample's plane is read in order; its values land a batch apart.
-                        k = n
-                        plane = n * sample
-                        for q0 in range(q0n):
-                            i0 = s0 * q0 + f0 - b0
-                            for q1 in range(q1n):
-                                i1 = s1 * q1 + f1 - b1
-                                if 0 <= i0 < l0 and 0 <= i1 < l1:
-                                    line = plane + np.uint64((c * l0 + i0) * l1 + i1) * width
-                                    for q2 in range(q2n):
-                                        i2 = where2[q2]
-                                        a[k] = flat[line + np.uint64(i2)] if i2 >= 0 else zero
-                                        k += batch
-                                else:
-                                    for _ in range(q2n):
-                                        a[k] = zero
-                                        k += batch
-                    current, other = a, b
+                    phase = (f0 * s1 + f1) * s2 + f2
+                    row = phase * channels + c
+                    current = gathered[phase * chunk : (phase + 1) * chunk]
+                    into_a = True
                     z0, z1, z2, p1, p2 = q0n, q1n, q2n, 1, 1
                     if r2 == 2:
                         outer = z0 * z1
                         source = current[: outer * z2 * n_count].reshape(outer, z2, n_count)
-                        target = other[: 3 * outer * t2n * n_count].reshape(3, outer, t2n, n_count)
+                        spare = a if into_a else b
+                        target = spare[: 3 * outer * t2n * n_count].reshape(3, outer, t2n, n_count)
                         if window:
                             _window_pass(source, target)
                         else:
                             _tile_pass(source, target)
-                        current, other, z2, p2 = other, current, t2n, 3
+                        current, into_a, z2, p2 = spare, not into_a, t2n, 3
                     if r1 == 2:
                         outer, inner = p2 * z0, z2 * n_count
                         source = current[: outer * z1 * inner].reshape(outer, z1, inner)
-                        target = other[: 3 * outer * t1n * inner].reshape(3, outer, t1n, inner)
+                        spare = a if into_a else b
+                        target = spare[: 3 * outer * t1n * inner].reshape(3, outer, t1n, inner)
                         if window:
                             _window_pass(source, target)
                         else:
                             _tile_pass(source, target)
-                        current, other, z1, p1 = other, current, t1n, 3
+                        current, into_a, z1, p1 = spare, not into_a, t1n, 3
                     if r0 == 2:
                         outer, inner = p1 * p2, z1 * z2 * n_count
                         source = current[: outer * z0 * inner].reshape(outer, z0, inner)
-                        target = other[: 3 * outer * t0n * inner].reshape(3, outer, t0n, inner)
+                        spare = a if into_a else b
+                        target = spare[: 3 * outer * t0n * inner].reshape(3, outer, t0n, inner)
                         if window:
                             _window_pass(source, target)
                         else:
                             _tile_pass(source, target)
-                        current = other
+                        current = spare
                     for p in range(v.shape[0]):
                         out = v[p, row]
                         start = np.uint64(p * run)
