@@ -61,6 +61,9 @@ MIN_WORK = 48_000_000
 BLOCK_BYTES = 4 << 20
 # ... unless that makes the GEMMs narrower than this many columns (tiles x samples).
 MIN_COLUMNS = 512
+# A block's GEMMs with twice this many multiply-adds are shared between two threads (as
+# in kernels/conv.py).
+PARALLEL_WORK = 16_000_000
 # Output rows below which the conv GEMMs run transposed.
 NARROW_ROWS = 64
 
@@ -377,6 +380,22 @@ def _transform_out(products, taps, tiles, stride, before, phases, x):  # pragma:
                                     k += np.uint64(z2) * batch
 
 
+def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out = a @ b`` over the leading (point) axis, whose GEMMs are shared between the
+    threads when there is enough work and the caller is not already one of them. Each
+    GEMM is the same single-threaded call either way, so the bits do not change.
+    """
+    work = math.prod(out.shape) * a.shape[-1]
+    if work < 2 * PARALLEL_WORK or out.shape[0] < 2:
+        np.matmul(a, b, out=out)
+        return
+
+    def part(start: int, stop: int) -> None:
+        np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
+
+    run_blocks(part, split(out.shape[0], 2))
+
+
 def _blocks(n: int, bytes_per_sample: int, columns_per_sample: int) -> list[tuple[int, int]]:
     """Batch blocks whose transformed arrays take about BLOCK_BYTES, so that they are
     still in cache when their GEMMs read them, but give the GEMMs at least MIN_COLUMNS
@@ -451,11 +470,11 @@ class _Conv:
             # OpenBLAS runs a GEMM with few rows ~1.8x faster transposed (measured: 32
             # rows, 128 deep, 256 columns); the transposing copy back is cheaper.
             flipped = np.empty((points, columns, c_out), v.dtype)
-            np.matmul(v.transpose(0, 2, 1), self.u.transpose(0, 2, 1), out=flipped)
+            _matmul(v.transpose(0, 2, 1), self.u.transpose(0, 2, 1), flipped)
             products = np.ascontiguousarray(flipped.transpose(0, 2, 1))
         else:
             products = np.empty((points, c_out, columns), v.dtype)
-            np.matmul(self.u, v, out=products)
+            _matmul(self.u, v, products)
         _transform_out(products, self.taps, self.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1), y)
 
 
@@ -466,7 +485,7 @@ def _weight_partial(v: np.ndarray, y: np.ndarray, taps, tiles, partial: np.ndarr
     points, phases, _, c_in = partial.shape
     g = _pair_tiles(y, taps, tiles)
     by_phase = v.reshape(points, phases, c_in, -1).transpose(0, 1, 3, 2)
-    np.matmul(g[:, None], by_phase, out=partial)
+    _matmul(np.broadcast_to(g[:, None], (*partial.shape[:2], *g.shape[1:])), by_phase, partial)
 
 
 def _weight_from(partials: np.ndarray, stride: Triple, taps: Triple, kernel: Triple) -> np.ndarray:
@@ -574,7 +593,7 @@ def conv_transpose_valid(
             v = np.empty((points, c_out, columns), y.dtype)
             _transform_in(y[start:stop], (1, 1, 1), before, taps, tiles, True, v)
             products = np.empty((points, left.shape[1], columns), y.dtype)
-            np.matmul(left, v, out=products)
+            _matmul(left, v, products)
             _transform_out(products, taps, tiles, stride, lo, phases, x[start:stop])
 
     rows = max(left.shape[1] for _, left, _, _ in plans)

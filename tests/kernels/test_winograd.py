@@ -65,10 +65,12 @@ def winograd_geometries(draw: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def everywhere(tiny_blocks: bool = False) -> Iterator[None]:
-    """Route every applicable geometry here; with ``tiny_blocks``, one sample a block."""
+    """Route every applicable geometry here; with ``tiny_blocks``, one sample a block
+    and every block's GEMMs split between threads.
+    """
     settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0}
     if tiny_blocks:
-        settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1)
+        settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1, PARALLEL_WORK=0)
     saved = {name: getattr(winograd, name) for name in settings}
     for name, value in settings.items():
         setattr(winograd, name, value)
