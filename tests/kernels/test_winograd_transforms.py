@@ -1,0 +1,102 @@
+"""Winograd F(2, 2)'s transforms against the formulas written out with einsum.
+
+The expected arrays are built from the textbook matrices and the phase / tile index
+arithmetic alone (``xf[q] = x[s q + f - before]``, tile t covering ``q = 2t .. 2t + 2``),
+on integer-valued float64 data, so every sum is exact and the comparison is to the bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minigrad.kernels.winograd_transforms import transform_in, transform_out
+
+B_T = np.array([[1, -1, 0], [0, 1, 0], [0, -1, 1]], np.float64)  # windows of three
+G = np.array([[1, 0], [1, 1], [0, 1]], np.float64)  # pairs
+A_T = np.array([[1, 1, 0], [0, 1, 1]], np.float64)  # points back to a pair
+
+
+@st.composite
+def dims(draw: Any) -> dict[str, Any]:
+    """Per dim: taps per phase r, stride s, tiles T, x length L and the shift."""
+    out: dict[str, list[int]] = {"taps": [], "stride": [], "tiles": [], "size": [], "before": []}
+    for _ in range(3):
+        out["taps"].append(draw(st.integers(1, 2)))
+        out["stride"].append(draw(st.integers(1, 3)))
+        out["tiles"].append(draw(st.integers(1, 3)))
+        out["size"].append(draw(st.integers(1, 7)))
+        out["before"].append(draw(st.integers(-1, 2)))
+    return {key: tuple(value) for key, value in out.items()} | {
+        "n": draw(st.integers(1, 3)),
+        "c": draw(st.integers(1, 2)),
+        "window": draw(st.booleans()),
+    }
+
+
+def reads(r: int, s: int, tiles: int, size: int, before: int, window: bool) -> np.ndarray:
+    """``m[f, p, t, i]``: how much x[i] counts in point p of tile t of phase f."""
+    if r == 1:
+        matrix, stride_t = np.ones((1, 1)), 1
+    else:
+        matrix, stride_t = (B_T, 2) if window else (G, 2)
+    m = np.zeros((s, matrix.shape[0], tiles, size))
+    for f in range(s):
+        for t in range(tiles):
+            for u in range(matrix.shape[1]):
+                i = s * (stride_t * t + u) + f - before
+                if 0 <= i < size:
+                    m[f, :, t, i] += matrix[:, u]
+    return m
+
+
+@given(geometry=dims())
+def test_transform_in_is_b_t_or_g_on_each_phase_s_tiles(geometry: dict[str, Any]) -> None:
+    g = geometry
+    rng = np.random.default_rng(0)
+    x = rng.integers(-9, 10, (g["n"], g["c"], *g["size"])).astype(np.float64)
+    m = [reads(*args, g["window"]) for args in zip(g["taps"], g["stride"], g["tiles"],
+                                                   g["size"], g["before"])]  # fmt: skip
+    want = np.einsum("apsi,bqtj,cruk,nhijk->pqrabchstun", *m, x)
+    points = want.shape[0] * want.shape[1] * want.shape[2]
+    want = want.reshape(points, -1, int(np.prod(g["tiles"])) * g["n"])
+    got = np.full(want.shape, np.nan)
+    transform_in(x, g["stride"], g["before"], g["taps"], g["tiles"], g["window"], got)
+    assert np.array_equal(got, want)
+
+
+@given(geometry=dims(), phases=st.tuples(*[st.integers(1, 3)] * 3))
+def test_transform_out_is_a_t_written_to_the_phase_s_positions(
+    geometry: dict[str, Any], phases: tuple[int, int, int]
+) -> None:
+    g = geometry
+    phases = tuple(min(p, s) for p, s in zip(phases, g["stride"]))
+    rng = np.random.default_rng(1)
+    points = [3 if r == 2 else 1 for r in g["taps"]]
+    tiles = int(np.prod(g["tiles"]))
+    products = rng.integers(-9, 10, (int(np.prod(points)), int(np.prod(phases)) * g["c"],
+                                     tiles * g["n"])).astype(np.float64)  # fmt: skip
+    # m[f, p, t, i]: how much point p of tile t of phase f adds to x[i].
+    m = []
+    for r, s, f_count, t_count, size, before in zip(
+        g["taps"], g["stride"], phases, g["tiles"], g["size"], g["before"]
+    ):
+        matrix, width = (np.ones((1, 1)), 1) if r == 1 else (A_T, 2)
+        dim = np.zeros((f_count, matrix.shape[1], t_count, size))
+        for f in range(f_count):
+            for t in range(t_count):
+                for a in range(width):
+                    i = s * (width * t + a) + f - before
+                    if 0 <= i < size:
+                        dim[f, :, t, i] += matrix[a]
+        m.append(dim)
+    shaped = products.reshape(*points, *phases, g["c"], *g["tiles"], g["n"])
+    want = np.einsum("apsi,bqtj,cruk,pqrabcmstun->nmijk", *m, shaped)
+    covered = np.einsum("apsi,bqtj,cruk->ijk", *(np.abs(d) for d in m)) > 0
+    got = np.full((g["n"], g["c"], *g["size"]), np.nan)
+    transform_out(products, g["taps"], g["tiles"], g["stride"], g["before"], phases, got)
+    assert np.array_equal(got[..., covered], want[..., covered])
+    assert np.all(np.isnan(got[..., ~covered]))
