@@ -67,8 +67,6 @@ MIN_COLUMNS = 512
 # A block's GEMMs with twice this many multiply-adds are shared between two threads (as
 # in kernels/conv.py).
 PARALLEL_WORK = 16_000_000
-# Output rows below which the conv GEMMs run transposed.
-NARROW_ROWS = 64
 
 
 def _taps(kernel: Triple, stride: Triple) -> Triple:
@@ -219,16 +217,8 @@ class _Conv:
         self.taps, self.tiles = taps, tiles
 
     def __call__(self, v: np.ndarray, y: np.ndarray) -> None:
-        points, c_out, columns = v.shape[0], self.u.shape[1], v.shape[2]
-        if c_out < NARROW_ROWS:
-            # OpenBLAS runs a GEMM with few rows ~1.8x faster transposed (measured: 32
-            # rows, 128 deep, 256 columns); the transposing copy back is cheaper.
-            flipped = np.empty((points, columns, c_out), v.dtype)
-            _matmul(v.transpose(0, 2, 1), self.u.transpose(0, 2, 1), flipped)
-            products = np.ascontiguousarray(flipped.transpose(0, 2, 1))
-        else:
-            products = np.empty((points, c_out, columns), v.dtype)
-            _matmul(self.u, v, products)
+        products = np.empty((v.shape[0], self.u.shape[1], v.shape[2]), v.dtype)
+        _matmul(self.u, v, products)
         transform_out(products, self.taps, self.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1), y)
 
 
