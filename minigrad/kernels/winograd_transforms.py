@@ -22,14 +22,11 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _window_pass(a, out):  # pragma: no cover
-    """``B^T`` along the middle axis, ``a: (outer, Q, inner) -> out: (3, outer, T,
-    inner)``: the window of tile t is ``a[:, 2t : 2t + 3]``.
+def _pass_in(source, outer, length, inner, tiles, window, target):  # pragma: no cover
+    """``B^T`` (``window``: tile t's window is positions ``2t .. 2t + 2``) or ``G`` (its
+    pair ``2t, 2t + 1``) along the middle axis: ``source`` read as ``(outer, length,
+    inner)``, ``target`` written as ``(3, outer, tiles, inner)``; both flat.
     """
-    outer, length, inner = a.shape
-    tiles = out.shape[2]
-    source_flat = a.reshape(-1)
-    target_flat = out.reshape(-1)
     width = np.uint64(inner)
     plane = np.uint64(outer * tiles * inner)
     plane2 = plane + plane
@@ -38,59 +35,40 @@ def _window_pass(a, out):  # pragma: no cover
             s0 = np.uint64((o * length + 2 * t) * inner)
             s1 = s0 + width
             s2 = s1 + width
-            target = np.uint64((o * tiles + t) * inner)
-            for i in range(width):
-                d1 = source_flat[s1 + i]
-                target_flat[target + i] = source_flat[s0 + i] - d1
-                target_flat[plane + target + i] = d1
-                target_flat[plane2 + target + i] = source_flat[s2 + i] - d1
+            at = np.uint64((o * tiles + t) * inner)
+            if window:
+                for i in range(width):
+                    d1 = source[s1 + i]
+                    target[at + i] = source[s0 + i] - d1
+                    target[plane + at + i] = d1
+                    target[plane2 + at + i] = source[s2 + i] - d1
+            else:
+                for i in range(width):
+                    g0 = source[s0 + i]
+                    g1 = source[s1 + i]
+                    target[at + i] = g0
+                    target[plane + at + i] = g0 + g1
+                    target[plane2 + at + i] = g1
 
 
 @njit(cache=True, nogil=True)
-def _tile_pass(a, out):  # pragma: no cover
-    """``G`` along the middle axis, ``a: (outer, Q, inner) -> out: (3, outer, T,
-    inner)``: tile t is the pair ``a[:, 2t : 2t + 2]``.
+def _pass_out(source, outer, tiles, inner, target):  # pragma: no cover
+    """``A^T`` along the leading axis: ``source`` read as ``(3, outer, tiles, inner)``,
+    ``target`` written as ``(outer, 2 tiles, inner)``, tile t's outputs ``m0 + m1`` and
+    ``m1 + m2`` at ``2t, 2t + 1``; both flat.
     """
-    outer, length, inner = a.shape
-    tiles = out.shape[2]
-    source_flat = a.reshape(-1)
-    target_flat = out.reshape(-1)
     width = np.uint64(inner)
     plane = np.uint64(outer * tiles * inner)
     plane2 = plane + plane
     for o in range(outer):
         for t in range(tiles):
-            s0 = np.uint64((o * length + 2 * t) * inner)
-            s1 = s0 + width
-            target = np.uint64((o * tiles + t) * inner)
-            for i in range(width):
-                g0 = source_flat[s0 + i]
-                g1 = source_flat[s1 + i]
-                target_flat[target + i] = g0
-                target_flat[plane + target + i] = g0 + g1
-                target_flat[plane2 + target + i] = g1
-
-
-@njit(cache=True, nogil=True)
-def _output_pass(a, out):  # pragma: no cover
-    """``A^T`` along the leading axis, ``a: (3, outer, T, inner) -> out: (outer, 2T,
-    inner)``: tile t's outputs are ``m0 + m1`` and ``m1 + m2``.
-    """
-    outer, tiles, inner = a.shape[1], a.shape[2], a.shape[3]
-    source_flat = a.reshape(-1)
-    target_flat = out.reshape(-1)
-    width = np.uint64(inner)
-    plane = np.uint64(outer * tiles * inner)
-    plane2 = plane + plane
-    for o in range(outer):
-        for t in range(tiles):
-            source = np.uint64((o * tiles + t) * inner)
+            at = np.uint64((o * tiles + t) * inner)
             t0 = np.uint64((o * 2 * tiles + 2 * t) * inner)
             t1 = t0 + width
             for i in range(width):
-                m1 = source_flat[plane + source + i]
-                target_flat[t0 + i] = source_flat[source + i] + m1
-                target_flat[t1 + i] = m1 + source_flat[plane2 + source + i]
+                m1 = source[plane + at + i]
+                target[t0 + i] = source[at + i] + m1
+                target[t1 + i] = m1 + source[plane2 + at + i]
 
 
 @njit(cache=True, nogil=True)
@@ -160,38 +138,23 @@ def transform_in(x, stride, before, taps, tiles, window, v):  # pragma: no cover
                     phase = (f0 * s1 + f1) * s2 + f2
                     row = phase * channels + c
                     current = gathered[phase * chunk : (phase + 1) * chunk]
+                    # One pass per dim with two taps, W first, between two buffers: the
+                    # layout goes (Q0, Q1, Q2, N) -> (P2, Q0, Q1, T2, N) -> ... ->
+                    # (P0, P1, P2, T0, T1, T2, N).
                     into_a = True
                     z0, z1, z2, p1, p2 = q0n, q1n, q2n, 1, 1
                     if r2 == 2:
-                        outer = z0 * z1
-                        source = current[: outer * z2 * n_count].reshape(outer, z2, n_count)
-                        spare = a if into_a else b
-                        target = spare[: 3 * outer * t2n * n_count].reshape(3, outer, t2n, n_count)
-                        if window:
-                            _window_pass(source, target)
-                        else:
-                            _tile_pass(source, target)
-                        current, into_a, z2, p2 = spare, not into_a, t2n, 3
+                        target = a if into_a else b
+                        _pass_in(current, z0 * z1, z2, n_count, t2n, window, target)
+                        current, into_a, z2, p2 = target, not into_a, t2n, 3
                     if r1 == 2:
-                        outer, inner = p2 * z0, z2 * n_count
-                        source = current[: outer * z1 * inner].reshape(outer, z1, inner)
-                        spare = a if into_a else b
-                        target = spare[: 3 * outer * t1n * inner].reshape(3, outer, t1n, inner)
-                        if window:
-                            _window_pass(source, target)
-                        else:
-                            _tile_pass(source, target)
-                        current, into_a, z1, p1 = spare, not into_a, t1n, 3
+                        target = a if into_a else b
+                        _pass_in(current, p2 * z0, z1, z2 * n_count, t1n, window, target)
+                        current, into_a, z1, p1 = target, not into_a, t1n, 3
                     if r0 == 2:
-                        outer, inner = p1 * p2, z1 * z2 * n_count
-                        source = current[: outer * z0 * inner].reshape(outer, z0, inner)
-                        spare = a if into_a else b
-                        target = spare[: 3 * outer * t0n * inner].reshape(3, outer, t0n, inner)
-                        if window:
-                            _window_pass(source, target)
-                        else:
-                            _tile_pass(source, target)
-                        current = spare
+                        target = a if into_a else b
+                        _pass_in(current, p1 * p2, z0, z1 * z2 * n_count, t0n, window, target)
+                        current = target
                     for p in range(v.shape[0]):
                         out = v[p, row]
                         start = np.uint64(p * run)
@@ -229,27 +192,19 @@ def transform_out(products, taps, tiles, stride, before, phases, x):  # pragma: 
                         start = np.uint64(p * run)
                         for i in range(np.uint64(run)):
                             a[start + i] = source_row[i]
+                    # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Q0, Q1, Q2, N).
                     current, other = a, b
                     p1 = 3 if r1 == 2 else 1
                     p2 = 3 if r2 == 2 else 1
                     z0, z1, z2 = t0n, t1n, t2n
                     if r0 == 2:
-                        outer, inner = p1 * p2, z1 * z2 * n_count
-                        source = current[: 3 * outer * z0 * inner].reshape(3, outer, z0, inner)
-                        target = other[: outer * 2 * z0 * inner].reshape(outer, 2 * z0, inner)
-                        _output_pass(source, target)
+                        _pass_out(current, p1 * p2, z0, z1 * z2 * n_count, other)
                         current, other, z0 = other, current, 2 * z0
                     if r1 == 2:
-                        outer, inner = p2 * z0, z2 * n_count
-                        source = current[: 3 * outer * z1 * inner].reshape(3, outer, z1, inner)
-                        target = other[: outer * 2 * z1 * inner].reshape(outer, 2 * z1, inner)
-                        _output_pass(source, target)
+                        _pass_out(current, p2 * z0, z1, z2 * n_count, other)
                         current, other, z1 = other, current, 2 * z1
                     if r2 == 2:
-                        outer = z0 * z1
-                        source = current[: 3 * outer * z2 * n_count].reshape(3, outer, z2, n_count)
-                        target = other[: outer * 2 * z2 * n_count].reshape(outer, 2 * z2, n_count)
-                        _output_pass(source, target)
+                        _pass_out(current, z0 * z1, z2, n_count, other)
                         current, z2 = other, 2 * z2
                     _where(z2, s2, f2, b2, l2, where2)
                     for n in range(batch):
