@@ -22,17 +22,18 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def _pass_in(source, outer, length, inner, tiles, window, target):  # pragma: no cover
+def _pass_in(source, start, outer, length, inner, tiles, window, target):  # pragma: no cover
     """``B^T`` (``window``: tile t's window is positions ``2t .. 2t + 2``) or ``G`` (its
-    pair ``2t, 2t + 1``) along the middle axis: ``source`` read as ``(outer, length,
-    inner)``, ``target`` written as ``(3, outer, tiles, inner)``; both flat.
+    pair ``2t, 2t + 1``) along the middle axis: ``source[start:]`` read as ``(outer,
+    length, inner)``, ``target`` written as ``(3, outer, tiles, inner)``; both flat (and
+    passed whole, so that Numba keeps them contiguous).
     """
     width = np.uint64(inner)
     plane = np.uint64(outer * tiles * inner)
     plane2 = plane + plane
     for o in range(outer):
         for t in range(tiles):
-            s0 = np.uint64((o * length + 2 * t) * inner)
+            s0 = np.uint64(start + (o * length + 2 * t) * inner)
             s1 = s0 + width
             s2 = s1 + width
             at = np.uint64((o * tiles + t) * inner)
@@ -137,29 +138,29 @@ def transform_in(x, stride, before, taps, tiles, window, v):  # pragma: no cover
                 for f2 in range(s2):
                     phase = (f0 * s1 + f1) * s2 + f2
                     row = phase * channels + c
-                    current = gathered[phase * chunk : (phase + 1) * chunk]
                     # One pass per dim with two taps, W first, between two buffers: the
                     # layout goes (Q0, Q1, Q2, N) -> (P2, Q0, Q1, T2, N) -> ... ->
                     # (P0, P1, P2, T0, T1, T2, N).
-                    into_a = True
+                    current, start, into_a = gathered, phase * chunk, True
                     z0, z1, z2, p1, p2 = q0n, q1n, q2n, 1, 1
                     if r2 == 2:
                         target = a if into_a else b
-                        _pass_in(current, z0 * z1, z2, n_count, t2n, window, target)
-                        current, into_a, z2, p2 = target, not into_a, t2n, 3
+                        _pass_in(current, start, z0 * z1, z2, n_count, t2n, window, target)
+                        current, start, into_a, z2, p2 = target, 0, not into_a, t2n, 3
                     if r1 == 2:
                         target = a if into_a else b
-                        _pass_in(current, p2 * z0, z1, z2 * n_count, t1n, window, target)
-                        current, into_a, z1, p1 = target, not into_a, t1n, 3
+                        _pass_in(current, start, p2 * z0, z1, z2 * n_count, t1n, window, target)
+                        current, start, into_a, z1, p1 = target, 0, not into_a, t1n, 3
                     if r0 == 2:
                         target = a if into_a else b
-                        _pass_in(current, p1 * p2, z0, z1 * z2 * n_count, t0n, window, target)
-                        current = target
+                        inner = z1 * z2 * n_count
+                        _pass_in(current, start, p1 * p2, z0, inner, t0n, window, target)
+                        current, start = target, 0
                     for p in range(v.shape[0]):
                         out = v[p, row]
-                        start = np.uint64(p * run)
+                        first = np.uint64(start + p * run)
                         for i in range(np.uint64(run)):
-                            out[i] = current[start + i]
+                            out[i] = current[first + i]
 
 
 @njit(cache=True, nogil=True)
