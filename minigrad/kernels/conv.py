@@ -24,6 +24,10 @@ into blocks of a few MB of columns (boundaries fixed by the shapes alone): the c
 matrix of a block stays in cache and is never a fresh, page-faulting buffer of
 hundreds of MB, while each GEMM keeps hundreds of columns.
 
+Layers with groups 1, dilation 1, ``k <= 2 s`` in every dim and enough channels and
+work go to :mod:`minigrad.kernels.winograd` instead (``takes_conv`` /
+``takes_transpose``), which does the same maps with fewer multiplications.
+
 Determinism: the blocks run on the pool of :mod:`minigrad.kernels._threads` with one
 BLAS thread each; the Numba loops are serial within a block and each element of x, y
 or w is written by one block in a fixed order (col2im adds the taps of an x element in

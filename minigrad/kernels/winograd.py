@@ -189,8 +189,8 @@ def _geometry(kernel, stride, padding) -> tuple[Triple, Triple, Triple]:
 def _phase_windows(
     x: np.ndarray, stride: Triple, taps: Triple, tiles: Triple, padding: Triple
 ) -> np.ndarray:
-    """X's stride phases, ``B^T`` on their windows: ``(P, s0 s1 s2 C, T N)``, rows
-    ``(point; phase, channel)`` and columns ``(tile, sample)``.
+    """The stride phases of x with ``B^T`` on their windows, ``(P, s0 s1 s2 C, T N)``:
+    rows ``(point; phase, channel)``, columns ``(tile, sample)``.
     """
     n, channels = x.shape[:2]
     v = np.empty((_points(taps), math.prod(stride) * channels, n * math.prod(tiles)), x.dtype)
