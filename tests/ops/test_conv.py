@@ -34,10 +34,9 @@ def tensor(shape: tuple[int, ...], seed: int, requires_grad: bool = False) -> mg
     return mg.tensor(array, requires_grad=requires_grad)
 
 
-@given(drawn=op_geometries())
-def test_three_dot_product_identities(drawn: dict[str, Any]) -> None:
-    geometry, x_shape, w_shape, y_shape = split(drawn)
-    x, w, y = tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3)
+def assert_three_identities(
+    geometry: ConvGeometry, x: mg.Tensor, w: mg.Tensor, y: mg.Tensor
+) -> None:
     # <Conv(x, w), y> == <x, ConvTranspose(y, w)>: the adjoint in x.
     mg.autograd.check_adjoint(
         lambda t: Conv.apply(t, w, geometry=geometry),
@@ -62,6 +61,12 @@ def test_three_dot_product_identities(drawn: dict[str, Any]) -> None:
         x,
         rtol=1e-12,
     )
+
+
+@given(drawn=op_geometries())
+def test_three_dot_product_identities(drawn: dict[str, Any]) -> None:
+    geometry, x_shape, w_shape, y_shape = split(drawn)
+    assert_three_identities(geometry, tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3))
 
 
 @given(drawn=op_geometries())
@@ -206,28 +211,7 @@ def split_padded(
 @given(drawn=padded_op_geometries())
 def test_padded_three_dot_product_identities(drawn: dict[str, Any]) -> None:
     geometry, x_shape, w_shape, y_shape = split_padded(drawn)
-    x, w, y = tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3)
-    mg.autograd.check_adjoint(
-        lambda t: Conv.apply(t, w, geometry=geometry),
-        lambda t: ConvTranspose.apply(t, w, geometry=geometry),
-        x,
-        y,
-        rtol=1e-12,
-    )
-    mg.autograd.check_adjoint(
-        lambda t: Conv.apply(x, t, geometry=geometry),
-        lambda t: ConvWeightGrad.apply(x, t, geometry=geometry),
-        w,
-        y,
-        rtol=1e-12,
-    )
-    mg.autograd.check_adjoint(
-        lambda t: ConvTranspose.apply(y, t, geometry=geometry),
-        lambda t: ConvWeightGrad.apply(t, y, geometry=geometry),
-        w,
-        x,
-        rtol=1e-12,
-    )
+    assert_three_identities(geometry, tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3))
 
 
 @given(drawn=padded_op_geometries())
