@@ -19,8 +19,11 @@ Over channels each product is a GEMM, one per "point" (3 per dim with r = 2, 1 w
 r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27 those of 64 in 3-d. The
 transforms (:mod:`minigrad.kernels.winograd_transforms`) only add and subtract, so
 rounding stays within a few ulps of the direct sums'. Windows and tiles past the ends
-of an array read zeros, and results past them are cut off. ``takes_conv`` and
-``takes_transpose`` say when :mod:`minigrad.kernels.conv` hands a layer over.
+of an array read zeros, and results past them are cut off; where a dim's last tile has
+only one output, point 2 (which feeds only the second) skips that tile: per channel
+pair and phase, a 7x7 output takes 121 products rather than 144 (direct: 196).
+``takes_conv`` and ``takes_transpose`` say when :mod:`minigrad.kernels.conv` hands a
+layer over.
 
 Determinism: the batch blocks depend on the shapes only; every transform writes each
 element once in a fixed order; each GEMM is one single-threaded BLAS call whichever
@@ -38,7 +41,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from minigrad.kernels._threads import one_blas_thread, run_blocks, split
-from minigrad.kernels.winograd_transforms import transform_in, transform_out
+from minigrad.kernels.winograd_transforms import point_tiles, transform_in, transform_out
 
 Triple = tuple[int, int, int]
 
@@ -51,10 +54,11 @@ def _triple(values: Sequence[int]) -> Triple:
 # When these kernels take a layer (measured on the benchmark's layers, against the
 # im2col kernels): their GEMMs are narrower, (C_out, s^d C_in) per point rather than
 # (C_out, k^d C_in), so they need enough channels; and tiles of two waste work on odd
-# sizes, so for narrow GEMMs the saving must be large.
+# sizes, so for narrow GEMMs the saving must be large (the 7x7 digits layer's backward,
+# at 0.62 of the direct products, ran 5-10 % faster here; its forward did not).
 MIN_CHANNELS = 16
 WIDE = 128
-MAX_WORK_RATIO = 0.6
+MAX_WORK_RATIO = 0.65
 # ... and a layer must be big enough (direct multiply-adds) to pay for the transforms:
 # the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
 # faster.
@@ -96,8 +100,8 @@ def takes_conv(
         return False
     taps = _taps(kernel, stride)
     narrow = min(c_out, math.prod(stride) * c_in)
-    ratio = (math.prod(stride) * _points(taps) * math.prod(_tile_counts(y_size, taps))
-             / (math.prod(kernel) * math.prod(y_size)))  # fmt: skip
+    kept = point_tiles(taps, _tile_counts(y_size, taps), _drop(y_size, taps))
+    ratio = math.prod(stride) * sum(kept) / (math.prod(kernel) * math.prod(y_size))
     return narrow >= MIN_CHANNELS and (ratio <= MAX_WORK_RATIO or narrow >= WIDE)
 
 
@@ -132,20 +136,52 @@ def _tap_matrix(kernel: Triple, stride: Triple, taps: Triple) -> np.ndarray:
     return full.reshape(-1, math.prod(kernel))
 
 
-def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """``out = a @ b`` over the leading (point) axis, whose GEMMs are shared between the
-    threads when there is enough work and the caller is not already one of them. Each
-    GEMM is the same single-threaded call either way, so the bits do not change.
+Points = np.ndarray | list[np.ndarray]
+
+
+def _matmul(a: Points, b: Points, out: Points) -> None:
+    """``out[p] = a[p] @ b[p]`` for every point p (one stacked call when all three are
+    arrays), shared between the threads when there is enough work and the caller is
+    not already one of them. Each GEMM is the same single-threaded call either way, so
+    the bits do not change.
     """
-    work = math.prod(out.shape) * a.shape[-1]
-    if work < 2 * PARALLEL_WORK or out.shape[0] < 2:
-        np.matmul(a, b, out=out)
-        return
+    work = sum(o.size * left.shape[-1] for o, left in zip(out, a))
 
     def part(start: int, stop: int) -> None:
-        np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
+        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and isinstance(out, np.ndarray):
+            np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
+            return
+        for p in range(start, stop):
+            np.matmul(a[p], b[p], out=out[p])
 
-    run_blocks(part, split(out.shape[0], 2))
+    if work < 2 * PARALLEL_WORK or len(out) < 2:
+        part(0, len(out))
+    else:
+        run_blocks(part, split(len(out), 2))
+
+
+class _Layout:
+    """Where the points of a GEMM operand live in one flat buffer: point p's block is
+    ``(rows, tiles_p * N)``, columns (tile, sample), with ``tiles_p`` from
+    ``point_tiles``: a point that only feeds outputs past the end drops those tiles.
+    """
+
+    def __init__(self, taps: Triple, tiles: Triple, drop: Triple, n: int) -> None:
+        self.taps, self.tiles, self.drop = taps, tiles, drop
+        self.widths = [t * n for t in point_tiles(taps, tiles, drop)]
+
+    def views(self, flat: np.ndarray, rows: int) -> Points:
+        if len(set(self.widths)) == 1:  # one stack, for stacked GEMM calls
+            return flat.reshape(len(self.widths), rows, self.widths[0])
+        out, offset = [], 0
+        for width in self.widths:
+            out.append(flat[offset : offset + rows * width].reshape(rows, width))
+            offset += rows * width
+        return out
+
+    def empty(self, rows: int, dtype: np.dtype) -> tuple[np.ndarray, Points]:
+        flat = np.empty(rows * sum(self.widths), dtype)
+        return flat, self.views(flat, rows)
 
 
 def _blocks(n: int, bytes_per_sample: int, columns_per_sample: int) -> list[tuple[int, int]]:
@@ -177,6 +213,12 @@ def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
     return (a, b, c)
 
 
+def _drop(sizes: Sequence[int], taps: Triple) -> Triple:
+    """Per dim, whether the last tile of two has only one output of ``sizes``."""
+    a, b, c = (int(r == 2 and n % 2 == 1) for n, r in zip(sizes, taps))
+    return (a, b, c)
+
+
 def _points(taps: Triple) -> int:
     return math.prod(3 if r == 2 else 1 for r in taps)
 
@@ -186,50 +228,51 @@ def _geometry(kernel, stride, padding) -> tuple[Triple, Triple, Triple]:
     return _taps(kernel, stride), stride, _triple(padding)
 
 
-def _phase_windows(
-    x: np.ndarray, stride: Triple, taps: Triple, tiles: Triple, padding: Triple
-) -> np.ndarray:
-    """The stride phases of x with ``B^T`` on their windows, ``(P, s0 s1 s2 C, T N)``:
-    rows ``(point; phase, channel)``, columns ``(tile, sample)``.
+def _phase_windows(x: np.ndarray, stride: Triple, padding: Triple, layout: _Layout) -> Points:
+    """The stride phases of x with ``B^T`` on their windows, per point p
+    ``(s0 s1 s2 C, T_p N)``: rows ``(phase, channel)``, columns ``(tile, sample)``.
     """
-    n, channels = x.shape[:2]
-    v = np.empty((_points(taps), math.prod(stride) * channels, n * math.prod(tiles)), x.dtype)
-    transform_in(x, stride, padding, taps, tiles, True, v)
+    flat, v = layout.empty(math.prod(stride) * x.shape[1], x.dtype)
+    transform_in(x, stride, padding, layout.taps, layout.tiles, True, layout.drop, flat)
     return v
 
 
-def _pair_tiles(y: np.ndarray, taps: Triple, tiles: Triple) -> np.ndarray:
-    """``G`` on y's tiles (pairs along each dim with r = 2): ``(P, C_out, T N)``."""
-    n, c_out = y.shape[:2]
-    g = np.empty((_points(taps), c_out, n * math.prod(tiles)), y.dtype)
-    transform_in(y, (1, 1, 1), (0, 0, 0), taps, tiles, False, g)
+def _pair_tiles(y: np.ndarray, layout: _Layout) -> Points:
+    """``G`` on y's tiles (pairs along each dim with r = 2), per point ``(C_out, T_p N)``."""
+    flat, g = layout.empty(y.shape[1], y.dtype)
+    transform_in(y, (1, 1, 1), (0, 0, 0), layout.taps, layout.tiles, False, layout.drop, flat)
     return g
 
 
 class _Conv:
     """The GEMMs and output transform of ``conv_valid`` on the windows of a block."""
 
-    def __init__(self, w: np.ndarray, stride: Triple, taps: Triple, tiles: Triple) -> None:
+    def __init__(self, w: np.ndarray, stride: Triple, taps: Triple) -> None:
         c_out, c_in = w.shape[:2]
         points = _points(taps)
         u = _transformed(w, stride, taps).reshape(points, -1, c_out, c_in)
         self.u = np.ascontiguousarray(u.transpose(0, 2, 1, 3)).reshape(points, c_out, -1)
-        self.taps, self.tiles = taps, tiles
 
-    def __call__(self, v: np.ndarray, y: np.ndarray) -> None:
-        products = np.empty((v.shape[0], self.u.shape[1], v.shape[2]), v.dtype)
+    def __call__(self, v: Points, layout: _Layout, y: np.ndarray) -> None:
+        flat, products = layout.empty(self.u.shape[1], y.dtype)
         _matmul(self.u, v, products)
-        transform_out(products, self.taps, self.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1), y)
+        transform_out(flat, layout.taps, layout.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1),
+                      layout.drop, y)  # fmt: skip
 
 
-def _weight_partial(v: np.ndarray, y: np.ndarray, taps, tiles, partial: np.ndarray) -> None:
+def _weight_partial(v: Points, y: np.ndarray, layout: _Layout, partial: np.ndarray) -> None:
     """A block's ``partial[p, e] = G(y)_p @ V_{p, e}^T``, ``(P, E, C_out, C_in)``: one
     GEMM per (point, kernel phase), summing over (tile, sample).
     """
     points, phases, _, c_in = partial.shape
-    g = _pair_tiles(y, taps, tiles)
-    by_phase = v.reshape(points, phases, c_in, -1).transpose(0, 1, 3, 2)
-    _matmul(np.broadcast_to(g[:, None], (*partial.shape[:2], *g.shape[1:])), by_phase, partial)
+    g = _pair_tiles(y, layout)
+    if isinstance(g, np.ndarray) and isinstance(v, np.ndarray):
+        by_phase = v.reshape(points, phases, c_in, -1).transpose(0, 1, 3, 2)
+        _matmul(np.broadcast_to(g[:, None], (*partial.shape[:2], *g.shape[1:])), by_phase, partial)
+        return
+    left = [np.broadcast_to(gp, (phases, *gp.shape)) for gp in g]
+    right = [vp.reshape(phases, c_in, vp.shape[1]).transpose(0, 2, 1) for vp in v]
+    _matmul(left, right, partial)
 
 
 def _weight_from(partials: np.ndarray, stride: Triple, taps: Triple, kernel: Triple) -> np.ndarray:
@@ -263,11 +306,11 @@ def conv_valid(
     n = x.shape[0]
     y = np.empty((n, w.shape[0], *out_size), x.dtype)
     with one_blas_thread():
-        conv = _Conv(w, stride, taps, tiles)
+        conv = _Conv(w, stride, taps)
 
         def block(start: int, stop: int) -> None:
-            v = _phase_windows(x[start:stop], stride, taps, tiles, padding)
-            conv(v, y[start:stop])
+            layout = _Layout(taps, tiles, _drop(out_size, taps), stop - start)
+            conv(_phase_windows(x[start:stop], stride, padding, layout), layout, y[start:stop])
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
         run_blocks(block, _blocks(n, per_sample * x.itemsize, math.prod(tiles)))
@@ -329,18 +372,21 @@ def conv_transpose_valid(
         # (P, e.., C_in, C_out) as GEMM rows (e, C_in): a view for one phase a dim.
         left = u.transpose(0, 1, 2, 3, 5, 4).reshape(points, -1, c_out)
         lo = _triple([-lo_ for lo_, _, _ in run])
-        plans.append((before, left, phases, lo))
+        # The last tile's second position q = 2T - 1 is past x for all the run's phases.
+        past = [s * (2 * t - 1) - b >= size for s, t, b, size in zip(stride, tiles, lo, in_size)]
+        drop = _triple([r == 2 and p for r, p in zip(taps, past)])
+        plans.append((before, left, phases, lo, drop))
 
     def block(start: int, stop: int) -> None:
-        columns = (stop - start) * math.prod(tiles)
-        for before, left, phases, lo in plans:
-            v = np.empty((points, c_out, columns), y.dtype)
-            transform_in(y[start:stop], (1, 1, 1), before, taps, tiles, True, v)
-            products = np.empty((points, left.shape[1], columns), y.dtype)
+        for before, left, phases, lo, drop in plans:
+            layout = _Layout(taps, tiles, drop, stop - start)
+            flat, v = layout.empty(c_out, y.dtype)
+            transform_in(y[start:stop], (1, 1, 1), before, taps, tiles, True, drop, flat)
+            flat, products = layout.empty(left.shape[1], y.dtype)
             _matmul(left, v, products)
-            transform_out(products, taps, tiles, stride, lo, phases, x[start:stop])
+            transform_out(flat, taps, tiles, stride, lo, phases, drop, x[start:stop])
 
-    rows = max(left.shape[1] for _, left, _, _ in plans)
+    rows = max(plan[1].shape[1] for plan in plans)
     per_sample = points * (c_out + rows) * math.prod(tiles) * y.itemsize
     with one_blas_thread():
         run_blocks(block, _blocks(n, per_sample, math.prod(tiles)))
@@ -392,14 +438,16 @@ def _both(x, w, y, stride, padding, kernel) -> tuple[np.ndarray | None, np.ndarr
     partials = np.empty((len(blocks), points, phases, c_out, c_in), x.dtype)
     index = {start: i for i, (start, _) in enumerate(blocks)}
     out = None if w is None else np.empty((n, c_out, *y.shape[2:]), x.dtype)
+    drop = _drop(y.shape[2:], taps)
     with one_blas_thread():
-        conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps, tiles)
+        conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps)
 
         def block(start: int, stop: int) -> None:
-            v = _phase_windows(x[start:stop], stride, taps, tiles, padding)
+            layout = _Layout(taps, tiles, drop, stop - start)
+            v = _phase_windows(x[start:stop], stride, padding, layout)
             if conv is not None:
-                conv(v, out[start:stop])
-            _weight_partial(v, y[start:stop], taps, tiles, partials[index[start]])
+                conv(v, layout, out[start:stop])
+            _weight_partial(v, y[start:stop], layout, partials[index[start]])
 
         run_blocks(block, blocks)
         return out, _weight_from(partials, stride, taps, kernel)

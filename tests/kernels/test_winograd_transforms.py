@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels.winograd_transforms import transform_in, transform_out
+from minigrad.kernels.winograd_transforms import point_tiles, transform_in, transform_out
 
 B_T = np.array([[1, -1, 0], [0, 1, 0], [0, -1, 1]], np.float64)  # windows of three
 G = np.array([[1, 0], [1, 1], [0, 1]], np.float64)  # pairs
@@ -23,9 +23,12 @@ A_T = np.array([[1, 1, 0], [0, 1, 1]], np.float64)  # points back to a pair
 @st.composite
 def dims(draw: Any) -> dict[str, Any]:
     """Per dim: taps per phase r, stride s, tiles T, x length L and the shift."""
-    out: dict[str, list[int]] = {"taps": [], "stride": [], "tiles": [], "size": [], "before": []}
+    out: dict[str, list[int]] = {
+        "taps": [], "stride": [], "tiles": [], "size": [], "before": [], "drop": []
+    }  # fmt: skip
     for _ in range(3):
         out["taps"].append(draw(st.integers(1, 2)))
+        out["drop"].append(int(out["taps"][-1] == 2 and draw(st.booleans())))
         out["stride"].append(draw(st.integers(1, 3)))
         out["tiles"].append(draw(st.integers(1, 3)))
         out["size"].append(draw(st.integers(1, 7)))
@@ -35,6 +38,25 @@ def dims(draw: Any) -> dict[str, Any]:
         "c": draw(st.integers(1, 2)),
         "window": draw(st.booleans()),
     }
+
+
+def compact(full: np.ndarray, g: dict[str, Any]) -> np.ndarray:
+    """``full: (P0, P1, P2, R, T0, T1, T2, N)`` as the flat buffer of the kernels: point
+    by point, rows then its kept tiles, with the last tile cut along each dim where
+    ``drop`` is set and the point is 2.
+    """
+    parts = []
+    for p in np.ndindex(*full.shape[:3]):
+        kept = [
+            slice(0, t - 1 if d and q == 2 else t) for t, d, q in zip(g["tiles"], g["drop"], p)
+        ]
+        parts.append(full[p][:, kept[0], kept[1], kept[2]].ravel())
+    return np.concatenate(parts)
+
+
+def test_point_tiles_cut_the_last_tile_where_a_point_is_2_and_the_dim_drops() -> None:
+    assert point_tiles((1, 2, 2), (1, 4, 4), (0, 1, 0)) == (16, 16, 16, 16, 16, 16, 12, 12, 12)
+    assert point_tiles((2, 1, 2), (3, 1, 2), (1, 0, 1)) == (6, 6, 3, 6, 6, 3, 4, 4, 2)
 
 
 def reads(r: int, s: int, tiles: int, size: int, before: int, window: bool) -> np.ndarray:
@@ -61,10 +83,9 @@ def test_transform_in_is_b_t_or_g_on_each_phase_s_tiles(geometry: dict[str, Any]
     m = [reads(*args, g["window"]) for args in zip(g["taps"], g["stride"], g["tiles"],
                                                    g["size"], g["before"])]  # fmt: skip
     want = np.einsum("apsi,bqtj,cruk,nhijk->pqrabchstun", *m, x)
-    points = want.shape[0] * want.shape[1] * want.shape[2]
-    want = want.reshape(points, -1, int(np.prod(g["tiles"])) * g["n"])
+    want = compact(want.reshape(*want.shape[:3], -1, *want.shape[-4:]), g)
     got = np.full(want.shape, np.nan)
-    transform_in(x, g["stride"], g["before"], g["taps"], g["tiles"], g["window"], got)
+    transform_in(x, g["stride"], g["before"], g["taps"], g["tiles"], g["window"], g["drop"], got)
     assert np.array_equal(got, want)
 
 
@@ -76,9 +97,15 @@ def test_transform_out_is_a_t_written_to_the_phase_s_positions(
     phases = tuple(min(p, s) for p, s in zip(phases, g["stride"]))
     rng = np.random.default_rng(1)
     points = [3 if r == 2 else 1 for r in g["taps"]]
-    tiles = int(np.prod(g["tiles"]))
-    products = rng.integers(-9, 10, (int(np.prod(points)), int(np.prod(phases)) * g["c"],
-                                     tiles * g["n"])).astype(np.float64)  # fmt: skip
+    products = rng.integers(-9, 10, (*points, int(np.prod(phases)) * g["c"], *g["tiles"],
+                                     g["n"])).astype(np.float64)  # fmt: skip
+    # The kernel reads only the kept tiles; the others count as zero.
+    for p in np.ndindex(*points):
+        for dim, (d, q) in enumerate(zip(g["drop"], p)):
+            if d and q == 2:
+                index = [slice(None)] * 4
+                index[dim] = slice(g["tiles"][dim] - 1, None)
+                products[p][(slice(None), *index[:3])] = 0
     # m[f, p, t, i]: how much point p of tile t of phase f adds to x[i].
     m = []
     for r, s, f_count, t_count, size, before in zip(
@@ -94,9 +121,10 @@ def test_transform_out_is_a_t_written_to_the_phase_s_positions(
                         dim[f, :, t, i] += matrix[a]
         m.append(dim)
     shaped = products.reshape(*points, *phases, g["c"], *g["tiles"], g["n"])
+    flat = compact(products, g)
     want = np.einsum("apsi,bqtj,cruk,pqrabcmstun->nmijk", *m, shaped)
     covered = np.einsum("apsi,bqtj,cruk->ijk", *(np.abs(d) for d in m)) > 0
     got = np.full((g["n"], g["c"], *g["size"]), np.nan)
-    transform_out(products, g["taps"], g["tiles"], g["stride"], g["before"], phases, got)
+    transform_out(flat, g["taps"], g["tiles"], g["stride"], g["before"], phases, g["drop"], got)
     assert np.array_equal(got[..., covered], want[..., covered])
     assert np.all(np.isnan(got[..., ~covered]))
