@@ -47,6 +47,12 @@ def point_tiles(taps, tiles, drop) -> tuple[int, ...]:
 
 
 @njit(cache=True, nogil=True)
+def _point_count(taps):  # pragma: no cover
+    """Points per tile: 3 per dim with two taps a phase."""
+    return (3 if taps[0] == 2 else 1) * (3 if taps[1] == 2 else 1) * (3 if taps[2] == 2 else 1)
+
+
+@njit(cache=True, nogil=True)
 def _kept(p, taps, tiles, drop):  # pragma: no cover
     """Point p's tiles per dim (as ``point_tiles``)."""
     n1 = 3 if taps[1] == 2 else 1
@@ -78,7 +84,7 @@ def _to_points(current, start, row, rows, taps, tiles, drop, n_count, v):  # pra
     """
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
-    points = (3 if taps[0] == 2 else 1) * (3 if taps[1] == 2 else 1) * (3 if taps[2] == 2 else 1)
+    points = _point_count(taps)
     offset = 0
     for p in range(points):
         k0, k1, k2 = _kept(p, taps, tiles, drop)
@@ -102,7 +108,7 @@ def _from_points(products, row, rows, taps, tiles, drop, n_count, a):  # pragma:
     """
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
-    points = (3 if taps[0] == 2 else 1) * (3 if taps[1] == 2 else 1) * (3 if taps[2] == 2 else 1)
+    points = _point_count(taps)
     zero = a.dtype.type(0)
     offset = 0
     for p in range(points):
@@ -342,7 +348,7 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
     r0, r1, r2 = taps
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
-    points = (3 if r0 == 2 else 1) * (3 if r1 == 2 else 1) * (3 if r2 == 2 else 1)
+    points = _point_count(taps)
     rows = phases[0] * phases[1] * phases[2] * channels
     where2 = np.empty(2 * t2n, np.int64)
     a = np.empty(points * run, products.dtype)
