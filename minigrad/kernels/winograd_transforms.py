@@ -78,54 +78,37 @@ def _runs(k0, k1, k2, tiles, n_count):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def _to_points(current, start, row, rows, taps, tiles, drop, n_count, v):  # pragma: no cover
-    """Row ``row`` of every point's block of the flat ``v`` from ``current[start:]``, laid
-    out ``(P, T0, T1, T2, N)``; each point keeps its own tiles (``_kept``).
+def _points_copy(
+    buffer, start, row, rows, taps, tiles, drop, n_count, flat, out
+):  # pragma: no cover
+    """Between ``buffer[start:]``, laid out ``(P, T0, T1, T2, N)``, and row ``row`` of
+    every point's block of the flat GEMM operand ``flat``, in which each point keeps
+    its own tiles (``_kept``): into ``flat`` if ``out``, else back into the buffer, with
+    zeros at the tiles a point does not keep.
     """
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
-    points = _point_count(taps)
+    zero = buffer.dtype.type(0)
     offset = 0
-    for p in range(points):
+    for p in range(_point_count(taps)):
         k0, k1, k2 = _kept(p, taps, tiles, drop)
         width = k0 * k1 * k2 * n_count
+        if not out and width < run:
+            for i in range(start + p * run, start + (p + 1) * run):
+                buffer[i] = zero
         count0, count1, length = _runs(k0, k1, k2, tiles, n_count)
         length = np.uint64(length)
-        target = np.uint64(offset + row * width)
+        packed = np.uint64(offset + row * width)
         for a0 in range(count0):
             for a1 in range(count1):
-                source = np.uint64(start + p * run + ((a0 * t1n + a1) * t2n) * n_count)
-                for i in range(length):
-                    v[target + i] = current[source + i]
-                target += length
-        offset += rows * width
-
-
-@njit(cache=True, nogil=True)
-def _from_points(products, row, rows, taps, tiles, drop, n_count, a):  # pragma: no cover
-    """The inverse of ``_to_points`` into ``a: (P, T0, T1, T2, N)``, zeros at the tiles a
-    point does not keep.
-    """
-    t0n, t1n, t2n = tiles
-    run = t0n * t1n * t2n * n_count
-    points = _point_count(taps)
-    zero = a.dtype.type(0)
-    offset = 0
-    for p in range(points):
-        k0, k1, k2 = _kept(p, taps, tiles, drop)
-        width = k0 * k1 * k2 * n_count
-        if width < run:
-            for i in range(p * run, (p + 1) * run):
-                a[i] = zero
-        count0, count1, length = _runs(k0, k1, k2, tiles, n_count)
-        length = np.uint64(length)
-        source = np.uint64(offset + row * width)
-        for a0 in range(count0):
-            for a1 in range(count1):
-                target = np.uint64(p * run + ((a0 * t1n + a1) * t2n) * n_count)
-                for i in range(length):
-                    a[target + i] = products[source + i]
-                source += length
+                spread = np.uint64(start + p * run + ((a0 * t1n + a1) * t2n) * n_count)
+                if out:
+                    for i in range(length):
+                        flat[packed + i] = buffer[spread + i]
+                else:
+                    for i in range(length):
+                        buffer[spread + i] = flat[packed + i]
+                packed += length
         offset += rows * width
 
 
@@ -302,7 +285,7 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
                         inner = z1 * z2 * n_count
                         _pass_in(current, start, p1 * p2, z0, inner, t0n, window, target)
                         current, start = target, 0
-                    _to_points(current, start, row, rows, taps, tiles, drop, n_count, v)
+                    _points_copy(current, start, row, rows, taps, tiles, drop, n_count, v, True)
 
 
 @njit(cache=True, nogil=True)
@@ -358,7 +341,7 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
             for f1 in range(phases[1]):
                 for f2 in range(phases[2]):
                     row = ((f0 * phases[1] + f1) * phases[2] + f2) * channels + c
-                    _from_points(products, row, rows, taps, tiles, drop, n_count, a)
+                    _points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
                     # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Q0, Q1, Q2, N).
                     current, other = a, b
                     p1 = 3 if r1 == 2 else 1
