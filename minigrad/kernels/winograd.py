@@ -100,7 +100,8 @@ def takes_conv(
         return False
     taps = _taps(kernel, stride)
     narrow = min(c_out, math.prod(stride) * c_in)
-    kept = point_tiles(taps, _tile_counts(y_size, taps), _drop(y_size, taps))
+    tiles = _tile_counts(y_size, taps)
+    kept = point_tiles(taps, tiles, _drop(taps, tiles, y_size))
     ratio = math.prod(stride) * sum(kept) / (math.prod(kernel) * math.prod(y_size))
     return narrow >= MIN_CHANNELS and (ratio <= MAX_WORK_RATIO or narrow >= WIDE)
 
@@ -213,9 +214,18 @@ def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
     return (a, b, c)
 
 
-def _drop(sizes: Sequence[int], taps: Triple) -> Triple:
-    """Per dim, whether the last tile of two has only one output of ``sizes``."""
-    a, b, c = (int(r == 2 and n % 2 == 1) for n, r in zip(sizes, taps))
+def _drop(
+    taps: Triple, tiles: Triple, sizes: Sequence[int],
+    stride: Triple = (1, 1, 1), shift: Triple = (0, 0, 0),
+) -> Triple:  # fmt: skip
+    """Per dim with tiles of two, whether the last tile's second position ``q = 2T - 1``
+    lands past the output, i.e. ``s q - shift >= size`` (outputs at ``s q + f - shift``
+    for the phases ``f >= 0``; for a plain output, whether its size is odd).
+    """
+    a, b, c = (
+        int(r == 2 and s * (2 * t - 1) - b >= n)
+        for r, t, n, s, b in zip(taps, tiles, sizes, stride, shift)
+    )
     return (a, b, c)
 
 
@@ -309,7 +319,7 @@ def conv_valid(
         conv = _Conv(w, stride, taps)
 
         def block(start: int, stop: int) -> None:
-            layout = _Layout(taps, tiles, _drop(out_size, taps), stop - start)
+            layout = _Layout(taps, tiles, _drop(taps, tiles, out_size), stop - start)
             conv(_phase_windows(x[start:stop], stride, padding, layout), layout, y[start:stop])
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
@@ -372,9 +382,8 @@ def conv_transpose_valid(
         # (P, e.., C_in, C_out) as GEMM rows (e, C_in): a view for one phase a dim.
         left = u.transpose(0, 1, 2, 3, 5, 4).reshape(points, -1, c_out)
         lo = _triple([-lo_ for lo_, _, _ in run])
-        # The last tile's second position q = 2T - 1 is past x for all the run's phases.
-        past = [s * (2 * t - 1) - b >= size for s, t, b, size in zip(stride, tiles, lo, in_size)]
-        drop = _triple([r == 2 and p for r, p in zip(taps, past)])
+        # The run's phases f write x[s q + f - lo]; f = 0 lands earliest.
+        drop = _drop(taps, tiles, in_size, stride, lo)
         plans.append((before, left, phases, lo, drop))
 
     def block(start: int, stop: int) -> None:
@@ -438,7 +447,7 @@ def _both(x, w, y, stride, padding, kernel) -> tuple[np.ndarray | None, np.ndarr
     partials = np.empty((len(blocks), points, phases, c_out, c_in), x.dtype)
     index = {start: i for i, (start, _) in enumerate(blocks)}
     out = None if w is None else np.empty((n, c_out, *y.shape[2:]), x.dtype)
-    drop = _drop(y.shape[2:], taps)
+    drop = _drop(taps, tiles, y.shape[2:])
     with one_blas_thread():
         conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps)
 
