@@ -34,14 +34,18 @@ partials are added in block order.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from minigrad.kernels._threads import one_blas_thread, run_blocks, split
-from minigrad.kernels.winograd_transforms import point_tiles, transform_in, transform_out
+from minigrad.kernels.winograd_transforms import (
+    point_tiles,
+    transform_in,
+    transform_in_adjoint,
+    transform_out,
+)
 
 Triple = tuple[int, int, int]
 
@@ -111,10 +115,10 @@ def takes_transpose(
     n: int, c_out: int, c_in: int, y_size: Triple,
 ) -> bool:  # fmt: skip
     """Whether ``conv_transpose_valid`` of this geometry (batch n, w: ``(C_out, C_in,
-    *k)``, input size ``L_y``) runs here: its per-point GEMMs are only ``(C_in, C_out)``.
+    *k)``, input size ``L_y``) runs here: it is ``conv_valid``'s adjoint, with the same
+    GEMMs transposed and transforms of the same size, so by ``takes_conv``'s rule.
     """
-    work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
-    return _applies(kernel, stride, dilation, groups, work) and min(c_out, c_in) >= WIDE
+    return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size)
 
 
 @functools.lru_cache(maxsize=64)
@@ -214,18 +218,11 @@ def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
     return (a, b, c)
 
 
-def _drop(
-    taps: Triple, tiles: Triple, sizes: Sequence[int],
-    stride: Triple = (1, 1, 1), shift: Triple = (0, 0, 0),
-) -> Triple:  # fmt: skip
-    """Per dim with tiles of two, whether the last tile's second position ``q = 2T - 1``
-    lands past the output, i.e. ``s q - shift >= size`` (outputs at ``s q + f - shift``
-    for the phases ``f >= 0``; for a plain output, whether its size is odd).
+def _drop(taps: Triple, tiles: Triple, sizes: Sequence[int]) -> Triple:
+    """Per dim with tiles of two, whether the last tile's second output ``2T - 1`` lies
+    past the end: whether the size is odd.
     """
-    a, b, c = (
-        int(r == 2 and s * (2 * t - 1) - b >= n)
-        for r, t, n, s, b in zip(taps, tiles, sizes, stride, shift)
-    )
+    a, b, c = (int(r == 2 and 2 * t - 1 >= n) for r, t, n in zip(taps, tiles, sizes))
     return (a, b, c)
 
 
@@ -327,20 +324,6 @@ def conv_valid(
     return y
 
 
-def _phase_groups(size: int, stride: int, before: int) -> list[tuple[int, int, int]]:
-    """The phases ``f`` of x (``i = s q + f``) as runs ``(lo, hi, c)`` sharing the
-    offset ``c = (f + before) // s`` of the y window they read.
-    """
-    runs: list[tuple[int, int, int]] = []
-    for f in range(min(stride, size)):
-        c = (f + before) // stride
-        if runs and runs[-1][2] == c:
-            runs[-1] = (runs[-1][0], f + 1, c)
-        else:
-            runs.append((f, f + 1, c))
-    return runs
-
-
 def conv_transpose_valid(
     y: np.ndarray,
     w: np.ndarray,
@@ -351,54 +334,33 @@ def conv_transpose_valid(
     padding: Triple = (0, 0, 0),
 ) -> np.ndarray:
     """``kernels.conv.conv_transpose_valid``, ``y: (N, C_out, *L_y) -> x: (N, C_in,
-    *L_x)``. With ``x[s q + f] = xf[q]`` and ``f + pad = s c + e``:
-    ``xf[q] = sum_j y[q + c - j] w[s j + e]``. Phases sharing c share the transform of
-    their y windows and are stacked as GEMM rows: 3^d GEMMs per such run of phases.
+    *L_x)``: the adjoint of ``conv_valid``'s maps, taken in reverse. ``conv_valid`` is
+    ``y = A^T [U (B^T x)]`` tile by tile, so ``x = B [U^T (A y)]``: A is G, so ``A y``
+    is ``G`` on y's pairs; then 3^d GEMMs ``(s^d C_in, C_out)`` over (phase, channel)
+    rows; then ``B`` on each window, added where the windows overlap, back into x's
+    stride phases.
     """
     y, w = np.ascontiguousarray(y), np.ascontiguousarray(w)
     taps, stride, padding = _geometry(w.shape[2:], stride, padding)
-    in_size = _triple(in_size)
+    y_size = _triple(y.shape[2:])
+    tiles = _tile_counts(y_size, taps)
+    drop = _drop(taps, tiles, y_size)
     n, c_out = y.shape[:2]
-    c_in = w.shape[1]
-    # Phase positions q < ceil(L_x / s), in tiles of 2 where r == 2.
-    tiles = _tile_counts([-(-size // s) for size, s in zip(in_size, stride)], taps)
-    points = _points(taps)
-    # Not zeroed: the runs' phases tile x.
-    x = np.empty((n, c_in, *in_size), y.dtype)
-    plans = []
+    rows = math.prod(stride) * w.shape[1]
+    x = np.empty((n, w.shape[1], *_triple(in_size)), y.dtype)
     with one_blas_thread():
-        # The flipped filter's points are the filter's in reverse order.
-        flipped = _transformed(w, stride, taps)[tuple(slice(None, None, -1) for _ in range(3))]
-    runs = [_phase_groups(size, s, b) for size, s, b in zip(in_size, stride, padding)]
-    for run in itertools.product(*runs):
-        # The window of tile t reads y[m t + c - (r - 1) + u]: y shifted.
-        before = _triple([r - 1 - c for r, (_, _, c) in zip(taps, run)])
-        # Kernel phases e = f + pad - s c of the run's phases f.
-        e = [slice(lo + b - s * c, hi + b - s * c)
-             for (lo, hi, c), s, b in zip(run, stride, padding)]  # fmt: skip
-        u = flipped[:, :, :, e[0], e[1], e[2]]  # (P0, P1, P2, e.., C_out, C_in)
-        phases = _triple(u.shape[3:6])
-        u = u.reshape(points, *u.shape[3:])
-        # (P, e.., C_in, C_out) as GEMM rows (e, C_in): a view for one phase a dim.
-        left = u.transpose(0, 1, 2, 3, 5, 4).reshape(points, -1, c_out)
-        lo = _triple([-lo_ for lo_, _, _ in run])
-        # The run's phases f write x[s q + f - lo]; f = 0 lands earliest.
-        drop = _drop(taps, tiles, in_size, stride, lo)
-        plans.append((before, left, phases, lo, drop))
+        # (P, C_out, rows) -> (P, rows, C_out), a view: BLAS reads it transposed.
+        left = _Conv(w, stride, taps).u.transpose(0, 2, 1)
 
-    def block(start: int, stop: int) -> None:
-        for before, left, phases, lo, drop in plans:
+        def block(start: int, stop: int) -> None:
             layout = _Layout(taps, tiles, drop, stop - start)
-            flat, v = layout.empty(c_out, y.dtype)
-            transform_in(y[start:stop], (1, 1, 1), before, taps, tiles, True, drop, flat)
-            flat, products = layout.empty(left.shape[1], y.dtype)
-            _matmul(left, v, products)
-            transform_out(flat, taps, tiles, stride, lo, phases, drop, x[start:stop])
+            g = _pair_tiles(y[start:stop], layout)
+            flat, products = layout.empty(rows, y.dtype)
+            _matmul(left, g, products)
+            transform_in_adjoint(flat, stride, padding, taps, tiles, drop, x[start:stop])
 
-    rows = max(plan[1].shape[1] for plan in plans)
-    per_sample = points * (c_out + rows) * math.prod(tiles) * y.itemsize
-    with one_blas_thread():
-        run_blocks(block, _blocks(n, per_sample, math.prod(tiles)))
+        per_sample = _points(taps) * (c_out + rows) * math.prod(tiles)
+        run_blocks(block, _blocks(n, per_sample * y.itemsize, math.prod(tiles)))
     return x
 
 

@@ -172,6 +172,17 @@ def _split(q, half, taps):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def _lands(stride, before, taps, count, half, step, phase_step, out):  # pragma: no cover
+    """Along one dim, where position i of x lands in a channel's buffer of phases:
+    phase ``f = (i + before) % s`` at ``f phase_step``, plus position ``q = (i + before)
+    // s`` at its slot (``_split``) times step; -1 where q is outside ``[0, count)``.
+    """
+    for i in range(out.size):
+        f, q = (i + before) % stride, (i + before) // stride
+        out[i] = f * phase_step + _split(q, half, taps) * step if 0 <= q < count else -1
+
+
+@njit(cache=True, nogil=True)
 def _where(count, stride, phase, before, length, out):  # pragma: no cover
     """``out[q] = s q + f - before`` along W where inside ``[0, length)``, else -1."""
     for q in range(count):
@@ -257,16 +268,9 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
     # the positions no element lands on are zeroed once and stay zero.
     gathered = np.zeros(s0 * s1 * s2 * chunk, v.dtype)
     at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
-    for i in range(l0):
-        f, q = (i + b0) % s0, (i + b0) // s0
-        k = _split(q, h0, r0)
-        at0[i] = f * s1 * s2 * chunk + k * z1n * z2n * n_count if 0 <= q < q0n else -1
-    for i in range(l1):
-        f, q = (i + b1) % s1, (i + b1) // s1
-        at1[i] = f * s2 * chunk + _split(q, h1, r1) * z2n * n_count if 0 <= q < q1n else -1
-    for i in range(l2):
-        f, q = (i + b2) % s2, (i + b2) // s2
-        at2[i] = f * chunk + _split(q, h2, r2) * n_count if 0 <= q < q2n else -1
+    _lands(s0, b0, r0, q0n, h0, z1n * z2n * n_count, s1 * s2 * chunk, at0)
+    _lands(s1, b1, r1, q1n, h1, z2n * n_count, s2 * chunk, at1)
+    _lands(s2, b2, r2, q2n, h2, n_count, chunk, at2)
     a = np.empty(4 * chunk, v.dtype)
     b = np.empty(4 * chunk, v.dtype)
     rows = s0 * s1 * s2 * channels
@@ -377,3 +381,117 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
                     _where(z2, s2, f2, b2, l2, where2)
                     corner = (c, f0, f1, b0, b1, z0, z1, z2)
                     _scatter_planes(current, corner, stride, taps, tiles, where2, slot2, x)
+
+
+@njit(cache=True, nogil=True)
+def _pass_in_adjoint(source, outer, half, inner, tiles, target, start):  # pragma: no cover
+    """The adjoint of ``_pass_in``'s ``B^T`` (shift 0): ``source`` read as ``(3, outer,
+    tiles, inner)``, ``target[start:]`` written whole as ``(outer, 2, half, inner)``
+    with ``half = tiles + 1``. ``B`` puts tile t's ``(m0, m1, m2)`` on its window as
+    ``(m0, m1 - m0 - m2, m2)``; windows overlap at the even positions, which get tile
+    t's m0 plus tile t - 1's m2. Every run is a plain loop, so Numba vectorises it.
+    """
+    run = np.uint64(tiles * inner)
+    plane = np.uint64(outer) * run
+    plane2 = plane + plane
+    step = np.uint64(inner)
+    odd = np.uint64(half * inner)
+    zero = target.dtype.type(0)
+    for o in range(outer):
+        at = np.uint64(o) * run
+        even = np.uint64(start) + np.uint64(o) * (odd + odd)
+        for j in range(step):
+            target[even + j] = source[at + j]
+        for j in range(step, run):
+            target[even + j] = source[at + j] + source[plane2 + at + j - step]
+        for j in range(run, odd):
+            target[even + j] = source[plane2 + at + j - step]
+        for j in range(run):
+            m1 = source[plane + at + j]
+            target[even + odd + j] = m1 - source[at + j] - source[plane2 + at + j]
+        for j in range(run, odd):
+            target[even + odd + j] = zero
+
+
+@njit(cache=True, nogil=True)
+def _ungather(phases, c, n_count, at0, at1, at2, x):  # pragma: no cover
+    """The adjoint of the gathers: ``x[n, c, i] = phases[at(i) + n]``, zero where
+    ``at(i) < 0`` (no window reaches i), written in x's order.
+    """
+    _, channels, l0, l1, l2 = x.shape
+    flat = x.reshape(-1)
+    zero = flat.dtype.type(0)
+    for n in range(n_count):
+        plane = (n * channels + c) * l0 * l1 * l2
+        for i0 in range(l0):
+            o0 = at0[i0]
+            for i1 in range(l1):
+                o1 = at1[i1]
+                line = np.uint64(plane + (i0 * l1 + i1) * l2)
+                if o0 < 0 or o1 < 0:
+                    for i2 in range(np.uint64(l2)):
+                        flat[line + i2] = zero
+                    continue
+                base = o0 + o1 + n
+                for i2 in range(l2):
+                    o2 = at2[i2]
+                    flat[line + np.uint64(i2)] = phases[np.uint64(base + o2)] if o2 >= 0 else zero
+
+
+@njit(cache=True, nogil=True)
+def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pragma: no cover
+    """The adjoint of ``transform_in`` (windows, ``B^T``) in x: ``products`` laid out as
+    its v (rows ``(f, c)``, the tiles each point keeps following ``drop``), ``B`` on
+    each point's tile, added where windows overlap, written to ``x[n, c, s q + f -
+    before]`` for the phase positions q inside x; x is zero where no window reaches.
+    A channel at a time, in cache: the points of each phase are copied into a buffer,
+    the adjoint passes run D first, and the channel's phases are read back into x.
+    """
+    n_count, channels, l0, l1, l2 = x.shape
+    s0, s1, s2 = stride
+    b0, b1, b2 = before
+    r0, r1, r2 = taps
+    t0n, t1n, t2n = tiles
+    h0, h1, h2 = t0n + r0 - 1, t1n + r1 - 1, t2n + r2 - 1
+    z0n, z1n, z2n = h0 * r0, h1 * r1, h2 * r2
+    chunk = z0n * z1n * z2n * n_count
+    run = t0n * t1n * t2n * n_count
+    rows = s0 * s1 * s2 * channels
+    at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
+    _lands(s0, b0, r0, 2 * t0n + r0 - 1 if r0 == 2 else t0n, h0, z1n * z2n * n_count,
+           s1 * s2 * chunk, at0)  # fmt: skip
+    _lands(s1, b1, r1, 2 * t1n + r1 - 1 if r1 == 2 else t1n, h1, z2n * n_count, s2 * chunk, at1)
+    _lands(s2, b2, r2, 2 * t2n + r2 - 1 if r2 == 2 else t2n, h2, n_count, chunk, at2)
+    phases = np.empty(s0 * s1 * s2 * chunk, x.dtype)
+    p1n = 3 if r1 == 2 else 1
+    p2n = 3 if r2 == 2 else 1
+    # The largest layout on the way: the points, or after the D or the H pass.
+    size = max(_point_count(taps) * run, p1n * p2n * z0n * t1n * t2n * n_count,
+               p2n * z0n * z1n * t2n * n_count)  # fmt: skip
+    a = np.empty(size, x.dtype)
+    b = np.empty(size, x.dtype)
+    for c in range(channels):
+        for phase in range(s0 * s1 * s2):
+            row = phase * channels + c
+            _points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
+            # transform_in's walk backwards: (P0, P1, P2, T0, T1, T2, N) -> (P1, P2, Z0,
+            # T1, T2, N) -> (P2, Z0, Z1, T2, N) -> (Z0, Z1, Z2, N), the last into the
+            # phase's place in the channel's buffer.
+            current, other = a, b
+            p1, p2 = p1n, p2n
+            z0, z1 = t0n, t1n
+            last = 2 if r2 == 2 else (1 if r1 == 2 else (0 if r0 == 2 else -1))
+            if last < 0:
+                for i in range(chunk):
+                    phases[phase * chunk + i] = current[i]
+            if r0 == 2:
+                target, start = (phases, phase * chunk) if last == 0 else (other, 0)
+                _pass_in_adjoint(current, p1 * p2, h0, t1n * t2n * n_count, t0n, target, start)
+                current, other, z0 = other, current, z0n
+            if r1 == 2:
+                target, start = (phases, phase * chunk) if last == 1 else (other, 0)
+                _pass_in_adjoint(current, p2 * z0, h1, t2n * n_count, t1n, target, start)
+                current, other, z1 = other, current, z1n
+            if r2 == 2:
+                _pass_in_adjoint(current, z0 * z1, h2, n_count, t2n, phases, phase * chunk)
+        _ungather(phases, c, n_count, at0, at1, at2, x)

@@ -154,10 +154,9 @@ def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     g = DCGAN
     args = (g["kernel"], g["stride"], g["dilation"], 1, 64)  # ... and the bench's batch
     assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"])
-    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"])
     # Few channels: the GEMMs would be too narrow.
     assert not winograd.takes_conv(*args, 3, 2, g["y_size"])
-    assert not winograd.takes_transpose(*args, 64, 32, g["y_size"])
+    assert not winograd.takes_conv(*args, 64, 3, (1, 32, 32))
     # Dilation, groups, or a kernel over two strides: not this family at all.
     assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, 64, 256, 128, (1, 8, 8))
     assert not winograd.takes_conv(*args[:3], 2, 64, 256, 128, (1, 8, 8))
@@ -168,6 +167,16 @@ def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     assert not winograd.takes_conv(*args[:4], 256, 64, 32, (1, 3, 3))
     # Too little work to pay for the transforms: one sample of the same layer.
     assert not winograd.takes_conv(*args[:4], 1, g["c_out"], g["c_in"], g["y_size"])
+    # The 3-d benchmark layer (27 products for 64), and with 8 output channels not.
+    three_d = ((4, 4, 4), (2, 2, 2), (1, 1, 1), 1, 4)
+    assert winograd.takes_conv(*three_d, 32, 16, (8, 8, 8))
+    assert not winograd.takes_conv(*three_d, 8, 16, (8, 8, 8))
+    # The transposed kernel runs conv_valid's GEMMs transposed: the same cases.
+    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"])
+    assert winograd.takes_transpose(*args, 64, 32, (1, 7, 7))
+    assert winograd.takes_transpose(*three_d, 32, 16, (8, 8, 8))
+    assert not winograd.takes_transpose(*args, 64, 3, (1, 32, 32))
+    assert not winograd.takes_transpose(*args[:4], 256, 64, 32, (1, 3, 3))
 
 
 def test_dispatch_gives_this_path_s_bits() -> None:

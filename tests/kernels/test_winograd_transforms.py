@@ -13,7 +13,12 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels.winograd_transforms import point_tiles, transform_in, transform_out
+from minigrad.kernels.winograd_transforms import (
+    point_tiles,
+    transform_in,
+    transform_in_adjoint,
+    transform_out,
+)
 
 B_T = np.array([[1, -1, 0], [0, 1, 0], [0, -1, 1]], np.float64)  # windows of three
 G = np.array([[1, 0], [1, 1], [0, 1]], np.float64)  # pairs
@@ -86,6 +91,33 @@ def test_transform_in_is_b_t_or_g_on_each_phase_s_tiles(geometry: dict[str, Any]
     want = compact(want.reshape(*want.shape[:3], -1, *want.shape[-4:]), g)
     got = np.full(want.shape, np.nan)
     transform_in(x, g["stride"], g["before"], g["taps"], g["tiles"], g["window"], g["drop"], got)
+    assert np.array_equal(got, want)
+
+
+@given(geometry=dims())
+def test_transform_in_adjoint_is_b_on_each_window_added_into_x(geometry: dict[str, Any]):
+    """``<transform_in(x), v> == <x, transform_in_adjoint(v)>`` for windows, written
+    out: the same reads, summed the other way; x is zero where no window reaches.
+    """
+    g = geometry
+    rng = np.random.default_rng(2)
+    m = [reads(*args, True) for args in zip(g["taps"], g["stride"], g["tiles"], g["size"],
+                                            g["before"])]  # fmt: skip
+    points = [3 if r == 2 else 1 for r in g["taps"]]
+    products = rng.integers(-9, 10, (*points, int(np.prod(g["stride"])) * g["c"],
+                                     *g["tiles"], g["n"])).astype(np.float64)  # fmt: skip
+    # The kernel reads only the kept tiles; the others count as zero.
+    for p in np.ndindex(*points):
+        for dim, (d, q) in enumerate(zip(g["drop"], p)):
+            if d and q == 2:
+                index = [slice(None)] * 4
+                index[dim] = slice(g["tiles"][dim] - 1, None)
+                products[p][(slice(None), *index[:3])] = 0
+    shaped = products.reshape(*points, *g["stride"], g["c"], *g["tiles"], g["n"])
+    want = np.einsum("apsi,bqtj,cruk,pqrabchstun->nhijk", *m, shaped)
+    got = np.full((g["n"], g["c"], *g["size"]), np.nan)
+    transform_in_adjoint(compact(products, g), g["stride"], g["before"], g["taps"],
+                         g["tiles"], g["drop"], got)  # fmt: skip
     assert np.array_equal(got, want)
 
 
