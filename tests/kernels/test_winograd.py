@@ -64,11 +64,13 @@ def winograd_geometries(draw: Any) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def everywhere(tiny_blocks: bool = False) -> Iterator[None]:
+def everywhere(tiny_blocks: bool = False, by_point: bool = False) -> Iterator[None]:
     """Route every applicable geometry here; with ``tiny_blocks``, one sample a block
-    and every block's GEMMs split between threads.
+    and every block's GEMMs split between threads; with ``by_point``, the weight
+    gradient's GEMMs one per point whatever the channels (else one per point and phase).
     """
     settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0}
+    settings["POINT_GEMM_CHANNELS"] = 1 if by_point else 1 << 30
     if tiny_blocks:
         settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1, PARALLEL_WORK=0)
     saved = {name: getattr(winograd, name) for name in settings}
@@ -92,18 +94,20 @@ def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@given(geometry=winograd_geometries(), tiny=st.booleans())
-def test_matches_reference(geometry: dict[str, Any], tiny: bool, dtype: type) -> None:
-    with everywhere(tiny):
+@given(geometry=winograd_geometries(), tiny=st.booleans(), by_point=st.booleans())
+def test_matches_reference(geometry: dict[str, Any], tiny: bool, by_point: bool, dtype: type):
+    with everywhere(tiny, by_point):
         assert_matches_reference(geometry, dtype)
 
 
-@given(geometry=winograd_geometries(), tiny=st.booleans())
-def test_weight_grad_of_the_pair_is_the_same_bits(geometry: dict[str, Any], tiny: bool) -> None:
+@given(geometry=winograd_geometries(), tiny=st.booleans(), by_point=st.booleans())
+def test_weight_grad_of_the_pair_is_the_same_bits(
+    geometry: dict[str, Any], tiny: bool, by_point: bool
+) -> None:
     g = geometry
     x, w, y = operands(g, np.float32)
     common = (g["stride"], g["dilation"], 1)
-    with everywhere(tiny):
+    with everywhere(tiny, by_point):
         out, grad_w = conv.conv_and_weight_grad(x, w, y, *common, g["padding"])
         assert np.array_equal(
             grad_w, conv.conv_weight_grad(x, y, *common, g["kernel"], g["padding"])
