@@ -45,6 +45,7 @@ from minigrad.kernels.winograd_transforms import (
     transform_in,
     transform_in_adjoint,
     transform_out,
+    weight_points,
 )
 
 Triple = tuple[int, int, int]
@@ -125,26 +126,6 @@ def takes_transpose(
     return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size)
 
 
-@functools.lru_cache(maxsize=64)
-def _tap_matrix(kernel: Triple, stride: Triple, taps: Triple) -> np.ndarray:
-    """The linear map from w's taps to its transformed kernel phases, ``(P E, K)``: rows
-    ``(p0, p1, p2, e0, e1, e2)`` (point, kernel phase), columns the taps ``t = s j + e``
-    (none for ``t >= k``); ``G`` on each phase's r taps. ``A`` is the same 3x2 matrix,
-    so the weight gradient comes back through the transpose.
-    """
-    per_dim = []
-    for k, s, r in zip(kernel, stride, taps):
-        g = np.ones((1, 1)) if r == 1 else np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
-        m = np.zeros((g.shape[0], s, k))
-        for e in range(s):
-            for j in range(r):
-                if s * j + e < k:
-                    m[:, e, s * j + e] = g[:, j]
-        per_dim.append(m)
-    full = np.einsum("adg,beh,cfi->abcdefghi", *per_dim)
-    return full.reshape(-1, math.prod(kernel))
-
-
 Points = np.ndarray | list[np.ndarray]
 
 
@@ -206,15 +187,15 @@ def _blocks(n: int, bytes_per_sample: int, columns_per_sample: int) -> list[tupl
 
 def _transformed(w: np.ndarray, stride: Triple, taps: Triple) -> np.ndarray:
     """``G`` on every kernel phase of w: ``(P0, P1, P2, E0, E1, E2, C_out, C_in)``
-    from ``w: (C_out, C_in, *k)``, one GEMM with the tap matrix.
+    from ``w: (C_out, C_in, *k)``; over rows of all (C_out, C_in) pairs at once.
     """
     kernel = _triple(w.shape[2:])
-    matrix = _tap_matrix(kernel, stride, taps).astype(w.dtype)
     c_out, c_in = w.shape[:2]
-    flat = np.empty((matrix.shape[0], c_out * c_in), w.dtype)
-    np.dot(matrix, np.ascontiguousarray(w).reshape(c_out * c_in, -1).T, out=flat)
+    by_tap = np.ascontiguousarray(w.reshape(c_out * c_in, -1).T)
     points = [3 if r == 2 else 1 for r in taps]
-    return flat.reshape(*points, *stride, c_out, c_in)
+    out = np.empty((math.prod(points) * math.prod(stride), c_out * c_in), w.dtype)
+    weight_points(kernel, stride, taps, by_tap, out, True)
+    return out.reshape(*points, *stride, c_out, c_in)
 
 
 def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
@@ -310,12 +291,12 @@ def _weight_from(
     for partial in partials[1:]:
         total += partial
     points, phases, a, b = total.shape
-    matrix = _tap_matrix(kernel, stride, taps).astype(total.dtype)
-    w = np.empty((a * b, matrix.shape[1]), total.dtype)
-    np.dot(total.reshape(points * phases, -1).T, matrix, out=w)
-    if by_point:  # (C_in, C_out, K)
-        return np.ascontiguousarray(w.reshape(a, b, -1).transpose(1, 0, 2)).reshape(b, a, *kernel)
-    return w.reshape(a, b, *kernel)
+    by_tap = np.empty((math.prod(kernel), a * b), total.dtype)
+    weight_points(kernel, stride, taps, total.reshape(points * phases, -1), by_tap, False)
+    # (K, a, b) -> (C_out, C_in, K)
+    order = (1, 2, 0) if not by_point else (2, 1, 0)
+    w = np.ascontiguousarray(by_tap.reshape(-1, a, b).transpose(order))
+    return w.reshape(w.shape[0], w.shape[1], *kernel)
 
 
 def conv_valid(

@@ -495,3 +495,54 @@ def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pra
             if r2 == 2:
                 _pass_in_adjoint(current, z0 * z1, h2, n_count, t2n, phases, phase * chunk)
         _ungather(phases, c, n_count, at0, at1, at2, x)
+
+
+@njit(cache=True, nogil=True)
+def _feeds(p, j, taps):  # pragma: no cover
+    """Whether tap j of a phase counts in point p: ``G`` = ((1, 0), (1, 1), (0, 1))."""
+    return taps == 1 or p == 1 or p == 2 * j
+
+
+@njit(cache=True, nogil=True)
+def weight_points(kernel, stride, taps, source, out, to_points):  # pragma: no cover
+    """``G`` on every kernel phase, or its transpose, over whole rows of (channel pairs):
+    with ``to_points``, row ``(p0, p1, p2, e0, e1, e2)`` of ``out: (P E, pairs)`` is the
+    sum of the rows ``t = (s j + e)`` of ``source: (K, pairs)`` (per dim, taps j fed to
+    point p, ``t < k``); else ``out: (K, pairs)`` gets each such source row of
+    ``source: (P E, pairs)`` added to row t. Every add runs over a whole row.
+    """
+    k0, k1, k2 = kernel
+    s0, s1, s2 = stride
+    r0, r1, r2 = taps
+    pairs = source.shape[1]
+    zero = out.dtype.type(0)
+    for i in range(out.shape[0]):
+        for c in range(pairs):
+            out[i, c] = zero
+    row = 0
+    for p0 in range(3 if r0 == 2 else 1):
+        for p1 in range(3 if r1 == 2 else 1):
+            for p2 in range(3 if r2 == 2 else 1):
+                for e0 in range(s0):
+                    for e1 in range(s1):
+                        for e2 in range(s2):
+                            for j0 in range(r0):
+                                t0 = s0 * j0 + e0
+                                if not _feeds(p0, j0, r0) or t0 >= k0:
+                                    continue
+                                for j1 in range(r1):
+                                    t1 = s1 * j1 + e1
+                                    if not _feeds(p1, j1, r1) or t1 >= k1:
+                                        continue
+                                    for j2 in range(r2):
+                                        t2 = s2 * j2 + e2
+                                        if not _feeds(p2, j2, r2) or t2 >= k2:
+                                            continue
+                                        t = (t0 * k1 + t1) * k2 + t2
+                                        if to_points:
+                                            for c in range(pairs):
+                                                out[row, c] += source[t, c]
+                                        else:
+                                            for c in range(pairs):
+                                                out[t, c] += source[row, c]
+                            row += 1

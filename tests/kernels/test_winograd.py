@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minigrad.kernels import conv, reference, winograd
+from minigrad.kernels.winograd_transforms import weight_points
 from tests.kernels.test_conv import TOLERANCE, operands, run_all
 
 
@@ -127,7 +128,17 @@ def test_adjoint_identities(geometry: dict[str, Any]) -> None:
     assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
 
 
-def test_tap_matrix_is_g_on_each_phase() -> None:
+def tap_matrix(kernel: tuple[int, int, int], to_points: bool) -> np.ndarray:
+    """weight_points on unit rows: the map itself, ``(P E, K)`` (or its transpose)."""
+    k = int(np.prod(kernel))
+    rows = 6  # three points, two phases
+    source = np.eye(k if to_points else rows)
+    out = np.full((rows, k) if to_points else (k, rows), np.nan)
+    weight_points(kernel, (1, 1, 2), (1, 1, 2), source, out, to_points)
+    return out if to_points else out.T
+
+
+def test_weight_points_is_g_on_each_phase_and_back_its_transpose() -> None:
     # k = 4, s = 2: phase e holds taps (e, e + 2); G maps (g0, g1) to (g0, g0 + g1, g1).
     # Rows (point, phase), columns the taps.
     want = np.array(
@@ -140,11 +151,10 @@ def test_tap_matrix_is_g_on_each_phase() -> None:
             [0, 0, 0, 1],  # point 2, phase 1: w[3]
         ]
     )
-    got = winograd._tap_matrix((1, 1, 4), (1, 1, 2), (1, 1, 2))
-    assert np.array_equal(got, want)
-    # k = 3, s = 2: the missing tap w[3] is a zero column's worth.
-    got = winograd._tap_matrix((1, 1, 3), (1, 1, 2), (1, 1, 2))
-    assert np.array_equal(got, want[:, :3])
+    for to_points in (True, False):
+        assert np.array_equal(tap_matrix((1, 1, 4), to_points), want)
+        # k = 3, s = 2: the missing tap w[3] is a zero column's worth.
+        assert np.array_equal(tap_matrix((1, 1, 3), to_points), want[:, :3])
 
 
 DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
