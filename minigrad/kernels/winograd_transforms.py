@@ -78,6 +78,22 @@ def _runs(k0, k1, k2, tiles, n_count):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
+def _zero_dropped(buffer, start, k0, k1, kept, tiles, n_count):  # pragma: no cover
+    """Zero ``buffer[start:]``, read as ``(T0, T1, T2 N)``, outside its first ``(k0, k1,
+    kept)`` corner: the tiles a point does not keep.
+    """
+    t0n, t1n, t2n = tiles
+    line = t2n * n_count
+    zero = buffer.dtype.type(0)
+    for a0 in range(t0n):
+        for a1 in range(t1n):
+            at = start + (a0 * t1n + a1) * line
+            first = kept if a0 < k0 and a1 < k1 else 0
+            for i in range(at + first, at + line):
+                buffer[i] = zero
+
+
+@njit(cache=True, nogil=True)
 def _points_copy(
     buffer, start, row, rows, taps, tiles, drop, n_count, flat, out
 ):  # pragma: no cover
@@ -94,8 +110,7 @@ def _points_copy(
         k0, k1, k2 = _kept(p, taps, tiles, drop)
         width = k0 * k1 * k2 * n_count
         if not out and width < run:
-            for i in range(start + p * run, start + (p + 1) * run):
-                buffer[i] = zero
+            _zero_dropped(buffer, start + p * run, k0, k1, k2 * n_count, tiles, n_count)
         count0, count1, length = _runs(k0, k1, k2, tiles, n_count)
         length = np.uint64(length)
         packed = np.uint64(offset + row * width)
