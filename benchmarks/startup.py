@@ -17,6 +17,7 @@ import numpy as np  # noqa: E402
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import kernels  # noqa: E402
+from minigrad.kernels import winograd  # noqa: E402
 
 imported = time.perf_counter()
 
@@ -43,12 +44,15 @@ def all_kernels() -> None:
         kernels.conv_weight_grad(long, y, stride, one, 1, (1, 2, 2), before)
         y = kernels.conv_valid(x, w, one, one, 1, (3, 4, 6), (0, 1, 1))
         kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5), (0, 1, 1))
-        # Wide k4 s2 layers: the Winograd kernels.
+        # Wide k4 s2 layers with enough work (winograd.MIN_WORK), in the dtypes that
+        # take it: the Winograd kernels.
         wide, w4, s2 = (
-            np.ones((1, 128, 1, 8, 8), dtype),
+            np.ones((16, 128, 1, 8, 8), dtype),
             np.ones((128, 128, 1, 4, 4), dtype),
             (1, 2, 2),
         )
+        taken = winograd.takes_conv((1, 4, 4), s2, one, 1, 16, 128, 128, (1, 4, 4), dtype)
+        assert taken == (np.dtype(dtype) in winograd.DTYPES)
         y = kernels.conv_valid(wide, w4, s2, one, 1, (1, 4, 4), (0, 1, 1))
         kernels.conv_transpose_valid(y, w4, s2, one, 1, (1, 8, 8), (0, 1, 1))
         kernels.conv_and_weight_grad(wide, w4, y, s2, one, 1, (0, 1, 1))

@@ -240,7 +240,7 @@ def conv_valid(
     c_out, c_group = w.shape[:2]
     kernel, out_size = _triple(w.shape[2:]), _triple(out_size)
     geometry = (kernel, _triple(stride), _triple(dilation), out_size, _triple(padding))
-    if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in, out_size):
+    if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in, out_size, x.dtype):
         return winograd.conv_valid(x, w, *geometry[1:3], groups, out_size, geometry[4])
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(out_size)
@@ -286,7 +286,7 @@ def conv_transpose_valid(
     c_out, c_group = w.shape[:2]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
-    if winograd.takes_transpose(*geometry[:3], groups, n, c_out, c_group, y_size):
+    if winograd.takes_transpose(*geometry[:3], groups, n, c_out, c_group, y_size, y.dtype):
         return winograd.conv_transpose_valid(y, w, *geometry[1:3], groups,
                                              _triple(in_size), geometry[4])  # fmt: skip
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
@@ -388,7 +388,7 @@ def conv_weight_grad(
     kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     if winograd.takes_conv(
-        *geometry[:3], groups, x.shape[0], y.shape[1], x.shape[1] // groups, y_size
+        *geometry[:3], groups, x.shape[0], y.shape[1], x.shape[1] // groups, y_size, x.dtype
     ):
         return winograd.conv_weight_grad(x, y, *geometry[1:3], groups, kernel, geometry[4])
     return _weight_grad_pass(x, y, geometry, groups, _Scratch(x.dtype))
@@ -456,7 +456,7 @@ def conv_and_weight_grad(
     c_out = w.shape[0]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
-    if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in // groups, y_size):
+    if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in // groups, y_size, x.dtype):
         return winograd.conv_and_weight_grad(x, w, y, *geometry[1:3], groups, geometry[4])
     weight = w.reshape(groups, c_out // groups, c_in // groups * math.prod(kernel))
     out = np.empty((n, c_out, math.prod(y_size)), x.dtype)

@@ -17,7 +17,7 @@ g[j]`` from a window ``(d0, d1, d2)`` with three products instead of four:
 
 Over channels each product is a GEMM, one per "point" (3 per dim with r = 2, 1 with
 r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27 those of 64 in 3-d. The
-transforms (:mod:`minigrad.kernels.winograd_transforms`) only add and subtract, so
+transforms (:mod:`minigrad.kernels.winograd_transforms` and ``_adjoint``) only add and subtract, so
 rounding stays within a few ulps of the direct sums'. Windows and tiles past the ends
 of an array read zeros, and results past them are cut off; where a dim's last tile has
 only one output, point 2 (which feeds only the second) skips that tile: per channel
@@ -40,13 +40,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from minigrad.kernels._threads import one_blas_thread, run_blocks, split
-from minigrad.kernels.winograd_transforms import (
-    point_tiles,
-    transform_in,
-    transform_in_adjoint,
-    transform_out,
-    weight_points,
-)
+from minigrad.kernels.winograd_adjoint import transform_in_adjoint
+from minigrad.kernels.winograd_layout import point_tiles
+from minigrad.kernels.winograd_transforms import add_rows, transform_in, transform_out
 
 Triple = tuple[int, int, int]
 
@@ -72,6 +68,11 @@ POINT_GEMM_CHANNELS = 64
 # the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
 # faster.
 MIN_WORK = 48_000_000
+# Float64 stays on the direct sums of kernels/conv.py: it is the dtype of checking
+# (gradcheck, adjoint identities), where exact-order sums are worth more than speed,
+# and one dtype halves these kernels' compile time (every kernel's cold compile went
+# from 29 to 22 s).
+DTYPES = (np.dtype(np.float32),)
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
 BLOCK_BYTES = 4 << 20
@@ -88,9 +89,12 @@ def _taps(kernel: Triple, stride: Triple) -> Triple:
     return (a, b, c)
 
 
-def _applies(kernel: Triple, stride: Triple, dilation: Triple, groups: int, work: int) -> bool:
+def _applies(
+    kernel: Triple, stride: Triple, dilation: Triple, groups: int, work: int, dtype: np.dtype
+) -> bool:
     return (
-        groups == 1
+        np.dtype(dtype) in DTYPES
+        and groups == 1
         and dilation == (1, 1, 1)
         and max(_taps(kernel, stride)) == 2
         and work >= MIN_WORK
@@ -99,13 +103,13 @@ def _applies(kernel: Triple, stride: Triple, dilation: Triple, groups: int, work
 
 def takes_conv(
     kernel: Triple, stride: Triple, dilation: Triple, groups: int,
-    n: int, c_out: int, c_in: int, y_size: Triple,
+    n: int, c_out: int, c_in: int, y_size: Triple, dtype: np.dtype,
 ) -> bool:  # fmt: skip
     """Whether ``conv_valid``, ``conv_weight_grad`` and ``conv_and_weight_grad`` of this
-    geometry (batch n, w: ``(C_out, C_in, *k)``, output size ``L_y``) run here.
+    geometry (batch n, w: ``(C_out, C_in, *k)``, output size ``L_y``) and dtype run here.
     """
     work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
-    if not _applies(kernel, stride, dilation, groups, work):
+    if not _applies(kernel, stride, dilation, groups, work, dtype):
         return False
     taps = _taps(kernel, stride)
     narrow = min(c_out, math.prod(stride) * c_in)
@@ -117,13 +121,36 @@ def takes_conv(
 
 def takes_transpose(
     kernel: Triple, stride: Triple, dilation: Triple, groups: int,
-    n: int, c_out: int, c_in: int, y_size: Triple,
+    n: int, c_out: int, c_in: int, y_size: Triple, dtype: np.dtype,
 ) -> bool:  # fmt: skip
     """Whether ``conv_transpose_valid`` of this geometry (batch n, w: ``(C_out, C_in,
-    *k)``, input size ``L_y``) runs here: it is ``conv_valid``'s adjoint, with the same
-    GEMMs transposed and transforms of the same size, so by ``takes_conv``'s rule.
+    *k)``, input size ``L_y``) and dtype runs here: it is ``conv_valid``'s adjoint, with
+    the same GEMMs transposed and transforms of the same size, so by ``takes_conv``'s
+    rule.
     """
-    return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size)
+    return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size, dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _tap_map(kernel: Triple, stride: Triple, taps: Triple) -> tuple[np.ndarray, np.ndarray]:
+    """The weights' transform as ``(rows, taps)`` index pairs, in row order: row ``(p0,
+    p1, p2, e0, e1, e2)`` (point, kernel phase) is the sum of the taps ``t = s j + e``
+    (``t < k``) of its phases' taps j that ``G`` feeds to point p (per dim, ``G`` =
+    ((1, 0), (1, 1), (0, 1)) with two taps a phase, the identity with one). ``A`` is
+    the same matrix, so the weight gradient comes back through the same pairs reversed.
+    """
+    per_dim = []
+    for k, s, r in zip(kernel, stride, taps):
+        g = np.ones((1, 1)) if r == 1 else np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        m = np.zeros((g.shape[0], s, k))
+        for e in range(s):
+            for j in range(r):
+                if s * j + e < k:
+                    m[:, e, s * j + e] = g[:, j]
+        per_dim.append(m)
+    full = np.einsum("adg,beh,cfi->abcdefghi", *per_dim).reshape(-1, math.prod(kernel))
+    rows, columns = np.nonzero(full)
+    return rows.astype(np.int64), columns.astype(np.int64)
 
 
 Points = np.ndarray | list[np.ndarray]
@@ -194,7 +221,8 @@ def _transformed(w: np.ndarray, stride: Triple, taps: Triple) -> np.ndarray:
     by_tap = np.ascontiguousarray(w.reshape(c_out * c_in, -1).T)
     points = [3 if r == 2 else 1 for r in taps]
     out = np.empty((math.prod(points) * math.prod(stride), c_out * c_in), w.dtype)
-    weight_points(kernel, stride, taps, by_tap, out, True)
+    rows, columns = _tap_map(kernel, stride, taps)
+    add_rows(rows, columns, by_tap, out)
     return out.reshape(*points, *stride, c_out, c_in)
 
 
@@ -292,7 +320,8 @@ def _weight_from(
         total += partial
     points, phases, a, b = total.shape
     by_tap = np.empty((math.prod(kernel), a * b), total.dtype)
-    weight_points(kernel, stride, taps, total.reshape(points * phases, -1), by_tap, False)
+    rows, columns = _tap_map(kernel, stride, taps)
+    add_rows(columns, rows, total.reshape(points * phases, -1), by_tap)
     # (K, a, b) -> (C_out, C_in, K)
     order = (1, 2, 0) if not by_point else (2, 1, 0)
     w = np.ascontiguousarray(by_tap.reshape(-1, a, b).transpose(order))

@@ -1,130 +1,29 @@
 """The data passes of :mod:`minigrad.kernels.winograd`: Winograd F(2, 2)'s transforms.
 
-Layout. A GEMM operand holds, for each point p, a block ``(R, T_p N)`` of one flat
-buffer, point after point: rows ``R = (f, c)`` (stride phase, then channel) and columns
-``(t, n)`` (tile, then sample: the batch innermost, so that every pass below runs over
-contiguous runs of it). A point keeps all ``T = T0 T1 T2`` tiles, except that along a
-dim flagged in ``drop`` (its last tile has one output, the rest of it past the end)
-point 2 keeps all but the last: point 2 only feeds a tile's second output, so those
-columns would be wasted GEMM work (a quarter of it on 7x7 outputs). Per dim with
-``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's window and
+Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's window and
 ``g = xf[2t : 2t + 2]`` its pair:
 
     B^T d = (d0 - d1, d1, d2 - d1)        (``transform_in``, window=True)
     G g   = (g0, g0 + g1, g1)             (``transform_in``, window=False)
     A^T m = (m0 + m1, m1 + m2)            (``transform_out``)
 
-and a dim with ``r = 1`` is the identity, one point and tiles of one. Each kernel works
-a channel at a time in buffers that stay in cache, and indexes with unsigned ints
-where it can (Numba then skips its negative-index test).
+and a dim with ``r = 1`` is the identity, one point and tiles of one. The GEMM
+operands are laid out as :mod:`minigrad.kernels.winograd_layout` says. Each kernel
+works a channel at a time in buffers that stay in cache, and indexes with unsigned
+ints where it can (Numba then skips its negative-index test). ``add_rows`` does the
+weights' transforms, over rows of channel pairs.
 """
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numba import njit
+
+from minigrad.kernels.winograd_layout import lands, point_count, points_copy, slot
 
 # From this many samples a block on, transform_in gathers x position by position with
 # the batch innermost (measured: 20 % faster at 32-64 samples, 10-15 % slower at 4).
 WIDE_BATCH = 16
-
-
-@functools.lru_cache(maxsize=256)
-def point_tiles(taps, tiles, drop) -> tuple[int, ...]:
-    """Tiles per point, in point order: ``T_d - 1`` along each dim where ``drop`` is set
-    and the point is 2 (the last tile's second output, the only one point 2 feeds, is
-    past the end), else ``T_d``.
-    """
-    counts = []
-    for p0 in range(3 if taps[0] == 2 else 1):
-        for p1 in range(3 if taps[1] == 2 else 1):
-            for p2 in range(3 if taps[2] == 2 else 1):
-                kept = [t - 1 if d and p == 2 else t for t, d, p in zip(tiles, drop, (p0, p1, p2))]
-                counts.append(kept[0] * kept[1] * kept[2])
-    return tuple(counts)
-
-
-@njit(cache=True, nogil=True)
-def _point_count(taps):  # pragma: no cover
-    """Points per tile: 3 per dim with two taps a phase."""
-    return (3 if taps[0] == 2 else 1) * (3 if taps[1] == 2 else 1) * (3 if taps[2] == 2 else 1)
-
-
-@njit(cache=True, nogil=True)
-def _kept(p, taps, tiles, drop):  # pragma: no cover
-    """Point p's tiles per dim (as ``point_tiles``)."""
-    n1 = 3 if taps[1] == 2 else 1
-    n2 = 3 if taps[2] == 2 else 1
-    p0, p1, p2 = p // (n1 * n2), (p // n2) % n1, p % n2
-    k0 = tiles[0] - 1 if drop[0] and p0 == 2 else tiles[0]
-    k1 = tiles[1] - 1 if drop[1] and p1 == 2 else tiles[1]
-    k2 = tiles[2] - 1 if drop[2] and p2 == 2 else tiles[2]
-    return k0, k1, k2
-
-
-@njit(cache=True, nogil=True)
-def _runs(k0, k1, k2, tiles, n_count):  # pragma: no cover
-    """A point's kept tiles ``(k0, k1, k2)`` of ``(T0, T1, T2, N)`` as ``(count0, count1,
-    length)``: runs of ``length`` elements, merged across dims that keep every tile.
-    """
-    t0n, t1n, t2n = tiles
-    if k2 < t2n:
-        return k0, k1, k2 * n_count
-    if k1 < t1n:
-        return k0, 1, k1 * t2n * n_count
-    return 1, 1, k0 * t1n * t2n * n_count
-
-
-@njit(cache=True, nogil=True)
-def _zero_dropped(buffer, start, k0, k1, kept, tiles, n_count):  # pragma: no cover
-    """Zero ``buffer[start:]``, read as ``(T0, T1, T2 N)``, outside its first ``(k0, k1,
-    kept)`` corner: the tiles a point does not keep.
-    """
-    t0n, t1n, t2n = tiles
-    line = t2n * n_count
-    zero = buffer.dtype.type(0)
-    for a0 in range(t0n):
-        for a1 in range(t1n):
-            at = start + (a0 * t1n + a1) * line
-            first = kept if a0 < k0 and a1 < k1 else 0
-            for i in range(at + first, at + line):
-                buffer[i] = zero
-
-
-@njit(cache=True, nogil=True)
-def _points_copy(
-    buffer, start, row, rows, taps, tiles, drop, n_count, flat, out
-):  # pragma: no cover
-    """Between ``buffer[start:]``, laid out ``(P, T0, T1, T2, N)``, and row ``row`` of
-    every point's block of the flat GEMM operand ``flat``, in which each point keeps
-    its own tiles (``_kept``): into ``flat`` if ``out``, else back into the buffer, with
-    zeros at the tiles a point does not keep.
-    """
-    t0n, t1n, t2n = tiles
-    run = t0n * t1n * t2n * n_count
-    zero = buffer.dtype.type(0)
-    offset = 0
-    for p in range(_point_count(taps)):
-        k0, k1, k2 = _kept(p, taps, tiles, drop)
-        width = k0 * k1 * k2 * n_count
-        if not out and width < run:
-            _zero_dropped(buffer, start + p * run, k0, k1, k2 * n_count, tiles, n_count)
-        count0, count1, length = _runs(k0, k1, k2, tiles, n_count)
-        length = np.uint64(length)
-        packed = np.uint64(offset + row * width)
-        for a0 in range(count0):
-            for a1 in range(count1):
-                spread = np.uint64(start + p * run + ((a0 * t1n + a1) * t2n) * n_count)
-                if out:
-                    for i in range(length):
-                        flat[packed + i] = buffer[spread + i]
-                else:
-                    for i in range(length):
-                        buffer[spread + i] = flat[packed + i]
-                packed += length
-        offset += rows * width
 
 
 @njit(cache=True, nogil=True)
@@ -176,25 +75,6 @@ def _pass_out(source, outer, tiles, inner, target):  # pragma: no cover
             m1 = source[plane + at + j]
             target[even + j] = source[at + j] + m1
             target[even + run + j] = m1 + source[plane2 + at + j]
-
-
-@njit(cache=True, nogil=True)
-def _split(q, half, taps):  # pragma: no cover
-    """The slot of position q of a dim in the passes' buffers: ``(q % 2) half + q // 2``
-    along a dim with two taps (even positions first), else q.
-    """
-    return (q % 2) * half + q // 2 if taps == 2 else q
-
-
-@njit(cache=True, nogil=True)
-def _lands(stride, before, taps, count, half, step, phase_step, out):  # pragma: no cover
-    """Along one dim, where position i of x lands in a channel's buffer of phases:
-    phase ``f = (i + before) % s`` at ``f phase_step``, plus position ``q = (i + before)
-    // s`` at its slot (``_split``) times step; -1 where q is outside ``[0, count)``.
-    """
-    for i in range(out.size):
-        f, q = (i + before) % stride, (i + before) // stride
-        out[i] = f * phase_step + _split(q, half, taps) * step if 0 <= q < count else -1
 
 
 @njit(cache=True, nogil=True)
@@ -271,7 +151,7 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
     t0n, t1n, t2n = tiles
     extra = 1 if window else 0
     # A phase's positions q < q_n per dim, held in z_n slots: with two taps, even q then
-    # odd, h_n = T + extra slots each (``_split``; an odd slot past the end is unused).
+    # odd, h_n = T + extra slots each (``slot``; an odd slot past the end is unused).
     q0n = t0n * r0 + (r0 - 1) * extra
     q1n = t1n * r1 + (r1 - 1) * extra
     q2n = t2n * r2 + (r2 - 1) * extra
@@ -283,9 +163,9 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
     # the positions no element lands on are zeroed once and stay zero.
     gathered = np.zeros(s0 * s1 * s2 * chunk, v.dtype)
     at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
-    _lands(s0, b0, r0, q0n, h0, z1n * z2n * n_count, s1 * s2 * chunk, at0)
-    _lands(s1, b1, r1, q1n, h1, z2n * n_count, s2 * chunk, at1)
-    _lands(s2, b2, r2, q2n, h2, n_count, chunk, at2)
+    lands(s0, b0, r0, q0n, h0, z1n * z2n * n_count, s1 * s2 * chunk, at0)
+    lands(s1, b1, r1, q1n, h1, z2n * n_count, s2 * chunk, at1)
+    lands(s2, b2, r2, q2n, h2, n_count, chunk, at2)
     a = np.empty(4 * chunk, v.dtype)
     b = np.empty(4 * chunk, v.dtype)
     rows = s0 * s1 * s2 * channels
@@ -317,13 +197,13 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
                         inner = z1 * z2 * n_count
                         _pass_in(current, start, p1 * p2, h0, inner, t0n, window, target)
                         current, start = target, 0
-                    _points_copy(current, start, row, rows, taps, tiles, drop, n_count, v, True)
+                    points_copy(current, start, row, rows, taps, tiles, drop, n_count, v, True)
 
 
 @njit(cache=True, nogil=True)
 def _scatter_planes(current, corner, stride, taps, tiles, where2, slot2, x):  # pragma: no cover
     """Channel c's phase ``(f0, f1, .)`` from the batch-innermost ``current: (Z0, Z1, Z2,
-    N)`` (split by parity along dims with two taps, ``_split``; ``slot2[q2]`` along W) to
+    N)`` (split by parity along dims with two taps, ``slot``; ``slot2[q2]`` along W) to
     ``x[n, c, s0 q0 + f0 - b0, s1 q1 + f1 - b1, where2[q2]]`` where inside x
     (``where2[q2] < 0``: outside),
     plane by plane and in x's order: each write goes next to the last (position by
@@ -338,11 +218,11 @@ def _scatter_planes(current, corner, stride, taps, tiles, where2, slot2, x):  # 
         plane = n * np.uint64(channels * l0 * l1 * l2)
         for q0 in range(z0):
             i0 = s0 * q0 + f0 - b0
-            k0 = _split(q0, tiles[0], taps[0])
+            k0 = slot(q0, tiles[0], taps[0])
             for q1 in range(z1):
                 i1 = s1 * q1 + f1 - b1
                 if 0 <= i0 < l0 and 0 <= i1 < l1:
-                    k1 = _split(q1, tiles[1], taps[1])
+                    k1 = slot(q1, tiles[1], taps[1])
                     line = plane + np.uint64((c * l0 + i0) * l1 + i1) * np.uint64(l2)
                     row = np.uint64((k0 * z1 + k1) * z2) * batch + n
                     for q2 in range(z2):
@@ -364,12 +244,12 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
     r0, r1, r2 = taps
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
-    points = _point_count(taps)
+    points = point_count(taps)
     rows = phases[0] * phases[1] * phases[2] * channels
     where2 = np.empty(2 * t2n, np.int64)
     slot2 = np.empty(2 * t2n, np.uint64)
     for q in range(2 * t2n):
-        slot2[q] = _split(q, t2n, r2)
+        slot2[q] = slot(q, t2n, r2)
     a = np.empty(points * run, products.dtype)
     b = np.empty(points * run, products.dtype)
     for c in range(channels):
@@ -377,7 +257,7 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
             for f1 in range(phases[1]):
                 for f2 in range(phases[2]):
                     row = ((f0 * phases[1] + f1) * phases[2] + f2) * channels + c
-                    _points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
+                    points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
                     # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Z0, Z1, Z2, N),
                     # with z = 2T slots split by parity along dims with two taps.
                     current, other = a, b
@@ -399,165 +279,15 @@ def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pr
 
 
 @njit(cache=True, nogil=True)
-def _pass_in_adjoint(source, outer, half, inner, tiles, target, start):  # pragma: no cover
-    """The adjoint of ``_pass_in``'s ``B^T`` (shift 0): ``source`` read as ``(3, outer,
-    tiles, inner)``, ``target[start:]`` written whole as ``(outer, 2, half, inner)``
-    with ``half = tiles + 1``. ``B`` puts tile t's ``(m0, m1, m2)`` on its window as
-    ``(m0, m1 - m0 - m2, m2)``; windows overlap at the even positions, which get tile
-    t's m0 plus tile t - 1's m2. Every run is a plain loop, so Numba vectorises it.
+def add_rows(targets, sources, source, out):  # pragma: no cover
+    """``out = 0``, then ``out[targets[i]] += source[sources[i]]`` for each i in order, whole
+    rows (of channel pairs) at a time: the weights' transforms, given their tap map.
     """
-    run = np.uint64(tiles * inner)
-    plane = np.uint64(outer) * run
-    plane2 = plane + plane
-    step = np.uint64(inner)
-    odd = np.uint64(half * inner)
-    zero = target.dtype.type(0)
-    for o in range(outer):
-        at = np.uint64(o) * run
-        even = np.uint64(start) + np.uint64(o) * (odd + odd)
-        for j in range(step):
-            target[even + j] = source[at + j]
-        for j in range(step, run):
-            target[even + j] = source[at + j] + source[plane2 + at + j - step]
-        for j in range(run, odd):
-            target[even + j] = source[plane2 + at + j - step]
-        for j in range(run):
-            m1 = source[plane + at + j]
-            target[even + odd + j] = m1 - source[at + j] - source[plane2 + at + j]
-        for j in range(run, odd):
-            target[even + odd + j] = zero
-
-
-@njit(cache=True, nogil=True)
-def _ungather(phases, c, n_count, at0, at1, at2, x):  # pragma: no cover
-    """The adjoint of the gathers: ``x[n, c, i] = phases[at(i) + n]``, zero where
-    ``at(i) < 0`` (no window reaches i), written in x's order.
-    """
-    _, channels, l0, l1, l2 = x.shape
-    flat = x.reshape(-1)
-    zero = flat.dtype.type(0)
-    for n in range(n_count):
-        plane = (n * channels + c) * l0 * l1 * l2
-        for i0 in range(l0):
-            o0 = at0[i0]
-            for i1 in range(l1):
-                o1 = at1[i1]
-                line = np.uint64(plane + (i0 * l1 + i1) * l2)
-                if o0 < 0 or o1 < 0:
-                    for i2 in range(np.uint64(l2)):
-                        flat[line + i2] = zero
-                    continue
-                base = o0 + o1 + n
-                for i2 in range(l2):
-                    o2 = at2[i2]
-                    flat[line + np.uint64(i2)] = phases[np.uint64(base + o2)] if o2 >= 0 else zero
-
-
-@njit(cache=True, nogil=True)
-def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pragma: no cover
-    """The adjoint of ``transform_in`` (windows, ``B^T``) in x: ``products`` laid out as
-    its v (rows ``(f, c)``, the tiles each point keeps following ``drop``), ``B`` on
-    each point's tile, added where windows overlap, written to ``x[n, c, s q + f -
-    before]`` for the phase positions q inside x; x is zero where no window reaches.
-    A channel at a time, in cache: the points of each phase are copied into a buffer,
-    the adjoint passes run D first, and the channel's phases are read back into x.
-    """
-    n_count, channels, l0, l1, l2 = x.shape
-    s0, s1, s2 = stride
-    b0, b1, b2 = before
-    r0, r1, r2 = taps
-    t0n, t1n, t2n = tiles
-    h0, h1, h2 = t0n + r0 - 1, t1n + r1 - 1, t2n + r2 - 1
-    z0n, z1n, z2n = h0 * r0, h1 * r1, h2 * r2
-    chunk = z0n * z1n * z2n * n_count
-    run = t0n * t1n * t2n * n_count
-    rows = s0 * s1 * s2 * channels
-    at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
-    _lands(s0, b0, r0, 2 * t0n + r0 - 1 if r0 == 2 else t0n, h0, z1n * z2n * n_count,
-           s1 * s2 * chunk, at0)  # fmt: skip
-    _lands(s1, b1, r1, 2 * t1n + r1 - 1 if r1 == 2 else t1n, h1, z2n * n_count, s2 * chunk, at1)
-    _lands(s2, b2, r2, 2 * t2n + r2 - 1 if r2 == 2 else t2n, h2, n_count, chunk, at2)
-    phases = np.empty(s0 * s1 * s2 * chunk, x.dtype)
-    p1n = 3 if r1 == 2 else 1
-    p2n = 3 if r2 == 2 else 1
-    # The largest layout on the way: the points, or after the D or the H pass.
-    size = max(_point_count(taps) * run, p1n * p2n * z0n * t1n * t2n * n_count,
-               p2n * z0n * z1n * t2n * n_count)  # fmt: skip
-    a = np.empty(size, x.dtype)
-    b = np.empty(size, x.dtype)
-    for c in range(channels):
-        for phase in range(s0 * s1 * s2):
-            row = phase * channels + c
-            _points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
-            # transform_in's walk backwards: (P0, P1, P2, T0, T1, T2, N) -> (P1, P2, Z0,
-            # T1, T2, N) -> (P2, Z0, Z1, T2, N) -> (Z0, Z1, Z2, N), the last into the
-            # phase's place in the channel's buffer.
-            current, other = a, b
-            p1, p2 = p1n, p2n
-            z0, z1 = t0n, t1n
-            last = 2 if r2 == 2 else (1 if r1 == 2 else (0 if r0 == 2 else -1))
-            if last < 0:
-                for i in range(chunk):
-                    phases[phase * chunk + i] = current[i]
-            if r0 == 2:
-                target, start = (phases, phase * chunk) if last == 0 else (other, 0)
-                _pass_in_adjoint(current, p1 * p2, h0, t1n * t2n * n_count, t0n, target, start)
-                current, other, z0 = other, current, z0n
-            if r1 == 2:
-                target, start = (phases, phase * chunk) if last == 1 else (other, 0)
-                _pass_in_adjoint(current, p2 * z0, h1, t2n * n_count, t1n, target, start)
-                current, other, z1 = other, current, z1n
-            if r2 == 2:
-                _pass_in_adjoint(current, z0 * z1, h2, n_count, t2n, phases, phase * chunk)
-        _ungather(phases, c, n_count, at0, at1, at2, x)
-
-
-@njit(cache=True, nogil=True)
-def _feeds(p, j, taps):  # pragma: no cover
-    """Whether tap j of a phase counts in point p: ``G`` = ((1, 0), (1, 1), (0, 1))."""
-    return taps == 1 or p == 1 or p == 2 * j
-
-
-@njit(cache=True, nogil=True)
-def weight_points(kernel, stride, taps, source, out, to_points):  # pragma: no cover
-    """``G`` on every kernel phase, or its transpose, over whole rows of (channel pairs):
-    with ``to_points``, row ``(p0, p1, p2, e0, e1, e2)`` of ``out: (P E, pairs)`` is the
-    sum of the rows ``t = (s j + e)`` of ``source: (K, pairs)`` (per dim, taps j fed to
-    point p, ``t < k``); else ``out: (K, pairs)`` gets each such source row of
-    ``source: (P E, pairs)`` added to row t. Every add runs over a whole row.
-    """
-    k0, k1, k2 = kernel
-    s0, s1, s2 = stride
-    r0, r1, r2 = taps
-    pairs = source.shape[1]
     zero = out.dtype.type(0)
     for i in range(out.shape[0]):
-        for c in range(pairs):
+        for c in range(out.shape[1]):
             out[i, c] = zero
-    row = 0
-    for p0 in range(3 if r0 == 2 else 1):
-        for p1 in range(3 if r1 == 2 else 1):
-            for p2 in range(3 if r2 == 2 else 1):
-                for e0 in range(s0):
-                    for e1 in range(s1):
-                        for e2 in range(s2):
-                            for j0 in range(r0):
-                                t0 = s0 * j0 + e0
-                                if not _feeds(p0, j0, r0) or t0 >= k0:
-                                    continue
-                                for j1 in range(r1):
-                                    t1 = s1 * j1 + e1
-                                    if not _feeds(p1, j1, r1) or t1 >= k1:
-                                        continue
-                                    for j2 in range(r2):
-                                        t2 = s2 * j2 + e2
-                                        if not _feeds(p2, j2, r2) or t2 >= k2:
-                                            continue
-                                        t = (t0 * k1 + t1) * k2 + t2
-                                        if to_points:
-                                            for c in range(pairs):
-                                                out[row, c] += source[t, c]
-                                        else:
-                                            for c in range(pairs):
-                                                out[t, c] += source[row, c]
-                            row += 1
+    for i in range(targets.size):
+        t, f = targets[i], sources[i]
+        for c in range(out.shape[1]):
+            out[t, c] += source[f, c]

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minigrad.kernels import conv, reference, winograd
-from minigrad.kernels.winograd_transforms import weight_points
+from minigrad.kernels.winograd_transforms import add_rows
 from tests.kernels.test_conv import TOLERANCE, operands, run_all
 
 
@@ -70,8 +70,11 @@ def everywhere(tiny_blocks: bool = False, by_point: bool = False) -> Iterator[No
     and every block's GEMMs split between threads; with ``by_point``, the weight
     gradient's GEMMs one per point whatever the channels (else one per point and phase).
     """
-    settings = {"MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0}
+    settings: dict[str, Any] = {
+        "MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0
+    }  # fmt: skip
     settings["POINT_GEMM_CHANNELS"] = 1 if by_point else 1 << 30
+    settings["DTYPES"] = (np.dtype(np.float32), np.dtype(np.float64))
     if tiny_blocks:
         settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1, PARALLEL_WORK=0)
     saved = {name: getattr(winograd, name) for name in settings}
@@ -129,16 +132,18 @@ def test_adjoint_identities(geometry: dict[str, Any]) -> None:
 
 
 def tap_matrix(kernel: tuple[int, int, int], to_points: bool) -> np.ndarray:
-    """weight_points on unit rows: the map itself, ``(P E, K)`` (or its transpose)."""
-    k = int(np.prod(kernel))
-    rows = 6  # three points, two phases
-    source = np.eye(k if to_points else rows)
-    out = np.full((rows, k) if to_points else (k, rows), np.nan)
-    weight_points(kernel, (1, 1, 2), (1, 1, 2), source, out, to_points)
+    """The weights' transform on unit rows: the map itself, ``(P E, K)`` (or, back from
+    the points, its transpose).
+    """
+    rows, taps = winograd._tap_map(kernel, (1, 1, 2), (1, 1, 2))
+    k, points = int(np.prod(kernel)), 6  # three points, two phases
+    source = np.eye(k if to_points else points)
+    out = np.full((points, k) if to_points else (k, points), np.nan)
+    add_rows(*((rows, taps) if to_points else (taps, rows)), source, out)
     return out if to_points else out.T
 
 
-def test_weight_points_is_g_on_each_phase_and_back_its_transpose() -> None:
+def test_the_weight_transform_is_g_on_each_phase_and_back_its_transpose() -> None:
     # k = 4, s = 2: phase e holds taps (e, e + 2); G maps (g0, g1) to (g0, g0 + g1, g1).
     # Rows (point, phase), columns the taps.
     want = np.array(
@@ -157,6 +162,8 @@ def test_weight_points_is_g_on_each_phase_and_back_its_transpose() -> None:
         assert np.array_equal(tap_matrix((1, 1, 3), to_points), want[:, :3])
 
 
+F32 = np.dtype(np.float32)
+
 DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
     "n": 2, "c_in": 128, "c_out": 256, "groups": 1, "kernel": (1, 4, 4),
     "stride": (1, 2, 2), "dilation": (1, 1, 1), "x_size": (1, 16, 16),
@@ -167,30 +174,34 @@ DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
 def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     g = DCGAN
     args = (g["kernel"], g["stride"], g["dilation"], 1, 64)  # ... and the bench's batch
-    assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"])
+    assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"], F32)
     # Few channels: the GEMMs would be too narrow.
-    assert not winograd.takes_conv(*args, 3, 2, g["y_size"])
-    assert not winograd.takes_conv(*args, 64, 3, (1, 32, 32))
+    assert not winograd.takes_conv(*args, 3, 2, g["y_size"], F32)
+    assert not winograd.takes_conv(*args, 64, 3, (1, 32, 32), F32)
     # Dilation, groups, or a kernel over two strides: not this family at all.
-    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, 64, 256, 128, (1, 8, 8))
-    assert not winograd.takes_conv(*args[:3], 2, 64, 256, 128, (1, 8, 8))
-    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, 64, 256, 128, (1, 8, 8))
+    layer = (64, 256, 128, (1, 8, 8), F32)
+    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, *layer)
+    assert not winograd.takes_conv(*args[:3], 2, *layer)
+    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, *layer)
     # Odd sizes waste part of the last tile's work: for narrow-ish layers a 7x7 output
     # (121 of 196 products per phase) is worth it, a 3x3 one (25 of 36) is not.
-    assert winograd.takes_conv(*args, 64, 32, (1, 7, 7))
-    assert not winograd.takes_conv(*args[:4], 256, 64, 32, (1, 3, 3))
+    assert winograd.takes_conv(*args, 64, 32, (1, 7, 7), F32)
+    assert not winograd.takes_conv(*args[:4], 256, 64, 32, (1, 3, 3), F32)
     # Too little work to pay for the transforms: one sample of the same layer.
-    assert not winograd.takes_conv(*args[:4], 1, g["c_out"], g["c_in"], g["y_size"])
+    assert not winograd.takes_conv(*args[:4], 1, g["c_out"], g["c_in"], g["y_size"], F32)
     # The 3-d benchmark layer (27 products for 64), and with 8 output channels not.
     three_d = ((4, 4, 4), (2, 2, 2), (1, 1, 1), 1, 4)
-    assert winograd.takes_conv(*three_d, 32, 16, (8, 8, 8))
-    assert not winograd.takes_conv(*three_d, 8, 16, (8, 8, 8))
+    assert winograd.takes_conv(*three_d, 32, 16, (8, 8, 8), F32)
+    assert not winograd.takes_conv(*three_d, 8, 16, (8, 8, 8), F32)
     # The transposed kernel runs conv_valid's GEMMs transposed: the same cases.
-    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"])
-    assert winograd.takes_transpose(*args, 64, 32, (1, 7, 7))
-    assert winograd.takes_transpose(*three_d, 32, 16, (8, 8, 8))
-    assert not winograd.takes_transpose(*args, 64, 3, (1, 32, 32))
-    assert not winograd.takes_transpose(*args[:4], 256, 64, 32, (1, 3, 3))
+    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"], F32)
+    assert winograd.takes_transpose(*args, 64, 32, (1, 7, 7), F32)
+    assert winograd.takes_transpose(*three_d, 32, 16, (8, 8, 8), F32)
+    assert not winograd.takes_transpose(*args, 64, 3, (1, 32, 32), F32)
+    assert not winograd.takes_transpose(*args[:4], 256, 64, 32, (1, 3, 3), F32)
+    # Float64 keeps the direct sums.
+    assert not winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"], np.float64)
+    assert not winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"], np.float64)
 
 
 def test_dispatch_gives_this_path_s_bits() -> None:
