@@ -8,8 +8,9 @@ driven by the per-dim source map of :func:`~minigrad.kernels.reference.source_in
 - fold: ``out[m, a, b, c] = sum x[m, i, j, k]`` over the padded positions with
   ``src0[i] = a``, ``src1[j] = b``, ``src2[k] = c``, summed in increasing order.
 
-Each output element is written by one ``prange`` iteration, so the bits do not
-depend on the thread count. Leading unpadded dims are merged into one, and fewer
+Both are serial loops (padding modes other than zeros are not the hot path, and
+serial kernels compile in about a third of a ``prange`` one's time), each output
+element written once, so the bits do not depend on the thread count. Leading unpadded dims are merged into one, and fewer
 than three padded dims are lifted to three with singleton dims, so each kernel has one
 compiled signature per dtype. Zeros mode is a plain slice copy, which numpy does at
 memory speed.
@@ -18,7 +19,7 @@ memory speed.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from minigrad.kernels import reference
 from minigrad.kernels.reference import source_index
@@ -26,12 +27,12 @@ from minigrad.kernels.reference import source_index
 Pads = tuple[tuple[int, int], ...]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _gather_pad(x, source0, source1, source2):  # pragma: no cover - compiled
     n0, n1, n2 = source0.size, source1.size, source2.size
     out = np.empty((x.shape[0], n0, n1, n2), x.dtype)
     zero = x.dtype.type(0)
-    for job in prange(x.shape[0] * n0):
+    for job in range(x.shape[0] * n0):
         m = job // n0
         i = job % n0
         a = source0[i]
@@ -46,12 +47,12 @@ def _gather_pad(x, source0, source1, source2):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _gather_fold(x, start0, index0, start1, index1, start2, index2):  # pragma: no cover
     n0, n1, n2 = start0.size - 1, start1.size - 1, start2.size - 1
     out = np.empty((x.shape[0], n0, n1, n2), x.dtype)
     zero = x.dtype.type(0)
-    for job in prange(x.shape[0] * n0):
+    for job in range(x.shape[0] * n0):
         m = job // n0
         a = job % n0
         for b in range(n1):
