@@ -12,8 +12,8 @@ Both are serial loops (padding modes other than zeros are not the hot path, and
 serial kernels compile in about a third of a ``prange`` one's time), each output
 element written once, so the bits do not depend on the thread count. Leading unpadded
 dims are merged into one, and fewer than three padded dims are lifted to three with
-singleton dims, so each kernel has one compiled signature per dtype. Zeros mode is a plain slice copy, which numpy does at
-memory speed.
+singleton dims, so each kernel has one compiled signature per dtype. Zeros mode is a
+plain slice copy, which numpy does at memory speed.
 """
 
 from __future__ import annotations
