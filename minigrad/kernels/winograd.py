@@ -4,10 +4,10 @@ Same signatures and results as the kernels of :mod:`minigrad.kernels.conv` (up t
 rounding), for ``groups == 1``, dilation 1 and, per spatial dim, ``k <= 2 s``: DCGAN's
 k4 s2 layers and their kin. Per dim, pad the kernel with zero taps to ``r s`` taps
 (``r = ceil(k / s)``) and split x into its stride phases ``xf[q] = x[s q + f - pad]``,
-``f < s``. With ``wf[j] = w[s j + f]`` the three kernels become r-tap correlations:
+``f < s``. With ``wf[j] = w[s j + f]``, ``conv_valid`` and ``conv_weight_grad`` become
+r-tap correlations, and ``conv_transpose_valid`` is ``conv_valid``'s adjoint:
 
     conv_valid:           y[p]  = sum_f sum_j xf[p + j] wf[j]
-    conv_transpose_valid: x[s q + f] = sum_j y[q + c - j] w[s j + e]   (f + pad = s c + e)
     conv_weight_grad:     wf[j] = sum_p y[p] xf[p + j]
 
 For r = 2, F(2, 2) gives two outputs of a 2-tap correlation ``out[a] = sum_j d[a + j]
@@ -15,10 +15,12 @@ g[j]`` from a window ``(d0, d1, d2)`` with three products instead of four:
 
     m = ((d0 - d1) g0,  d1 (g0 + g1),  (d2 - d1) g1),    out = (m0 + m1, m1 + m2)
 
-Over channels each product is a GEMM, one per "point" (3 per dim with r = 2, 1 with
-r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27 those of 64 in 3-d. The
-transforms (:mod:`minigrad.kernels.winograd_transforms` and ``_adjoint``) only add and subtract, so
-rounding stays within a few ulps of the direct sums'. Windows and tiles past the ends
+that is ``out = A^T [(G g) * (B^T d)]``, so the adjoint in d is ``d = B [(G g) * (A
+out)]``, with ``A = G``. Over channels each product is a GEMM, one per "point" (3 per
+dim with r = 2, 1 with r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27
+those of 64 in 3-d. The transforms (:mod:`minigrad.kernels.winograd_transforms`,
+:mod:`minigrad.kernels.winograd_adjoint`) only add and subtract, so rounding stays
+within a few ulps of the direct sums'. Windows and tiles past the ends
 of an array read zeros, and results past them are cut off; where a dim's last tile has
 only one output, point 2 (which feeds only the second) skips that tile: per channel
 pair and phase, a 7x7 output takes 121 products rather than 144 (direct: 196).
@@ -55,8 +57,8 @@ def _triple(values: Sequence[int]) -> Triple:
 # When these kernels take a layer (measured on the benchmark's layers, against the
 # im2col kernels): their GEMMs are narrower, (C_out, s^d C_in) per point rather than
 # (C_out, k^d C_in), so they need enough channels; and tiles of two waste work on odd
-# sizes, so for narrow GEMMs the saving must be large (the 7x7 digits layer's backward,
-# at 0.62 of the direct products, ran 5-10 % faster here; its forward did not).
+# sizes, so for narrow GEMMs the saving must be large (the 7x7 digits layer, at 0.62 of
+# the direct products, ran 5-10 % faster here backward and 15-20 % forward).
 MIN_CHANNELS = 16
 WIDE = 128
 MAX_WORK_RATIO = 0.65
@@ -71,7 +73,7 @@ MIN_WORK = 48_000_000
 # Float64 stays on the direct sums of kernels/conv.py: it is the dtype of checking
 # (gradcheck, adjoint identities), where exact-order sums are worth more than speed,
 # and one dtype halves these kernels' compile time (every kernel's cold compile went
-# from 29 to 22 s).
+# from 28-33 s to 21-25 s).
 DTYPES = (np.dtype(np.float32),)
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
@@ -276,8 +278,7 @@ class _Conv:
     def __call__(self, v: Points, layout: _Layout, y: np.ndarray) -> None:
         flat, products = layout.empty(self.u.shape[1], y.dtype)
         _matmul(self.u, v, products)
-        transform_out(flat, layout.taps, layout.tiles, (1, 1, 1), (0, 0, 0), (1, 1, 1),
-                      layout.drop, y)  # fmt: skip
+        transform_out(flat, layout.taps, layout.tiles, layout.drop, y)
 
 
 def _by_point(c_out: int) -> bool:

@@ -78,14 +78,6 @@ def _pass_out(source, outer, tiles, inner, target):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def _where(count, stride, phase, before, length, out):  # pragma: no cover
-    """``out[q] = s q + f - before`` along W where inside ``[0, length)``, else -1."""
-    for q in range(count):
-        i = stride * q + phase - before
-        out[q] = i if 0 <= i < length else -1
-
-
-@njit(cache=True, nogil=True)
 def _gather_planes(flat, c, channels, n_count, at0, at1, at2, gathered):  # pragma: no cover
     """Channel c's planes of x into the batch-innermost buffer, plane by plane: faster
     than position by position when the batch is short.
@@ -201,81 +193,65 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
 
 
 @njit(cache=True, nogil=True)
-def _scatter_planes(current, corner, stride, taps, tiles, where2, slot2, x):  # pragma: no cover
-    """Channel c's phase ``(f0, f1, .)`` from the batch-innermost ``current: (Z0, Z1, Z2,
-    N)`` (split by parity along dims with two taps, ``slot``; ``slot2[q2]`` along W) to
-    ``x[n, c, s0 q0 + f0 - b0, s1 q1 + f1 - b1, where2[q2]]`` where inside x
-    (``where2[q2] < 0``: outside),
-    plane by plane and in x's order: each write goes next to the last (position by
-    position, the batch innermost, ran 3x slower; in the buffer's order, 12 % slower).
+def _scatter_planes(current, c, taps, tiles, slot2, x):  # pragma: no cover
+    """Channel c from the batch-innermost ``current: (Z0, Z1, Z2, N)`` (split by parity
+    along dims with two taps, ``slot``; ``slot2[q2]`` along W) to ``x[n, c, q]`` for the
+    positions q inside x, plane by plane and in x's order: each write goes next to the
+    last (position by position, the batch innermost, ran 3x slower; in the buffer's
+    order, 12 % slower).
     """
-    c, f0, f1, b0, b1, z0, z1, z2 = corner
     n_count, channels, l0, l1, l2 = x.shape
-    s0, s1 = stride[0], stride[1]
+    z1 = 2 * tiles[1] if taps[1] == 2 else tiles[1]
+    z2 = 2 * tiles[2] if taps[2] == 2 else tiles[2]
     flat = x.reshape(-1)
     batch = np.uint64(n_count)
     for n in range(batch):
         plane = n * np.uint64(channels * l0 * l1 * l2)
-        for q0 in range(z0):
-            i0 = s0 * q0 + f0 - b0
+        for q0 in range(l0):
             k0 = slot(q0, tiles[0], taps[0])
-            for q1 in range(z1):
-                i1 = s1 * q1 + f1 - b1
-                if 0 <= i0 < l0 and 0 <= i1 < l1:
-                    k1 = slot(q1, tiles[1], taps[1])
-                    line = plane + np.uint64((c * l0 + i0) * l1 + i1) * np.uint64(l2)
-                    row = np.uint64((k0 * z1 + k1) * z2) * batch + n
-                    for q2 in range(z2):
-                        i2 = where2[q2]
-                        if i2 >= 0:
-                            flat[line + np.uint64(i2)] = current[row + slot2[q2] * batch]
+            for q1 in range(l1):
+                k1 = slot(q1, tiles[1], taps[1])
+                line = plane + np.uint64((c * l0 + q0) * l1 + q1) * np.uint64(l2)
+                row = np.uint64((k0 * z1 + k1) * z2) * batch + n
+                for q2 in range(np.uint64(l2)):
+                    flat[line + q2] = current[row + slot2[q2] * batch]
 
 
 @njit(cache=True, nogil=True)
-def transform_out(products, taps, tiles, stride, before, phases, drop, x):  # pragma: no cover
-    """``A^T`` on the flat ``products`` (laid out as ``transform_in``'s v, rows ``(f, c)``
-    with phases f < ``phases``; a tile a point does not keep counts as zero), the tile
-    outputs ``xf[q]`` written to ``x[n, c, s q + f - before]`` where inside x; a
-    channel at a time, in cache, as ``transform_in``.
+def transform_out(products, taps, tiles, drop, x):  # pragma: no cover
+    """``A^T`` on the flat ``products`` (laid out as ``transform_in``'s v with one phase,
+    rows the channels; a tile a point does not keep counts as zero), the tile outputs
+    written to ``x[n, c, q]``, those past x's end cut off; a channel at a time, in cache,
+    as ``transform_in``.
     """
-    n_count, channels, l0, l1, l2 = x.shape
-    s0, s1, s2 = stride
-    b0, b1, b2 = before
+    n_count, channels = x.shape[:2]
     r0, r1, r2 = taps
     t0n, t1n, t2n = tiles
     run = t0n * t1n * t2n * n_count
     points = point_count(taps)
-    rows = phases[0] * phases[1] * phases[2] * channels
-    where2 = np.empty(2 * t2n, np.int64)
     slot2 = np.empty(2 * t2n, np.uint64)
     for q in range(2 * t2n):
         slot2[q] = slot(q, t2n, r2)
     a = np.empty(points * run, products.dtype)
     b = np.empty(points * run, products.dtype)
+    p1 = 3 if r1 == 2 else 1
+    p2 = 3 if r2 == 2 else 1
     for c in range(channels):
-        for f0 in range(phases[0]):
-            for f1 in range(phases[1]):
-                for f2 in range(phases[2]):
-                    row = ((f0 * phases[1] + f1) * phases[2] + f2) * channels + c
-                    points_copy(a, 0, row, rows, taps, tiles, drop, n_count, products, False)
-                    # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Z0, Z1, Z2, N),
-                    # with z = 2T slots split by parity along dims with two taps.
-                    current, other = a, b
-                    p1 = 3 if r1 == 2 else 1
-                    p2 = 3 if r2 == 2 else 1
-                    z0, z1, z2 = t0n, t1n, t2n
-                    if r0 == 2:
-                        _pass_out(current, p1 * p2, z0, z1 * z2 * n_count, other)
-                        current, other, z0 = other, current, 2 * z0
-                    if r1 == 2:
-                        _pass_out(current, p2 * z0, z1, z2 * n_count, other)
-                        current, other, z1 = other, current, 2 * z1
-                    if r2 == 2:
-                        _pass_out(current, z0 * z1, z2, n_count, other)
-                        current, z2 = other, 2 * z2
-                    _where(z2, s2, f2, b2, l2, where2)
-                    corner = (c, f0, f1, b0, b1, z0, z1, z2)
-                    _scatter_planes(current, corner, stride, taps, tiles, where2, slot2, x)
+        points_copy(a, 0, c, channels, taps, tiles, drop, n_count, products, False)
+        # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Z0, Z1, Z2, N), with
+        # z = 2T slots split by parity along dims with two taps.
+        current, other = a, b
+        z0, z1 = t0n, t1n
+        if r0 == 2:
+            _pass_out(current, p1 * p2, z0, z1 * t2n * n_count, other)
+            current, other, z0 = other, current, 2 * z0
+        if r1 == 2:
+            _pass_out(current, p2 * z0, z1, t2n * n_count, other)
+            current, other, z1 = other, current, 2 * z1
+        if r2 == 2:
+            _pass_out(current, z0 * z1, t2n, n_count, other)
+            current = other
+        _scatter_planes(current, c, taps, tiles, slot2, x)
 
 
 @njit(cache=True, nogil=True)
