@@ -56,6 +56,21 @@ def compact(full: np.ndarray, g: dict[str, Any]) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def kept_products(g: dict[str, Any], rows: int, rng: np.random.Generator) -> np.ndarray:
+    """GEMM outputs ``(P0, P1, P2, rows, T0, T1, T2, N)`` of small integers, zero at the
+    tiles a point drops: the kernels read only the kept ones, the others count as zero.
+    """
+    points = [3 if r == 2 else 1 for r in g["taps"]]
+    products = rng.integers(-9, 10, (*points, rows, *g["tiles"], g["n"])).astype(np.float64)
+    for p in np.ndindex(*points):
+        for dim, (d, q) in enumerate(zip(g["drop"], p)):
+            if d and q == 2:
+                index = [slice(None)] * 4
+                index[dim] = slice(g["tiles"][dim] - 1, None)
+                products[p][(slice(None), *index[:3])] = 0
+    return products
+
+
 def test_point_tiles_cut_the_last_tile_where_a_point_is_2_and_the_dim_drops() -> None:
     assert point_tiles((1, 2, 2), (1, 4, 4), (0, 1, 0)) == (16, 16, 16, 16, 16, 16, 12, 12, 12)
     assert point_tiles((2, 1, 2), (3, 1, 2), (1, 0, 1)) == (6, 6, 3, 6, 6, 3, 4, 4, 2)
@@ -101,15 +116,7 @@ def test_transform_in_adjoint_is_b_on_each_window_added_into_x(geometry: dict[st
     m = [reads(*args, True) for args in zip(g["taps"], g["stride"], g["tiles"], g["size"],
                                             g["before"])]  # fmt: skip
     points = [3 if r == 2 else 1 for r in g["taps"]]
-    products = rng.integers(-9, 10, (*points, int(np.prod(g["stride"])) * g["c"],
-                                     *g["tiles"], g["n"])).astype(np.float64)  # fmt: skip
-    # The kernel reads only the kept tiles; the others count as zero.
-    for p in np.ndindex(*points):
-        for dim, (d, q) in enumerate(zip(g["drop"], p)):
-            if d and q == 2:
-                index = [slice(None)] * 4
-                index[dim] = slice(g["tiles"][dim] - 1, None)
-                products[p][(slice(None), *index[:3])] = 0
+    products = kept_products(g, int(np.prod(g["stride"])) * g["c"], rng)
     shaped = products.reshape(*points, *g["stride"], g["c"], *g["tiles"], g["n"])
     want = np.einsum("apsi,bqtj,cruk,pqrabchstun->nhijk", *m, shaped)
     got = np.full((g["n"], g["c"], *g["size"]), np.nan)
@@ -124,15 +131,7 @@ def test_transform_out_is_a_t_written_to_each_tile_s_outputs(geometry: dict[str,
     g = geometry
     size = [2 * t - d if r == 2 else t for r, t, d in zip(g["taps"], g["tiles"], g["drop"])]
     rng = np.random.default_rng(1)
-    points = [3 if r == 2 else 1 for r in g["taps"]]
-    products = rng.integers(-9, 10, (*points, g["c"], *g["tiles"], g["n"])).astype(np.float64)
-    # The kernel reads only the kept tiles; the others count as zero.
-    for p in np.ndindex(*points):
-        for dim, (d, q) in enumerate(zip(g["drop"], p)):
-            if d and q == 2:
-                index = [slice(None)] * 4
-                index[dim] = slice(g["tiles"][dim] - 1, None)
-                products[p][(slice(None), *index[:3])] = 0
+    products = kept_products(g, g["c"], rng)
     # m[p, t, i]: how much point p of tile t adds to x[i].
     m = []
     for r, t_count, length in zip(g["taps"], g["tiles"], size):
