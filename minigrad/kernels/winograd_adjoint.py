@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels.winograd_layout import lands, point_count, points_copy
+from minigrad.kernels.winograd_layout import phase_buffer, point_count, points_copy
 
 
 @njit(cache=True, nogil=True)
@@ -79,21 +79,15 @@ def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pra
     A channel at a time, in cache: the points of each phase are copied into a buffer,
     the adjoint passes run D first, and the channel's phases are read back into x.
     """
-    n_count, channels, l0, l1, l2 = x.shape
+    n_count, channels = x.shape[:2]
     s0, s1, s2 = stride
-    b0, b1, b2 = before
     r0, r1, r2 = taps
     t0n, t1n, t2n = tiles
-    h0, h1, h2 = t0n + r0 - 1, t1n + r1 - 1, t2n + r2 - 1
-    z0n, z1n, z2n = h0 * r0, h1 * r1, h2 * r2
-    chunk = z0n * z1n * z2n * n_count
+    at0, at1, at2, h, z, chunk = phase_buffer(x.shape, stride, before, taps, tiles, True)
+    h0, h1, h2 = h
+    z0n, z1n = z[0], z[1]
     run = t0n * t1n * t2n * n_count
     rows = s0 * s1 * s2 * channels
-    at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
-    lands(s0, b0, r0, 2 * t0n + r0 - 1 if r0 == 2 else t0n, h0, z1n * z2n * n_count,
-           s1 * s2 * chunk, at0)  # fmt: skip
-    lands(s1, b1, r1, 2 * t1n + r1 - 1 if r1 == 2 else t1n, h1, z2n * n_count, s2 * chunk, at1)
-    lands(s2, b2, r2, 2 * t2n + r2 - 1 if r2 == 2 else t2n, h2, n_count, chunk, at2)
     phases = np.empty(s0 * s1 * s2 * chunk, x.dtype)
     p1n = 3 if r1 == 2 else 1
     p2n = 3 if r2 == 2 else 1

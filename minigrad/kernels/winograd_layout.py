@@ -125,7 +125,35 @@ def slot(q, half, taps):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def lands(stride, before, taps, count, half, step, phase_step, out):  # pragma: no cover
+def phase_buffer(shape, stride, before, taps, tiles, window):  # pragma: no cover
+    """A channel's buffer of phases for x of ``shape`` ``(N, C, L0, L1, L2)``: per dim,
+    phase positions ``q < 2T + 1`` (windows) or ``2T`` (pairs) with two taps, T with
+    one, held in ``z = 2 h`` slots split by parity (``slot``; ``h = ceil(q_n / 2)``, an
+    odd slot past the end unused) or ``z = q_n``. Returns ``(at0, at1, at2, h, z,
+    chunk)``: where each x position lands (``at0[i0] + at1[i1] + at2[i2] + n``, -1 for
+    nowhere), the slots, and one phase's size ``z0 z1 z2 N``.
+    """
+    n_count = shape[0]
+    s0, s1, s2 = stride
+    r0, r1, r2 = taps
+    t0n, t1n, t2n = tiles
+    extra = 1 if window else 0
+    q0n = t0n * r0 + (r0 - 1) * extra
+    q1n = t1n * r1 + (r1 - 1) * extra
+    q2n = t2n * r2 + (r2 - 1) * extra
+    h = (t0n + (r0 - 1) * extra, t1n + (r1 - 1) * extra, t2n + (r2 - 1) * extra)
+    z = (h[0] * r0, h[1] * r1, h[2] * r2)
+    chunk = z[0] * z[1] * z[2] * n_count
+    at0, at1 = np.empty(shape[2], np.int64), np.empty(shape[3], np.int64)
+    at2 = np.empty(shape[4], np.int64)
+    _lands(s0, before[0], r0, q0n, h[0], z[1] * z[2] * n_count, s1 * s2 * chunk, at0)
+    _lands(s1, before[1], r1, q1n, h[1], z[2] * n_count, s2 * chunk, at1)
+    _lands(s2, before[2], r2, q2n, h[2], n_count, chunk, at2)
+    return at0, at1, at2, h, z, chunk
+
+
+@njit(cache=True, nogil=True)
+def _lands(stride, before, taps, count, half, step, phase_step, out):  # pragma: no cover
     """Along one dim, where position i of x lands in a channel's buffer of phases:
     phase ``f = (i + before) % s`` at ``f phase_step``, plus position ``q = (i + before)
     // s`` at its slot (``slot``) times step; -1 where q is outside ``[0, count)``.

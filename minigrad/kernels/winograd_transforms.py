@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels.winograd_layout import lands, point_count, points_copy, slot
+from minigrad.kernels.winograd_layout import phase_buffer, point_count, points_copy, slot
 
 # From this many samples a block on, transform_in gathers x position by position with
 # the batch innermost (measured: 20 % faster at 32-64 samples, 10-15 % slower at 4).
@@ -136,28 +136,18 @@ def transform_in(x, stride, before, taps, tiles, window, drop, v):  # pragma: no
     into a buffer that stays in cache, the passes run there over contiguous runs of the
     batch, and each point's kept tiles are copied out in runs.
     """
-    n_count, channels, l0, l1, l2 = x.shape
+    n_count, channels = x.shape[:2]
     s0, s1, s2 = stride
-    b0, b1, b2 = before
     r0, r1, r2 = taps
     t0n, t1n, t2n = tiles
-    extra = 1 if window else 0
-    # A phase's positions q < q_n per dim, held in z_n slots: with two taps, even q then
-    # odd, h_n = T + extra slots each (``slot``; an odd slot past the end is unused).
-    q0n = t0n * r0 + (r0 - 1) * extra
-    q1n = t1n * r1 + (r1 - 1) * extra
-    q2n = t2n * r2 + (r2 - 1) * extra
-    h0, h1, h2 = t0n + (r0 - 1) * extra, t1n + (r1 - 1) * extra, t2n + (r2 - 1) * extra
-    z0n, z1n, z2n = h0 * r0, h1 * r1, h2 * r2
-    chunk = z0n * z1n * z2n * n_count  # one phase's buffer
+    # Where x[n, c, i] lands in the channel's buffer of phases (even slots, then odd,
+    # along dims with two taps); the positions no element lands on are zeroed once and
+    # stay zero.
+    at0, at1, at2, h, z, chunk = phase_buffer(x.shape, stride, before, taps, tiles, window)
+    h0, h1, h2 = h
+    z0n, z1n, z2n = z
     flat = x.reshape(-1)
-    # Where x[n, c, i] lands in the channel's buffer of phases, per dim (-1: nowhere);
-    # the positions no element lands on are zeroed once and stay zero.
     gathered = np.zeros(s0 * s1 * s2 * chunk, v.dtype)
-    at0, at1, at2 = np.empty(l0, np.int64), np.empty(l1, np.int64), np.empty(l2, np.int64)
-    lands(s0, b0, r0, q0n, h0, z1n * z2n * n_count, s1 * s2 * chunk, at0)
-    lands(s1, b1, r1, q1n, h1, z2n * n_count, s2 * chunk, at1)
-    lands(s2, b2, r2, q2n, h2, n_count, chunk, at2)
     a = np.empty(4 * chunk, v.dtype)
     b = np.empty(4 * chunk, v.dtype)
     rows = s0 * s1 * s2 * channels
