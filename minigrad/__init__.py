@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 """
 
 from minigrad import autograd, functional, nn, optim
-from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
+from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.dtypes import (
     bool_,
     float32,
@@ -69,6 +69,7 @@ __all__ = [
     "randn_like",
     "save",
     "set_default_dtype",
+    "set_grad_enabled",
     "stack",
     "tensor",
     "where",

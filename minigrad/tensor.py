@@ -25,6 +25,32 @@ Operand = "Tensor | Scalar | np.ndarray"
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
+class VersionCounter:
+    """How many in-place writes a tensor's array has had; shared with its views.
+
+    An op records the version of every tensor its backward will read; the engine
+    refuses the backward if one has moved on since (the tensor was written in place,
+    so the derivative would be taken at values the forward never saw).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class GradShapeError(RuntimeError, ValueError):
+    """A ``.grad`` of the wrong shape was assigned (or a tensor as its own gradient):
+    a ``RuntimeError`` as in PyTorch, and a ``ValueError`` as minigrad's contract asks.
+    """
+
+
+class GradDtypeError(RuntimeError, TypeError):
+    """A ``.grad`` of the wrong dtype was assigned: a ``RuntimeError`` as in PyTorch,
+    and a ``TypeError`` as minigrad's contract asks.
+    """
+
+
 class Tensor:
     """A numpy array with a gradient and a place on the tape.
 
@@ -44,9 +70,10 @@ class Tensor:
         except ValueError as error:
             raise ValueError(f"data: cannot be read as a {chosen} array: {error}") from None
         self._data = array
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._requires_grad = False
+        self._versions = VersionCounter()
         self.requires_grad_(requires_grad)
 
     @classmethod
@@ -54,9 +81,10 @@ class Tensor:
         """Wrap an array produced inside minigrad (no copy, no checks)."""
         tensor = cls.__new__(cls)
         tensor._data = array
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = None
         tensor._requires_grad = requires_grad
+        tensor._versions = VersionCounter()
         return tensor
 
     # ---- properties ---------------------------------------------------------------------
@@ -68,7 +96,44 @@ class Tensor:
 
     @data.setter
     def data(self, value: Any) -> None:
+        # Unlike PyTorch's, this setter counts as an in-place write: it is how the
+        # optimisers, nn.init and load_state_dict update a tensor, so a backward that
+        # would read the old values must notice.
         self._data = np.asarray(value.data if isinstance(value, Tensor) else value)
+        self._bump_version()
+
+    @property
+    def _version(self) -> int:
+        """The number of in-place writes so far (PyTorch's ``t._version``)."""
+        return self._versions.value
+
+    def _bump_version(self) -> None:
+        """Record an in-place write: every write of a tensor's values calls this."""
+        self._versions.value += 1
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward`` (leaves, and ``retain_grad()``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # As PyTorch: only a tensor of this tensor's shape and dtype (or None), so an
+        # optimiser never reads a gradient that does not fit its parameter.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value is self:
+                raise GradShapeError("grad: a tensor cannot be its own gradient")
+            if value.dtype != self.dtype:
+                raise GradDtypeError(
+                    f"grad: expected dtype {self.dtype} (the tensor's), got {value.dtype}"
+                )
+            if value.shape != self.shape:
+                raise GradShapeError(
+                    f"grad: expected shape {self.shape} (the tensor's), got {value.shape}"
+                )
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -140,8 +205,10 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """The same array, cut from the tape."""
-        return Tensor._wrap(self._data)
+        """The same array, cut from the tape (sharing the version counter, as in PyTorch)."""
+        detached = Tensor._wrap(self._data)
+        detached._versions = self._versions
+        return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not dtypes.is_float(self.dtype):

@@ -1,30 +1,47 @@
-"""The global "record the graph?" switch, and ``no_grad`` / ``enable_grad``."""
+"""The "record the graph?" switch, per thread, and ``no_grad`` / ``enable_grad``.
+
+As in PyTorch, grad mode belongs to the thread: a ``no_grad`` evaluation in one
+thread never stops another thread's training from recording its graph, and every new
+thread starts with recording on.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import inspect
+import threading
+from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar
-
-_enabled = True
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _ThreadState(threading.local):
+    # A class attribute: the value every thread sees until it sets its own.
+    enabled = True
+
+
+_state = _ThreadState()
+
+
 def is_grad_enabled() -> bool:
-    """Whether ops called now record themselves on the tape."""
-    return _enabled
+    """Whether ops called now, in this thread, record themselves on the tape."""
+    return _state.enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    """Switch graph recording on or off globally."""
-    global _enabled
-    _enabled = bool(mode)
+def _set_enabled(mode: bool) -> None:
+    _state.enabled = mode
 
 
 class _GradMode:
-    """A context manager and decorator that sets grad mode and restores it on exit."""
+    """A context manager and decorator that sets this thread's grad mode and restores
+    it on exit.
+
+    The modes to restore are kept per thread, so one instance may be entered by
+    several threads at once. A decorated generator function runs each step of the
+    generator in the mode, and the caller's mode between steps, as PyTorch does.
+    """
 
     mode: bool
 
@@ -35,11 +52,17 @@ class _GradMode:
         return super().__new__(cls)
 
     def __init__(self, function: Any = None) -> None:
-        self._previous: list[bool] = []
+        self._saved = threading.local()
+
+    def _stack(self) -> list[bool]:
+        stack: list[bool] | None = getattr(self._saved, "stack", None)
+        if stack is None:
+            stack = self._saved.stack = []
+        return stack
 
     def __enter__(self) -> None:
-        self._previous.append(is_grad_enabled())
-        set_grad_enabled(self.mode)
+        self._stack().append(is_grad_enabled())
+        _set_enabled(self.mode)
 
     def __exit__(
         self,
@@ -47,13 +70,46 @@ class _GradMode:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        set_grad_enabled(self._previous.pop())
+        _set_enabled(self._stack().pop())
+
+    def clone(self) -> _GradMode:
+        """A fresh manager of the same mode (what a decorated call enters)."""
+        return type(self)()
 
     def __call__(self, function: F) -> F:
+        if inspect.isgeneratorfunction(function):
+            return self._wrap_generator(function)
+
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with self.clone():
                 return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def _wrap_generator(self, function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            generator = function(*args, **kwargs)
+            # Each resumption runs in the mode; the caller's mode returns at every yield.
+            try:
+                with self.clone():
+                    request = generator.send(None)
+                while True:
+                    try:
+                        sent = yield request
+                    except GeneratorExit:
+                        with self.clone():
+                            generator.close()
+                        raise
+                    except BaseException as error:  # thrown into us: pass it on
+                        with self.clone():
+                            request = generator.throw(error)
+                    else:
+                        with self.clone():
+                            request = generator.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper  # type: ignore[return-value]
 
@@ -85,3 +141,42 @@ class enable_grad(_GradMode):  # noqa: N801
     """
 
     mode = True
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801
+    """Set this thread's grad mode to ``mode``: at once when called, as PyTorch's
+    function does, and back to the previous mode at the end of a ``with`` block (or of
+    a decorated function).
+
+    >>> import minigrad as mg
+    >>> with mg.set_grad_enabled(False):
+    ...     print(mg.is_grad_enabled())
+    False
+    >>> mg.is_grad_enabled()
+    True
+    """
+
+    def __new__(cls, mode: bool) -> Any:
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: mode: expected a bool, got {type(mode).__name__}")
+        super().__init__()
+        self.mode = mode
+        # Called as a plain function, it takes effect now; a `with` block entered
+        # right after restores the mode seen before this call.
+        self._before = is_grad_enabled()
+        _set_enabled(mode)
+
+    def __enter__(self) -> None:
+        self._stack().append(self._before)
+        _set_enabled(self.mode)
+
+    def clone(self) -> _GradMode:
+        return type(self)(self.mode)
+
+    def __call__(self, function: F) -> F:
+        # Used as a decorator, it must not have changed the mode where it was written.
+        _set_enabled(self._before)
+        return super().__call__(function)
