@@ -388,7 +388,7 @@ class Tensor:
         return elementwise.Sigmoid.apply(_floating(self))
 
     def relu(self) -> Tensor:
-        return elementwise.LeakyRelu.apply(self, slope=0.0)
+        return elementwise.Relu.apply(self, slope=0.0)
 
     def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:  # noqa: A002
         if min is None and max is None:
@@ -603,7 +603,9 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
         raise ValueError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
     if dim is None:
         dims = tuple(range(x.ndim))
-        return reduce.Extreme.apply(x, dims=dims, keepdim=False, largest=largest, first_only=False)
+        return reduce.ExtremeOfAll.apply(
+            x, dims=dims, keepdim=False, largest=largest, first_only=False
+        )
     axis = _checks.normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return ValuesIndices(x, Tensor._wrap(np.asarray(0, dtype=np.int64)))

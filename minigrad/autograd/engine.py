@@ -53,6 +53,9 @@ def run_backward(
     consumers = _count_consumers([r.grad_fn for r in roots if r.grad_fn is not None])
     if targets is not None:
         consumers = _prune_to_targets(consumers, targets)
+    # ... and refuse now, before any work, if one that will run cannot run its backward.
+    target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
+    _check_saved_values(consumers, targets, target_leaves)
 
     # 2. Seed: the root gradients go into their node's slot (or straight to a leaf root).
     slots: dict[Node, Tensor] = {}
@@ -66,7 +69,6 @@ def run_backward(
 
         # 3. Propagate: Kahn's algorithm; ties go to the newest node, a fixed order.
         target_nodes = {id(t.grad_fn): t for t in targets or () if t.grad_fn is not None}
-        target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
         ready = [(-node.sequence, node) for node in consumers if consumers[node] == 0]
         heapq.heapify(ready)
         while ready:
@@ -100,6 +102,36 @@ def _count_consumers(starts: list[Node]) -> dict[Node, int]:
                     stack.append(edge)
                 consumers[edge] += 1
     return consumers
+
+
+def _check_saved_values(
+    nodes: dict[Node, int], targets: Sequence[Tensor] | None, target_leaves: set[int]
+) -> None:
+    """Refuse unless every node whose backward will run still has its saved values,
+    unchanged since its forward (a target's own op runs only if something below it is
+    wanted too).
+    """
+    for node in nodes:
+        if targets is not None and not _feeds_a_target(node, nodes, target_leaves):
+            continue
+        if node.spent:
+            raise RuntimeError(FREED_MESSAGE)
+        for position, counter, version in node.ctx.versions:
+            if counter.value != version:
+                raise RuntimeError(_modified_message(node, position, counter.value, version))
+
+
+def _modified_message(node: Node, position: int, now: int, then: int) -> str:
+    inputs = node.ctx.inputs
+    if position == len(inputs):
+        what = f"its output, a tensor of shape {tuple(node.shape)}"
+    else:
+        what = f"its input {position}, a tensor of shape {tuple(inputs[position].shape)}"
+    return (
+        f"{node.name}'s backward reads {what}, which was modified by an inplace operation "
+        f"after the forward: it is at version {now}; expected version {then}. Run the "
+        "forward again after the change (or change a clone instead)."
+    )
 
 
 def _prune_to_targets(consumers: dict[Node, int], targets: Sequence[Tensor]) -> dict[Node, int]:

@@ -9,16 +9,28 @@ An op subclasses ``Function`` and writes two static methods side by side:
 
 ``apply`` runs the forward, wraps the result in a Tensor and, when grad mode is on
 and some input requires grad, records a :class:`~minigrad.autograd.graph.Node`.
+
+An op also says which values its backward reads, in ``reads``: for each input i,
+the inputs (and ``OUTPUT``, the op's own result) that the formula for ``dx_i`` uses.
+``apply`` notes the version of each tensor that a needed formula reads, and the
+engine refuses to run the backward if one of them was written in place since: the
+derivative would be taken at values the forward never saw. This is PyTorch's saved
+tensor check, and ``reads`` mirrors what PyTorch saves for the same op.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import Node
+
+# In ``reads``: the op's own output (exp, tanh and sigmoid differentiate through it).
+OUTPUT = "output"
 
 
 class Context:
@@ -32,22 +44,44 @@ class Context:
     """
 
     # Several hundred contexts are made per training step: slots make them cheaper.
-    __slots__ = ("inputs", "needs_input_grad", "params", "saved")
+    __slots__ = ("inputs", "needs_input_grad", "params", "saved", "versions", "node")
 
     def __init__(self, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> None:
         self.inputs = inputs
         self.needs_input_grad = tuple([t._requires_grad for t in inputs])
         self.params = params
         self.saved: dict[str, Any] = {}
+        # (position, counter, version at the forward) per tensor the backward reads;
+        # position len(inputs) is the output.
+        self.versions: tuple[tuple[int, VersionCounter, int], ...] = ()
+        self.node: weakref.ref[Node] | None = None
+
+    def output(self) -> Tensor:
+        """The op's own output, for a backward that reads it: a tensor on the op's node,
+        so that a recorded backward (``create_graph``) differentiates through it.
+        """
+        assert self.node is not None, "the op does not list OUTPUT in its reads"
+        node = self.node()
+        assert node is not None
+        out = Tensor._wrap(self.saved[OUTPUT], requires_grad=True)
+        out.grad_fn = node
+        return out
 
     def release(self) -> None:
         """Drop everything saved, so that arrays can be freed after backward."""
         self.inputs = ()
         self.saved = {}
+        self.versions = ()
 
 
 class Function:
     """Base class of differentiable ops: see the module docstring."""
+
+    #: {input i: what the formula for dx_i reads}: input positions and OUTPUT.
+    reads: ClassVar[Mapping[int, tuple[int | str, ...]]] = {}
+    #: Whether the result is a view of input 0's array (reshape, permute): it then
+    #: shares that input's version counter, as a PyTorch view shares its base's.
+    view: ClassVar[bool] = False
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
@@ -85,13 +119,50 @@ class Function:
             and True in ctx.needs_input_grad
             and output.dtype.kind == "f"
         )
+        result = Tensor._wrap(output, requires_grad=record)
+        if cls.view and np.may_share_memory(output, ctx.inputs[0]._data):
+            result._versions = ctx.inputs[0]._versions
         if not record:
-            return Tensor._wrap(output)
-        result = Tensor._wrap(output, requires_grad=True)
-        result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
+            return result
+        node = result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
+        if cls.reads:
+            positions = _read_positions(cls, ctx.needs_input_grad)
+            if positions:
+                _note_versions(ctx, positions, result, node)
         return result
+
+
+_read_cache: dict[tuple[type[Function], tuple[bool, ...]], tuple[int, ...]] = {}
+
+
+def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[int, ...]:
+    """The tensors the needed formulas of ``function`` read, as positions (len(needs)
+    for the output), in order; cached per op and pattern of needed gradients.
+    """
+    key = (function, needs)
+    positions = _read_cache.get(key)
+    if positions is None:
+        wanted: set[int] = set()
+        for index, needed in enumerate(needs):
+            if needed:
+                read = function.reads.get(index, ())
+                wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
+        positions = _read_cache[key] = tuple(sorted(wanted))
+    return positions
+
+
+def _note_versions(ctx: Context, positions: tuple[int, ...], result: Tensor, node: Node) -> None:
+    count = len(ctx.inputs)
+    versions = []
+    for position in positions:
+        tensor = result if position == count else ctx.inputs[position]
+        versions.append((position, tensor._versions, tensor._versions.value))
+    ctx.versions = tuple(versions)
+    if positions[-1] == count:
+        ctx.saved[OUTPUT] = result._data
+        ctx.node = weakref.ref(node)
 
 
 # At the foot: Tensor's module imports the ops, which import this one. An import inside
 # _record instead would cost more than half a microsecond on every op.
-from minigrad.tensor import Tensor  # noqa: E402
+from minigrad.tensor import Tensor, VersionCounter  # noqa: E402

@@ -25,7 +25,17 @@ class Node:
     """
 
     # One node per recorded op, several hundred per training step: slots make them cheaper.
-    __slots__ = ("function", "ctx", "shape", "dtype", "sequence", "spent", "retained", "edges")
+    __slots__ = (
+        "function",
+        "ctx",
+        "shape",
+        "dtype",
+        "sequence",
+        "spent",
+        "retained",
+        "edges",
+        "__weakref__",  # a backward that reads its op's output reaches the node weakly
+    )
 
     def __init__(
         self,

@@ -109,6 +109,8 @@ class Conv(Function):
     dx = ConvTranspose(grad, w).   dw = ConvWeightGrad(x, grad).
     """
 
+    reads = {0: (0, 1), 1: (0, 1)}  # PyTorch's one conv backward saves both
+
     @staticmethod
     def forward(
         ctx: Context, x: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
@@ -132,6 +134,8 @@ class ConvTranspose(Function):
     (N, C_out, *L_y) -> (N, C_in, *L_x) with the same conv-layout w (C_out, C_in/g, *k).
     dy = Conv(grad, w).   dw = ConvWeightGrad(grad, y)  (grad lives on the x side).
     """
+
+    reads = {0: (0, 1), 1: (0, 1)}  # as Conv
 
     @staticmethod
     def forward(
@@ -159,6 +163,8 @@ class ConvWeightGrad(Function):
     (N, C_in, *L_x) x (N, C_out, *L_y) -> (C_out, C_in/g, *k).
     dx = ConvTranspose(y, grad).   dy = Conv(x, grad).
     """
+
+    reads = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd.function import Context, Function
+from minigrad.autograd.function import OUTPUT, Context, Function
 from minigrad.kernels import leaky_relu
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
@@ -76,6 +76,8 @@ class Sub(Function):
 class Mul(Function):
     """out = x * y.   dx = sum_to(grad * y).   dy = sum_to(grad * x)."""
 
+    reads = {0: (1,), 1: (0,)}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         x, y = rows(x, y)
@@ -91,6 +93,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = x / y.   dx = sum_to(grad / y).   dy = -sum_to(grad * x / y**2)."""
+
+    reads = {0: (1,), 1: (0, 1)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -114,6 +118,8 @@ class Pow(Function):
     y > 0), as PyTorch does.
     """
 
+    reads = {0: (0, 1), 1: (0, 1, OUTPUT)}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         # A negative base with a fractional exponent gives nan, as in PyTorch, silently.
@@ -134,7 +140,7 @@ class Pow(Function):
             dx = sum_to(grad * y * x ** (lowered - 1), x.shape)
         if ctx.needs_input_grad[1]:
             safe_x = where(x.data == 0, Tensor._wrap(np.ones_like(x.data)), x)
-            dy = sum_to(grad * x**y * safe_x.log(), y.shape)
+            dy = sum_to(grad * ctx.output() * safe_x.log(), y.shape)
         return dx, dy
 
 
@@ -151,7 +157,9 @@ class Neg(Function):
 
 
 class Exp(Function):
-    """out = exp(x).   dx = grad * exp(x)."""
+    """out = exp(x).   dx = grad * out."""
+
+    reads = {0: (OUTPUT,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -159,12 +167,13 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (x,) = ctx.inputs
-        return (grad * x.exp(),)
+        return (grad * ctx.output(),)
 
 
 class Log(Function):
     """out = log(x).   dx = grad / x."""
+
+    reads = {0: (0,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -178,7 +187,9 @@ class Log(Function):
 
 
 class Sqrt(Function):
-    """out = sqrt(x).   dx = grad / (2 sqrt(x))."""
+    """out = sqrt(x).   dx = grad / (2 out)."""
+
+    reads = {0: (OUTPUT,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -187,12 +198,14 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (x,) = ctx.inputs
-        return (grad / (2 * x.sqrt()),)
+        return (grad / (2 * ctx.output()),)
 
 
 class Abs(Function):
     """out = |x|.   dx = grad * sign(x)  (0 at x == 0, as in PyTorch)."""
+
+    # The sign is saved as an array, but PyTorch counts abs as reading x: so do we.
+    reads = {0: (0,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -206,6 +219,8 @@ class Abs(Function):
 
 class Clamp(Function):
     """out = min(max(x, low), high).   dx = grad where low <= x <= high, else 0."""
+
+    reads = {0: (0,)}  # as PyTorch, though only the saved mask is used
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, low: Any, high: Any) -> np.ndarray:
@@ -227,7 +242,9 @@ def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
 
 
 class Tanh(Function):
-    """out = tanh(x).   dx = grad * (1 - tanh(x)**2)."""
+    """out = tanh(x).   dx = grad * (1 - out**2)."""
+
+    reads = {0: (OUTPUT,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -235,13 +252,14 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (x,) = ctx.inputs
-        out = x.tanh()
+        out = ctx.output()
         return (grad * (1 - out * out),)
 
 
 class Sigmoid(Function):
     """out = 1 / (1 + exp(-x)).   dx = grad * out * (1 - out)."""
+
+    reads = {0: (OUTPUT,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
@@ -251,8 +269,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (x,) = ctx.inputs
-        out = x.sigmoid()
+        out = ctx.output()
         return (grad * out * (1 - out),)
 
 
@@ -261,6 +278,8 @@ class LeakyRelu(Function):
 
     ``relu`` is the case slope = 0.
     """
+
+    reads = {0: (0,)}  # as PyTorch, though only the saved factors are used
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
@@ -271,6 +290,14 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (grad * Tensor._wrap(ctx.saved["factor"]),)
+
+
+class Relu(LeakyRelu):
+    """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,
+    which PyTorch counts as reading its output rather than x.
+    """
+
+    reads = {0: (OUTPUT,)}
 
 
 class Where(Function):

@@ -16,6 +16,8 @@ class MatMul(Function):
     Vectors are lifted to matrices by the Tensor layer, so both inputs have ndim >= 2.
     """
 
+    reads = {0: (1,), 1: (0,)}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.matmul(x, y)

@@ -38,6 +38,8 @@ class Softplus(Function):
     loses the result for very negative x.
     """
 
+    reads = {0: (0,)}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         return np.logaddexp(np.zeros((), dtype=x.dtype), x)
@@ -55,6 +57,8 @@ class BinaryCrossEntropyWithLogits(Function):
     dx = grad * (sigmoid(x) - y).
     dy = -grad * x.
     """
+
+    reads = {0: (0, 1), 1: (0, 1)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -89,6 +93,9 @@ class BatchNorm(Function):
     :func:`batch_statistics` gives them, for a caller that needs them anyway (for the
     running statistics): they are the costly part of the forward.
     """
+
+    # As PyTorch's one batch-norm backward: x and the weight, whatever is needed.
+    reads = {0: (0, 1), 1: (0, 1), 2: (0, 1)}
 
     @staticmethod
     def forward(
@@ -148,6 +155,8 @@ class BatchNormInputGrad(Function):
     dgb = -sum_c(grad * s) / n.
     """
 
+    reads = {0: (2,), 1: (2, 3), 2: (0, 1, 3, 4), 3: (1, 2), 4: (2,)}
+
     @staticmethod
     def forward(
         ctx: Context,
@@ -190,6 +199,8 @@ class BatchNormWeightGrad(Function):
     dg = grad_c * xhat.
     dxhat = grad_c * g.
     """
+
+    reads = {0: (1,), 1: (0,)}
 
     @staticmethod
     def forward(ctx: Context, g: np.ndarray, normalised: np.ndarray) -> np.ndarray:

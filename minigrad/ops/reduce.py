@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.autograd.function import Context, Function
+from minigrad.autograd.function import OUTPUT, Context, Function
 from minigrad.ops.shape import broadcast_to, reshape, sum_array
 from minigrad.tensor import Tensor
 
@@ -69,3 +69,11 @@ class Extreme(Function):
         (x,) = ctx.inputs
         kept = reshape(grad, _kept_shape(x.shape, ctx.params["dims"]))
         return (broadcast_to(kept, x.shape) * Tensor._wrap(ctx.saved["weights"]),)
+
+
+class ExtremeOfAll(Extreme):
+    """``Extreme`` over every element (``max()``, ``min()``): the same op, but PyTorch
+    counts it as reading x and its result (``max(dim)`` only its saved indices).
+    """
+
+    reads = {0: (0, OUTPUT)}

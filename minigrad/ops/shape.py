@@ -18,6 +18,8 @@ FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 class Reshape(Function):
     """out = x viewed as ``shape``.   dx = grad reshaped to x's shape."""
 
+    view = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
         return x.reshape(shape)
@@ -30,6 +32,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """out = x with axes reordered by ``dims``.   dx = grad with the inverse order."""
+
+    view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
