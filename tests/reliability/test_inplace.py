@@ -65,20 +65,42 @@ OPS: list[tuple[str, Any, list[tuple[int, ...]], list[bool]]] = [
     ("matmul", lambda x, y: x @ y, [(2, 3), (3, 4)], [True, True]),
     ("matmul, x constant", lambda x, y: x @ y, [(2, 3), (3, 4)], [False, True]),
     ("matmul, y constant", lambda x, y: x @ y, [(2, 3), (3, 4)], [True, False]),
-    ("linear", lambda x, w, b: _functional(x).linear(x, w, b), [(2, 3), (4, 3), (4,)],
-     [False, True, True]),  # fmt: skip
-    ("conv2d", lambda x, w: _functional(x).conv2d(x, w), [(1, 2, 5, 5), (3, 2, 3, 3)],
-     [True, True]),  # fmt: skip
-    ("conv2d, x constant", lambda x, w: _functional(x).conv2d(x, w),
-     [(1, 2, 5, 5), (3, 2, 3, 3)], [False, True]),  # fmt: skip
-    ("conv_transpose2d, x constant",
-     lambda x, w: _functional(x).conv_transpose2d(x, w, stride=2),
-     [(1, 2, 4, 4), (2, 3, 4, 4)], [False, True]),  # fmt: skip
-    ("conv_transpose1d", lambda x, w: _functional(x).conv_transpose1d(x, w, stride=2),
-     [(2, 2, 5), (2, 3, 3)], [True, True]),  # fmt: skip
-    ("bce_with_logits",
-     lambda x, y: _functional(x).binary_cross_entropy_with_logits(x, y, reduction="sum"),
-     [(4,), (4,)], [True, False]),  # fmt: skip
+    (
+        "linear",
+        lambda x, w, b: _functional(x).linear(x, w, b),
+        [(2, 3), (4, 3), (4,)],
+        [False, True, True],
+    ),
+    (
+        "conv2d",
+        lambda x, w: _functional(x).conv2d(x, w),
+        [(1, 2, 5, 5), (3, 2, 3, 3)],
+        [True, True],
+    ),
+    (
+        "conv2d, x constant",
+        lambda x, w: _functional(x).conv2d(x, w),
+        [(1, 2, 5, 5), (3, 2, 3, 3)],
+        [False, True],
+    ),
+    (
+        "conv_transpose2d, x constant",
+        lambda x, w: _functional(x).conv_transpose2d(x, w, stride=2),
+        [(1, 2, 4, 4), (2, 3, 4, 4)],
+        [False, True],
+    ),
+    (
+        "conv_transpose1d",
+        lambda x, w: _functional(x).conv_transpose1d(x, w, stride=2),
+        [(2, 2, 5), (2, 3, 3)],
+        [True, True],
+    ),
+    (
+        "bce_with_logits",
+        lambda x, y: _functional(x).binary_cross_entropy_with_logits(x, y, reduction="sum"),
+        [(4,), (4,)],
+        [True, False],
+    ),
     ("mse", lambda x, y: _functional(x).mse_loss(x, y), [(4,), (4,)], [True, False]),
     ("cat", lambda x, y: _cat(x)([x, y], 0), [(2,), (3,)], [True, True]),
     ("where", lambda x, y: _where(x)(x > 0, x, y), [(4,), (4,)], [True, True]),
