@@ -599,8 +599,11 @@ def _matmul(left: Any, right: Any) -> Tensor:
 
 def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
     name = "max" if largest else "min"
-    if x.numel() == 0:
-        raise ValueError(f"{name}: expected a non-empty tensor, got shape {x.shape}")
+    if dim is None and x.numel() == 0:
+        raise ValueError(
+            f"{name}: expected a non-empty tensor, got shape {x.shape} (give dim= to reduce "
+            "an empty tensor along a non-empty dim)"
+        )
     if dim is None:
         dims = tuple(range(x.ndim))
         return reduce.ExtremeOfAll.apply(
@@ -609,6 +612,11 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
     axis = _checks.normalize_dim(dim, x.ndim)
     if x.ndim == 0:
         return ValuesIndices(x, Tensor._wrap(np.asarray(0, dtype=np.int64)))
+    if x.shape[axis] == 0:
+        raise ValueError(
+            f"{name}: dim: expected a dim of non-zero size to reduce, got dim {dim} of shape "
+            f"{x.shape}"
+        )
     values = reduce.Extreme.apply(
         x, dims=(axis,), keepdim=keepdim, largest=largest, first_only=True
     )

@@ -60,7 +60,10 @@ def run_backward(
     # 2. Seed: the root gradients go into their node's slot (or straight to a leaf root).
     slots: dict[Node, Tensor] = {}
     results: Results = {}
-    with grad_mode.no_grad() if not create_graph else grad_mode.enable_grad():
+    # As in PyTorch, a backward through infs and NaNs (inf * 0, say) is silent: numpy's
+    # warnings would point into minigrad's ops rather than at the user's values.
+    mode = grad_mode.no_grad() if not create_graph else grad_mode.enable_grad()
+    with mode, np.errstate(all="ignore"):
         for root, seed in zip(roots, root_grads):
             if root.grad_fn is None:
                 _accumulate_leaf(results, root, seed)

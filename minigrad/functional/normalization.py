@@ -78,12 +78,16 @@ def batch_norm(
         raise ValueError(f"{op}: eps: expected a non-negative number, got {eps}")
     count = input.numel() // max(channels, 1)
     use_batch = training or running_mean is None or running_var is None
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    if input.numel() == 0:
+        # As PyTorch: an empty batch gives an empty output, leaves the running
+        # statistics alone, and gives weight and bias gradients of zeros.
+        return _affine(input * 1, weight, bias, shape)
     if use_batch and count <= 1:
         raise ValueError(
             f"{op}: input: expected more than 1 value per channel when training, got shape "
             f"{input.shape}"
         )
-    shape = (1, channels) + (1,) * (input.ndim - 2)
     if use_batch:
         # One pass for the statistics, shared by the running update and the op.
         batch_mean, batch_variance = batch_statistics(input.data)
@@ -103,7 +107,14 @@ def batch_norm(
     assert running_mean is not None and running_var is not None
     centred = input - running_mean.reshape(shape)
     variance = running_var.reshape(shape)
-    output = centred / (variance + eps).sqrt()
+    return _affine(centred / (variance + eps).sqrt(), weight, bias, shape)
+
+
+def _affine(
+    normalised: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple[int, ...]
+) -> Tensor:
+    """``normalised * weight + bias``, each per channel (``shape`` broadcasts them)."""
+    output = normalised
     if weight is not None:
         output = output * weight.reshape(shape)
     if bias is not None:
