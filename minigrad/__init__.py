@@ -36,12 +36,13 @@ from minigrad.factories import (
     zeros_like,
 )
 from minigrad.random import manual_seed
-from minigrad.serialization import load, save
+from minigrad.serialization import SerializationError, load, save
 from minigrad.tensor import Tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SerializationError",
     "Tensor",
     "arange",
     "autograd",

@@ -134,3 +134,68 @@ def test_unsupported_dtypes_and_non_archives_are_refused(tmp_path):
     with assert_raises_with(ValueError, "single .npy"):
         mg.load(single)
     assert zipfile.is_zipfile(path)
+
+
+def test_serialization_error_is_the_exported_value_error():
+    assert issubclass(mg.SerializationError, ValueError)
+    assert mg.SerializationError is mg.serialization.SerializationError
+    assert "SerializationError" in mg.__all__
+
+
+def test_refusals_are_serialization_errors_naming_the_file(tmp_path):
+    np.savez(tmp_path / "object.npz", weight=np.array([None], dtype=object))
+    np.savez(tmp_path / "half.npz", w=np.ones(2, np.float16))
+    np.save(tmp_path / "single.npy", np.ones(2))
+    (tmp_path / "payload.npz").write_bytes(pickle.dumps([1, 2]))
+    for name in ("object.npz", "half.npz", "single.npy", "payload.npz"):
+        with assert_raises_with(mg.SerializationError, str(tmp_path / name)):
+            mg.load(tmp_path / name)
+    with pytest.raises(FileNotFoundError):
+        mg.load(tmp_path / "missing.npz")
+
+
+def test_a_torch_checkpoint_is_refused_without_unpickling(tmp_path, torch):
+    path = tmp_path / "model.pt"
+    torch.save({"weight": torch.ones(2)}, path)
+    assert zipfile.is_zipfile(path)  # a zip holding a pickle
+    with assert_raises_with(mg.SerializationError, str(path), "is not an array entry"):
+        mg.load(path)
+
+
+def test_plain_npz_files_load_bit_exactly_as_numpy_reads_them(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "f32": rng.standard_normal((3, 4)).astype(np.float32),
+        "f64_fortran": np.asfortranarray(rng.standard_normal((5, 2))),
+        "i32": np.arange(-3, 3, dtype=np.int32),
+        "i64_scalar": np.array(2**40, dtype=np.int64),
+        "mask": np.array([True, False, True]),
+        "empty": np.zeros((0, 3), np.float32),
+    }
+    for save_npz in (np.savez, np.savez_compressed):
+        path = tmp_path / f"{save_npz.__name__}.npz"
+        save_npz(path, **arrays)
+        loaded = mg.load(path)
+        with np.load(path, allow_pickle=False) as reference:
+            assert list(loaded) == list(reference.files) == list(arrays)
+            for key in arrays:
+                got, want = loaded[key].numpy(), reference[key]
+                assert (got.dtype, got.shape) == (want.dtype, want.shape), key
+                assert got.tobytes("A") == want.tobytes("A"), key
+                assert got.flags.f_contiguous == want.flags.f_contiguous, key
+                assert got.flags.writeable, key
+
+
+def test_an_empty_state_dict_round_trips(tmp_path):
+    # mg.save({}) and np.savez() both write a zip with no members: an empty state dict.
+    mg.save({}, tmp_path / "empty.npz")
+    assert mg.load(tmp_path / "empty.npz") == {}
+    np.savez(tmp_path / "numpy_empty.npz")
+    assert mg.load(tmp_path / "numpy_empty.npz") == {}
+
+
+@pytest.mark.parametrize("key", ["", "a//b", "../w", "a/./b", "w\\x", "w\x00"])
+def test_save_refuses_keys_that_cannot_name_a_member(tmp_path, key):
+    with assert_raises_with(ValueError, repr(key), "cannot name an archive member"):
+        mg.save({key: np.ones(2)}, tmp_path / "x.npz")
+    assert list(tmp_path.iterdir()) == []
