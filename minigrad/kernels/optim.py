@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
 
 # error_model="numpy": a float division by zero gives inf as in numpy, instead of a
 # check that raises, which would also keep LLVM from vectorising the loop (8x slower).
@@ -18,10 +20,16 @@ from numba import njit
 def _adam(
     value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, constants
 ):  # pragma: no cover - compiled
+    size = value.size
+    # A guard for direct calls (adam_update checks more, first): the loop below has no
+    # bounds checks, so an array shorter than value would be read and written past its end.
+    short = grad.size != size or exp_avg.size != size or exp_avg_sq.size != size
+    if short or (amsgrad and max_exp_avg_sq.size != size) or constants.size != 7:
+        raise ValueError("_adam: every array must have the parameter's size")
     beta1, keep1, beta2, keep2 = constants[0], constants[1], constants[2], constants[3]
     step_size, bias_root, eps = constants[4], constants[5], constants[6]
     out = np.empty_like(value)
-    for i in range(value.size):
+    for i in range(size):
         first = exp_avg[i] * beta1 + keep1 * grad[i]
         second = exp_avg_sq[i] * beta2 + keep2 * grad[i] * grad[i]
         exp_avg[i] = first
@@ -73,17 +81,20 @@ def adam_update(
 
     Returns:
         The new p, a new C-contiguous array of p's shape and dtype.
+
+    Raises:
+        TypeError: an argument that is not a numpy array.
+        ValueError: an array whose shape or dtype is not p's, a moment that is not
+            C-contiguous and writable, or p not float32 or float64.
     """
-    for moment in (exp_avg, exp_avg_sq, exp_avg_sq if max_exp_avg_sq is None else max_exp_avg_sq):
-        assert moment.flags.c_contiguous and moment.shape == value.shape, moment.shape
-        assert moment.dtype == value.dtype, (moment.dtype, value.dtype)
+    _check_arrays(value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)
     numbers = [beta1, 1 - beta1, beta2, 1 - beta2, step_size, bias_root, eps]
     # One array rather than seven numpy scalars: the same roundings, cheaper to pass.
     constants = np.array(numbers, dtype=value.dtype)
     amsgrad = max_exp_avg_sq is not None
     out = _adam(
         np.ascontiguousarray(value).reshape(-1),
-        np.ascontiguousarray(grad, dtype=value.dtype).reshape(-1),
+        np.ascontiguousarray(grad).reshape(-1),
         exp_avg.reshape(-1),
         exp_avg_sq.reshape(-1),
         (max_exp_avg_sq if amsgrad else exp_avg_sq).reshape(-1),
@@ -91,3 +102,45 @@ def adam_update(
         constants,
     )
     return out.reshape(value.shape)
+
+
+def _check_arrays(
+    value: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+) -> None:
+    """Real checks, not asserts: the loop reads and writes ``value.size`` elements of
+    every array without bounds checks, so an array that does not fit would be read or
+    written past its end, and ``python -O`` would strip an assert.
+    """
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"adam_update: value: expected a numpy array, got {type(value).__name__}")
+    if value.dtype not in _DTYPES:
+        raise ValueError(f"adam_update: value: expected float32 or float64, got {value.dtype}")
+    _check_array("grad", grad, value, in_place=False)
+    _check_array("exp_avg", exp_avg, value, in_place=True)
+    _check_array("exp_avg_sq", exp_avg_sq, value, in_place=True)
+    if max_exp_avg_sq is not None:
+        _check_array("max_exp_avg_sq", max_exp_avg_sq, value, in_place=True)
+
+
+def _check_array(name: str, array: np.ndarray, value: np.ndarray, in_place: bool) -> None:
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"adam_update: {name}: expected a numpy array, got {type(array).__name__}")
+    if array.shape != value.shape:
+        raise ValueError(
+            f"adam_update: {name}: expected shape {value.shape} (the parameter's), got "
+            f"{array.shape}"
+        )
+    if array.dtype != value.dtype:
+        raise ValueError(
+            f"adam_update: {name}: expected dtype {value.dtype} (the parameter's), got "
+            f"{array.dtype}"
+        )
+    # The moments are updated in place through flat views: a copy would lose the update.
+    if in_place:
+        flags = array.flags
+        if not (flags.c_contiguous and flags.writeable):
+            raise ValueError(f"adam_update: {name}: expected a C-contiguous, writable array")

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.kernels.optim import adam_update
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, gradients
+from minigrad.optim._checks import BUFFER, COUNT, check_flag, check_hyperparameter
+from minigrad.optim.optimizer import TORCH_FLAGS, Optimizer, gradients
 from minigrad.tensor import Tensor
 
 
@@ -34,6 +35,13 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _torch_flags = {**TORCH_FLAGS, "decoupled_weight_decay": (False,)}
+    _state_entries = {
+        "step": COUNT,
+        "exp_avg": BUFFER,
+        "exp_avg_sq": BUFFER,
+        "max_exp_avg_sq": BUFFER,
+    }
 
     def __init__(
         self,
@@ -53,22 +61,29 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
+    def _check_group(self, group: dict[str, Any], where: str) -> None:
         for key in ("lr", "eps", "weight_decay"):
-            check_hyperparameter(name, key, group[key])
+            check_hyperparameter(where, key, group[key])
         betas = group["betas"]
         if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"{name}: betas: expected a pair of numbers, got {betas!r}")
-        group["betas"] = tuple(betas)
+            raise ValueError(f"{where}: betas: expected a pair of numbers, got {betas!r}")
         for position, beta in enumerate(betas):
-            check_hyperparameter(name, f"betas[{position}]", beta, 0.0, 1.0)
+            check_hyperparameter(where, f"betas[{position}]", beta, 0.0, 1.0)
+        check_flag(where, "amsgrad", group["amsgrad"])
+
+    def _required_state(self, group: dict[str, Any]) -> tuple[str, ...]:
+        # max_exp_avg_sq may stay behind when amsgrad is turned off, as in PyTorch.
+        if group["amsgrad"]:
+            return ("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+        return ("step", "exp_avg", "exp_avg_sq")
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient; if any check fails, none."""
+        self._check_step()
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
+            amsgrad = group["amsgrad"]
             for param, grad in gradients(group["params"]):
                 value = param.data
                 if weight_decay != 0:
@@ -78,31 +93,41 @@ class Adam(Optimizer):
                         grad = grad + weight_decay * value
                 state = self.state.setdefault(param, {})
                 if not state:
-                    state["step"] = 0
-                    state["exp_avg"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros(value.shape, value.dtype))
+                    state.update(self._initial_state(value, amsgrad))
                 state["step"] += 1
                 step = state["step"]
                 # The moments are the optimizer's own arrays (state_dict and
                 # load_state_dict copy), so the kernel updates them in place, and returns
                 # a new parameter array: a caller may hold the old one. Each step rounds
                 # as the written-out formula in numpy would.
-                max_exp_avg_sq = state["max_exp_avg_sq"].data if group["amsgrad"] else None
+                moments = [state["exp_avg"], state["exp_avg_sq"]]
+                if amsgrad:
+                    moments.append(state["max_exp_avg_sq"])
                 new_value = adam_update(
                     value,
                     grad,
-                    state["exp_avg"].data,
-                    state["exp_avg_sq"].data,
-                    max_exp_avg_sq,
+                    moments[0].data,
+                    moments[1].data,
+                    moments[2].data if amsgrad else None,
                     beta1=beta1,
                     beta2=beta2,
                     step_size=lr / (1 - beta1**step),
                     bias_root=math.sqrt(1 - beta2**step),
                     eps=eps,
                 )
-                param.data = new_value
+                for moment in moments:
+                    moment._bump_version()  # written in place by the kernel
+                param.data = new_value  # one version bump for the parameter
+
+    @staticmethod
+    def _initial_state(value: np.ndarray, amsgrad: bool) -> dict[str, Any]:
+        names = (
+            ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] if amsgrad else ["exp_avg", "exp_avg_sq"]
+        )
+        state: dict[str, Any] = {"step": 0}
+        for name in names:
+            state[name] = Tensor._wrap(np.zeros(value.shape, value.dtype))
+        return state
 
 
 class AdamW(Adam):
@@ -119,6 +144,7 @@ class AdamW(Adam):
     """
 
     _decoupled = True
+    _torch_flags = {**TORCH_FLAGS, "decoupled_weight_decay": (True,)}
 
     def __init__(
         self,

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.optim.optimizer import Optimizer, check_hyperparameter, gradients
+from minigrad.optim._checks import BUFFER, check_flag, check_hyperparameter
+from minigrad.optim.optimizer import Optimizer, gradients
 from minigrad.tensor import Tensor
 
 
@@ -31,6 +32,8 @@ class SGD(Optimizer):
     array([0.], dtype=float32)
     """
 
+    _state_entries = {"momentum_buffer": BUFFER}
+
     def __init__(
         self,
         params: Any,
@@ -49,29 +52,44 @@ class SGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _check_group(self, group: dict[str, Any]) -> None:
+    def _check_group(self, group: dict[str, Any], where: str) -> None:
         for name in ("lr", "momentum", "dampening", "weight_decay"):
-            check_hyperparameter("SGD", name, group[name])
+            check_hyperparameter(where, name, group[name])
+        check_flag(where, "nesterov", group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
-                f"SGD: nesterov: expected momentum > 0 and dampening = 0 with nesterov=True, "
-                f"got momentum={group['momentum']}, dampening={group['dampening']}"
+                f"{where}: nesterov: expected momentum > 0 and dampening = 0 with "
+                f"nesterov=True, got momentum={group['momentum']}, "
+                f"dampening={group['dampening']}"
             )
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient; if any check fails, none."""
+        self._check_step()
         for group in self.param_groups:
-            lr, momentum = group["lr"], group["momentum"]
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for param, grad in gradients(group["params"]):
-                if group["weight_decay"] != 0:
-                    grad = grad + group["weight_decay"] * param.data
+                if weight_decay != 0:
+                    grad = grad + weight_decay * param.data
                 if momentum != 0:
-                    state = self.state.setdefault(param, {})
-                    if "momentum_buffer" not in state:
-                        buffer = grad.copy()
-                    else:
-                        previous = state["momentum_buffer"].data
-                        buffer = momentum * previous + (1 - group["dampening"]) * grad
-                    state["momentum_buffer"] = Tensor._wrap(buffer)
-                    grad = grad + momentum * buffer if group["nesterov"] else buffer
+                    buffer = self._update_buffer(param, grad, momentum, dampening)
+                    grad = grad + momentum * buffer if nesterov else buffer
                 param.data = np.asarray(param.data - lr * grad, dtype=param.dtype)
+
+    def _update_buffer(
+        self, param: Tensor, grad: np.ndarray, momentum: float, dampening: float
+    ) -> np.ndarray:
+        """The momentum buffer: b = g on the first step, then b = momentum b + (1 - dampening) g.
+
+        The state keeps one tensor per parameter; each update gives it a new array
+        (its version moves on, and a state_dict taken before keeps the old values).
+        """
+        state = self.state.setdefault(param, {})
+        if "momentum_buffer" not in state:
+            state["momentum_buffer"] = Tensor._wrap(np.array(grad, order="C"))
+        else:
+            buffer = state["momentum_buffer"]
+            buffer.data = np.ascontiguousarray(momentum * buffer.data + (1 - dampening) * grad)
+        array: np.ndarray = state["momentum_buffer"].data
+        return array

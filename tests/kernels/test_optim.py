@@ -87,3 +87,24 @@ def test_amsgrad_maximum_keeps_a_nan_as_numpy_does() -> None:
         beta1=0.9, beta2=0.5, step_size=0.1, bias_root=1.0, eps=1e-8,
     )  # fmt: skip
     np.testing.assert_array_equal(largest, np.maximum([1.0, np.nan, 0.0], exp_avg_sq))
+
+
+def test_the_loop_itself_refuses_arrays_of_another_size() -> None:
+    """``_adam`` called directly, without ``adam_update``'s checks, still never reads or
+    writes past the end of an array (its loop has no bounds checks)."""
+    from minigrad.kernels.optim import _adam
+
+    constants = np.array([0.9, 0.1, 0.999, 0.001, 0.1, 0.5, 1e-8])
+    six = [np.zeros(6) for _ in range(4)]
+    cases = [
+        (six[0], np.zeros(5), six[1], six[2], six[3], False, constants),
+        (six[0], six[1], np.zeros(2), six[2], six[3], False, constants),
+        (six[0], six[1], six[2], np.zeros(5), six[3], False, constants),
+        (six[0], six[1], six[2], six[3], np.zeros(1), True, constants),
+        (six[0], six[1], six[2], six[3], six[3], False, constants[:3]),
+    ]
+    for arguments in cases:
+        with pytest.raises(ValueError, match="the parameter's size"):
+            _adam(*arguments)
+    for array in six:
+        assert not array.any()

@@ -52,3 +52,34 @@ def test_bad_arguments():
         mg.optim.AdamW([param], eps=-1)
     with assert_raises_with(TypeError, "Adam", "lr", "str"):
         mg.optim.Adam([param], lr="0.1")
+
+
+@pytest.mark.parametrize(
+    "options, error",
+    [
+        ({"lr": float("nan")}, ValueError),
+        ({"betas": (float("nan"), 0.999)}, ValueError),
+        ({"eps": float("nan")}, ValueError),
+        ({"betas": (0.9, -0.1)}, ValueError),
+    ],
+)
+def test_bad_values_are_refused_as_torch_refuses_them(torch, options, error):
+    with pytest.raises(error):
+        torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], **options)
+    with pytest.raises(error):
+        mg.optim.Adam([mg.nn.Parameter(mg.zeros(2))], **options)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_each_step_bumps_every_moment_once(amsgrad):
+    param = mg.nn.Parameter(mg.zeros(3))
+    optimizer = mg.optim.Adam([param], amsgrad=amsgrad)
+    param.grad = mg.ones(3)
+    optimizer.step()
+    moments = {k: v for k, v in optimizer.state[param].items() if k != "step"}
+    assert len(moments) == (3 if amsgrad else 2)
+    versions = {k: v._version for k, v in moments.items()}
+    optimizer.step()
+    assert {k: v._version for k, v in optimizer.state[param].items() if k != "step"} == {
+        k: version + 1 for k, version in versions.items()
+    }

@@ -98,3 +98,52 @@ def test_add_param_group_and_repr():
     optimizer.add_param_group({"params": second, "lr": 0.2})
     assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.2]
     assert "Parameter Group 1" in repr(optimizer) and "lr: 0.2" in repr(optimizer)
+
+
+def _to_numpy(value):  # type: ignore[no-untyped-def]
+    if hasattr(value, "detach"):
+        return value.detach().numpy().copy()
+    if isinstance(value, dict):
+        return {key: _to_numpy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_numpy(item) for item in value]
+    return value
+
+
+def test_a_torch_state_dict_with_a_flag_minigrad_lacks_is_refused(torch):
+    """maximize=True would change the numbers: refused, naming it, changing nothing."""
+    model, twin = make_models(torch)
+    twin_optimizer = torch.optim.Adam(twin.parameters(), lr=0.01, maximize=True)
+    twin(torch.ones(2, 4, dtype=torch.float64)).sum().backward()
+    twin_optimizer.step()
+    optimizer = mg.optim.Adam(model.parameters(), lr=0.01)
+    with assert_raises_with(ValueError, "param_groups[0]", "maximize=True"):
+        optimizer.load_state_dict(_to_numpy(twin_optimizer.state_dict()))
+    assert optimizer.state == {} and "maximize" not in optimizer.param_groups[0]
+    saved = _to_numpy(twin_optimizer.state_dict())
+    saved["param_groups"][0]["maximize"] = False
+    optimizer.load_state_dict(saved)
+    assert optimizer.param_groups[0]["maximize"] is False and len(optimizer.state) == 4
+
+
+def test_its_own_state_dict_loads_after_amsgrad_was_turned_off(torch):
+    """The maximum stays in the state (as in PyTorch), and is accepted back."""
+    model, _ = make_models(torch)
+    optimizer = mg.optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
+    train(model, optimizer, _loss, 2)
+    optimizer.param_groups[0]["amsgrad"] = False
+    train(model, optimizer, _loss, 1)
+    saved = optimizer.state_dict()
+    assert "max_exp_avg_sq" in saved["state"][0]
+    fresh = mg.optim.Adam(model.parameters())
+    fresh.load_state_dict(saved)
+    assert fresh.state[model[0].weight]["step"] == 3
+
+
+def test_zero_grad_keeps_the_parameters_shape_and_dtype():
+    param = mg.nn.Parameter(mg.zeros(2, 3, dtype=mg.float64))
+    optimizer = mg.optim.Adam([param])
+    param.grad = mg.ones(2, 3, dtype=mg.float64)
+    optimizer.zero_grad(set_to_none=False)
+    assert param.grad.shape == (2, 3) and param.grad.dtype == mg.float64
+    assert not param.grad.numpy().any()
