@@ -211,8 +211,8 @@ def check_adjoint(
     for name, got, want in (("f(x)", forward, y_tensor), ("f_adjoint(y)", backward, x_tensor)):
         if got.shape != want.shape:
             raise ValueError(f"check_adjoint: {name} has shape {got.shape}, expected {want.shape}")
-    left = float(np.vdot(forward.data, y_tensor.data))
-    right = float(np.vdot(x_tensor.data, backward.data))
+    left = _dot(forward.data, y_tensor.data)
+    right = _dot(x_tensor.data, backward.data)
     gap = float(abs(left - right) / max(abs(left), abs(right), np.finfo(np.float64).tiny))
     if gap > rtol:
         raise GradcheckError(
@@ -220,6 +220,13 @@ def check_adjoint(
             f"(relative gap {gap:.3g} > rtol {rtol})"
         )
     return gap
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``<a, b>`` in float64 by numpy's pairwise sum: BLAS's dot would give other bits on
+    other thread counts.
+    """
+    return float(np.multiply(a, b, dtype=np.float64).sum())
 
 
 def _draw(value: Any, rng: np.random.Generator) -> Tensor:

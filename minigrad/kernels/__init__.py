@@ -2,9 +2,10 @@
 
 The public names below are what ops call: the fast Numba/BLAS kernels of
 :mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.norm`,
-:mod:`minigrad.kernels.activation` and :mod:`minigrad.kernels.optim`. The conv and pad
-kernels' slow loop twins, with the same signatures, stay importable as
-:mod:`minigrad.kernels.reference`; the other kernels' numpy twins live in their tests.
+:mod:`minigrad.kernels.activation`, :mod:`minigrad.kernels.linalg` and
+:mod:`minigrad.kernels.optim`. The conv and pad kernels' slow loop twins, with the same
+signatures, stay importable as :mod:`minigrad.kernels.reference`; the other kernels'
+numpy twins live in their tests.
 """
 
 from minigrad.kernels import reference
@@ -16,6 +17,7 @@ from minigrad.kernels.conv import (
     conv_valid,
     conv_weight_grad,
 )
+from minigrad.kernels.linalg import matmul, qr
 from minigrad.kernels.norm import (
     batch_norm_forward,
     batch_norm_input_grad,
@@ -44,6 +46,8 @@ __all__ = [
     "conv_weight_grad",
     "fold_padding",
     "leaky_relu",
+    "matmul",
     "pad_by_mode",
+    "qr",
     "reference",
 ]
