@@ -73,7 +73,7 @@ class Tensor:
         self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._requires_grad = False
-        self._versions = VersionCounter()
+        self._versions: VersionCounter | None = None  # made at the first write or save
         self.requires_grad_(requires_grad)
 
     @classmethod
@@ -84,7 +84,7 @@ class Tensor:
         tensor._grad = None
         tensor.grad_fn = None
         tensor._requires_grad = requires_grad
-        tensor._versions = VersionCounter()
+        tensor._versions = None
         return tensor
 
     # ---- properties ---------------------------------------------------------------------
@@ -105,11 +105,19 @@ class Tensor:
     @property
     def _version(self) -> int:
         """The number of in-place writes so far (PyTorch's ``t._version``)."""
-        return self._versions.value
+        return 0 if self._versions is None else self._versions.value
 
     def _bump_version(self) -> None:
         """Record an in-place write: every write of a tensor's values calls this."""
-        self._versions.value += 1
+        self._counter().value += 1
+
+    def _counter(self) -> VersionCounter:
+        """The version counter, made on first need: most results are never written in
+        place nor saved, and a counter for each would cost time on every op.
+        """
+        if self._versions is None:
+            self._versions = VersionCounter()
+        return self._versions
 
     @property
     def grad(self) -> Tensor | None:
@@ -207,7 +215,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same array, cut from the tape (sharing the version counter, as in PyTorch)."""
         detached = Tensor._wrap(self._data)
-        detached._versions = self._versions
+        detached._versions = self._counter()
         return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:

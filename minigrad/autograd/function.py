@@ -121,12 +121,14 @@ class Function:
         )
         result = Tensor._wrap(output, requires_grad=record)
         if cls.view and np.may_share_memory(output, ctx.inputs[0]._data):
-            result._versions = ctx.inputs[0]._versions
+            result._versions = ctx.inputs[0]._counter()
         if not record:
             return result
         node = result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
         if cls.reads:
-            positions = _read_positions(cls, ctx.needs_input_grad)
+            positions = _read_cache.get((cls, ctx.needs_input_grad))
+            if positions is None:
+                positions = _read_positions(cls, ctx.needs_input_grad)
             if positions:
                 _note_versions(ctx, positions, result, node)
         return result
@@ -139,24 +141,23 @@ def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[
     """The tensors the needed formulas of ``function`` read, as positions (len(needs)
     for the output), in order; cached per op and pattern of needed gradients.
     """
-    key = (function, needs)
-    positions = _read_cache.get(key)
-    if positions is None:
-        wanted: set[int] = set()
-        for index, needed in enumerate(needs):
-            if needed:
-                read = function.reads.get(index, ())
-                wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
-        positions = _read_cache[key] = tuple(sorted(wanted))
+    wanted: set[int] = set()
+    for index, needed in enumerate(needs):
+        if needed:
+            read = function.reads.get(index, ())
+            wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
+    positions = _read_cache[(function, needs)] = tuple(sorted(wanted))
     return positions
 
 
 def _note_versions(ctx: Context, positions: tuple[int, ...], result: Tensor, node: Node) -> None:
-    count = len(ctx.inputs)
+    inputs = ctx.inputs
+    count = len(inputs)
     versions = []
     for position in positions:
-        tensor = result if position == count else ctx.inputs[position]
-        versions.append((position, tensor._versions, tensor._versions.value))
+        tensor = result if position == count else inputs[position]
+        counter = tensor._versions or tensor._counter()
+        versions.append((position, counter, counter.value))
     ctx.versions = tuple(versions)
     if positions[-1] == count:
         ctx.saved[OUTPUT] = result._data

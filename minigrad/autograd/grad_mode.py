@@ -52,17 +52,15 @@ class _GradMode:
         return super().__new__(cls)
 
     def __init__(self, function: Any = None) -> None:
-        self._saved = threading.local()
+        # The modes to restore, a stack per thread (keyed by thread id).
+        self._saved: dict[int, list[bool]] = {}
 
     def _stack(self) -> list[bool]:
-        stack: list[bool] | None = getattr(self._saved, "stack", None)
-        if stack is None:
-            stack = self._saved.stack = []
-        return stack
+        return self._saved.setdefault(threading.get_ident(), [])
 
     def __enter__(self) -> None:
-        self._stack().append(is_grad_enabled())
-        _set_enabled(self.mode)
+        self._stack().append(_state.enabled)
+        _state.enabled = self.mode
 
     def __exit__(
         self,
@@ -70,7 +68,11 @@ class _GradMode:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        _set_enabled(self._stack().pop())
+        thread = threading.get_ident()
+        stack = self._saved[thread]
+        _state.enabled = stack.pop()
+        if not stack:
+            del self._saved[thread]
 
     def clone(self) -> _GradMode:
         """A fresh manager of the same mode (what a decorated call enters)."""

@@ -43,7 +43,7 @@ class Parameter(Tensor):
         super().__init__(array, requires_grad=False)
         self._data = array  # Tensor.__init__ copied; a Parameter shares
         if isinstance(data, Tensor):
-            self._versions = data._versions  # ... and so counts the same writes
+            self._versions = data._counter()  # ... and so counts the same writes
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
