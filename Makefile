@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-nojit bench docs lint typecheck clean
+.PHONY: demo test test-nojit fuzz bench docs lint typecheck clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(VENV)/.stamp-test+examples
 
 test-nojit: $(VENV)/.stamp-test+examples
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest
+
+# The convolutions against PyTorch, call by drawn call (tests/reliability/conv_fuzz.py).
+FUZZ_CALLS ?= 3000
+
+fuzz: $(VENV)/.stamp-test+examples
+	$(PY) -m tests.reliability.conv_fuzz $(FUZZ_CALLS)
 
 bench: $(VENV)/.stamp-test+examples
 	$(PY) benchmarks/run.py

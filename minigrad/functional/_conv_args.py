@@ -3,13 +3,32 @@
 Everything here works on Python ints, per spatial dim, before any array is touched.
 Messages name the call, the argument, the value it got and what was expected; size
 errors print the formula with the numbers filled in, the sizes that are reachable and
-arguments that would reach the size asked for.
+arguments that would reach the size asked for. Building a message is O(1) in the sizes.
+
+Integers, as PyTorch reads them: an int or a sequence of one (repeated) or ``rank``
+ints, each a 64-bit int; a convolution's padding at most 2**62 - 1 (twice it must fit
+in 64 bits); a transposed convolution's stride, padding, output_padding and dilation
+below 2**31 (its kernels keep them in 32 bits: PyTorch refuses larger ones, or wraps
+them around to a small wrong value). The size arithmetic itself is exact.
+
+Allocation (``check_allocatable``): a call is refused before any work when an array it
+must create could not be allocated, that is when numpy could not create it (its bytes,
+counting only the non-empty dims, do not fit in an intp: numpy's own test, which holds
+for an empty array too) or when it would take more bytes than this machine's physical
+memory (read once, at import). The arrays are the result and, for padding modes other
+than zeros, the padded intermediate (a convolution's padded input, a transposed
+convolution's output before the fold). Zero padding is fused into the kernels, which
+never materialise it.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from minigrad import _checks, dtypes
 from minigrad.tensor import Tensor
@@ -21,6 +40,27 @@ TRANSPOSED_FORMULA = (
     "L_out = (L_in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1"
 )
 CONV_FORMULA = "L_out = floor((L_in + 2*padding - dilation*(k - 1) - 1) / stride) + 1"
+
+INT64_LIMIT = 2**63
+PADDING_LIMIT = 2**62
+INT32_LIMIT = 2**31
+LIMIT_REASONS = {
+    INT64_LIMIT: "a 64-bit int, as in PyTorch",
+    PADDING_LIMIT: "twice it must fit in a 64-bit int, as in PyTorch",
+    INT32_LIMIT: "a transposed convolution keeps it in 32 bits, as PyTorch does",
+}
+INDEX_LIMIT = int(np.iinfo(np.intp).max)
+
+
+def _physical_memory() -> int | None:
+    """This machine's physical memory in bytes, or None where the OS does not say."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+PHYSICAL_MEMORY = _physical_memory()
 
 
 def check_tensor(value: Any, argument: str, call: str, optional: bool = False) -> None:
@@ -43,26 +83,59 @@ def check_dtypes(call: str, input: Tensor, *others: tuple[str, Tensor | None]) -
             )
 
 
-def spatial(value: Any, rank: int, argument: str, call: str) -> tuple[int, ...]:
-    """An int or a tuple of ``rank`` ints as a tuple (the type and length checked)."""
-    return _checks.as_tuple(value, rank, f"{call}: {argument}")
+def spatial(
+    value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
+) -> tuple[int, ...]:
+    """An int, or a sequence of one or ``rank`` ints (one is repeated, as in PyTorch),
+    as a tuple of ``rank`` ints, each of magnitude below ``limit``.
+    """
+    if _checks.is_int(value):
+        items: tuple[Any, ...] = (value,)
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        items = tuple(value)
+    else:
+        raise TypeError(
+            f"{call}: {argument}: expected an int or a tuple of {rank} ints, got "
+            f"{type(value).__name__} {value!r}"
+        )
+    if not all(_checks.is_int(v) for v in items):
+        raise TypeError(f"{call}: {argument}: expected an int or a tuple of ints, got {value!r}")
+    if len(items) not in (1, rank):
+        raise ValueError(
+            f"{call}: {argument}: expected an int or a tuple of {rank} ints (or of one, "
+            f"used for every dim), got {value!r}"
+        )
+    values = tuple(int(v) for v in items) * (rank if len(items) == 1 else 1)
+    if any(not -limit <= v < limit for v in values):
+        raise ValueError(
+            f"{call}: {argument}: expected values below 2**{limit.bit_length() - 1} "
+            f"({LIMIT_REASONS[limit]}), got {_show(values)}"
+        )
+    return values
 
 
-def positive(value: Any, rank: int, argument: str, call: str) -> tuple[int, ...]:
-    values = spatial(value, rank, argument, call)
+def positive(
+    value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
+) -> tuple[int, ...]:
+    values = spatial(value, rank, argument, call, limit)
     _checks.check_positive(values, f"{call}: {argument}")
     return values
 
 
-def non_negative(value: Any, rank: int, argument: str, call: str) -> tuple[int, ...]:
-    values = spatial(value, rank, argument, call)
+def non_negative(
+    value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
+) -> tuple[int, ...]:
+    values = spatial(value, rank, argument, call, limit)
     _checks.check_non_negative(values, f"{call}: {argument}")
     return values
 
 
 def check_groups(groups: Any, call: str) -> int:
+    """A positive int (a numpy int too; not a bool, which PyTorch refuses as well)."""
     if not _checks.is_int(groups):
-        raise TypeError(f"{call}: groups: expected a positive int, got {type(groups).__name__}")
+        raise TypeError(
+            f"{call}: groups: expected a positive int, got {type(groups).__name__} {groups!r}"
+        )
     if groups < 1:
         raise ValueError(f"{call}: groups: expected a positive int, got {groups}")
     return int(groups)
@@ -100,6 +173,18 @@ def check_mode_fits(pairs: Pairs, sizes: tuple[int, ...], mode: str, call: str, 
             )
 
 
+def check_mode_input(shape: tuple[int, ...], rank: int, mode: str, call: str) -> None:
+    """Reflect and replicate padding read the edges of every (sample, channel) plane:
+    PyTorch refuses an input without channels or with an empty spatial dim (an empty
+    batch is fine), and so do we, whatever the padding.
+    """
+    if mode in ("reflect", "replicate") and 0 in shape[-rank - 1 :]:
+        raise ValueError(
+            f"{call}: input: padding_mode={mode!r} needs an input with channels and "
+            f"non-empty spatial dims (as in PyTorch), got shape {shape}"
+        )
+
+
 def conv_pairs(
     padding: Any,
     rank: int,
@@ -120,11 +205,18 @@ def conv_pairs(
                     "padding or stride=1"
                 )
             totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            for dim, (total, d, k) in enumerate(zip(totals, dilation, kernel)):
+                if total - total // 2 >= PADDING_LIMIT:
+                    raise ValueError(
+                        f"{call}: dilation: padding='same' pads by dilation*(k - 1) = "
+                        f"{d}*({k} - 1) = {total} in spatial dim {dim}, expected below "
+                        f"2**63 ({LIMIT_REASONS[PADDING_LIMIT]}); use a smaller dilation"
+                    )
             return tuple((t // 2, t - t // 2) for t in totals)
         raise ValueError(
             f"{call}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}"
         )
-    values = non_negative(padding, rank, "padding", call)
+    values = non_negative(padding, rank, "padding", call, PADDING_LIMIT)
     return tuple((p, p) for p in values)
 
 
@@ -143,7 +235,7 @@ def transposed_pairs(
     ``(L_in - 1) s + d (k - 1) + 1`` elements, so ``d (k - 1) + 1 - s`` are cropped
     (an odd one from the end), or, when that is negative, added as output_padding.
     """
-    extra = non_negative(output_padding, rank, "output_padding", call)
+    extra = non_negative(output_padding, rank, "output_padding", call, INT32_LIMIT)
     if isinstance(padding, str) and padding == "same":
         if any(extra):
             raise ValueError(
@@ -152,11 +244,14 @@ def transposed_pairs(
         totals = [d * (k - 1) + 1 - s for s, d, k in zip(stride, dilation, kernel)]
         pairs = tuple((t // 2, t - t // 2) if t >= 0 else (0, 0) for t in totals)
         return pairs, tuple(max(-t, 0) for t in totals)
-    if isinstance(padding, str) and padding != "valid":
-        raise ValueError(
-            f"{call}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}"
-        )
-    values = (0,) * rank if padding == "valid" else non_negative(padding, rank, "padding", call)
+    if isinstance(padding, str):
+        if padding != "valid":
+            raise ValueError(
+                f"{call}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}"
+            )
+        values = (0,) * rank
+    else:
+        values = non_negative(padding, rank, "padding", call, INT32_LIMIT)
     for s, d, op in zip(stride, dilation, extra):
         if op >= s and op >= d:
             raise ValueError(
@@ -204,7 +299,10 @@ def transposed_output_size(
     dilation: tuple[int, ...],
     call: str,
 ) -> tuple[int, ...]:
-    """The SPEC formula per dim (with before + after for 2*padding), at least 1."""
+    """The SPEC formula per dim (with before + after for 2*padding), at least 1.
+
+    Without padding it is at least 1 anyway, so a size below 1 is the padding's doing.
+    """
     result = []
     for dim, (size, (before, after), op, k, s, d) in enumerate(
         zip(sizes, pairs, extra, kernel, stride, dilation)
@@ -215,14 +313,97 @@ def transposed_output_size(
             widest = (full + op - 1) // 2
             lowest = full - before - after
             raise ValueError(
-                f"{call}: output size {length} in spatial dim {dim} is below 1: "
-                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {_twice(before, after)} + "
-                f"{d}*({k} - 1) + {op} + 1 = {length}, expected at least 1; with this padding "
-                f"the reachable sizes are [{lowest}, {lowest + max(s, d) - 1}]; "
-                f"padding <= {widest} would give a size of at least 1"
+                f"{call}: padding: output size {length} in spatial dim {dim} is below 1: "
+                f"{TRANSPOSED_FORMULA} = {_transposed_numbers(size, s, before, after, d, k)} + "
+                f"{op} + 1 = {length}, expected at least 1; with this padding the reachable "
+                f"sizes are [{lowest}, {lowest + max(s, d) - 1}]; padding <= {widest} would "
+                f"give a size of at least 1"
             )
         result.append(length)
     return tuple(result)
+
+
+def check_allocatable(
+    shape: tuple[int, ...], itemsize: int, call: str, argument: str, what: str, cause: str
+) -> None:
+    """Refuse, naming ``argument``, an array that could not be allocated (the rule in
+    the module docstring); ``cause`` says where its size comes from.
+    """
+    nonzero = math.prod(size for size in shape if size)
+    elements = math.prod(shape)
+    if nonzero * itemsize > INDEX_LIMIT:
+        limit = (
+            f"numpy can index: its non-empty dims hold {nonzero} elements of {itemsize} "
+            f"bytes, more than 2**63 - 1 bytes"
+        )
+    elif PHYSICAL_MEMORY is not None and elements * itemsize > PHYSICAL_MEMORY:
+        limit = (
+            f"this machine can hold: {elements} elements of {itemsize} bytes "
+            f"({elements * itemsize} bytes), more than its {PHYSICAL_MEMORY} bytes of "
+            f"physical memory"
+        )
+    else:
+        return
+    raise ValueError(
+        f"{call}: {argument}: {what} would have shape {shape}, more than {limit}; {cause}"
+    )
+
+
+def conv_size_cause(
+    sizes: tuple[int, ...],
+    pairs: Pairs,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out_sizes: tuple[int, ...],
+) -> tuple[str, str]:
+    """The argument to blame for a conv output too large to allocate (its padding, when
+    some dim is padded by more than its size, else the input) and the formula of its
+    largest dim with the numbers filled in.
+    """
+    dim = max(range(len(sizes)), key=lambda i: out_sizes[i])
+    size, (before, after), k, s, d = (
+        sizes[dim],
+        pairs[dim],
+        kernel[dim],
+        stride[dim],
+        dilation[dim],
+    )
+    padded = any(b + a > n for n, (b, a) in zip(sizes, pairs))
+    formula = (
+        f"{CONV_FORMULA} = floor(({size} + {_twice(before, after)} - {d}*({k} - 1) - 1) / {s})"
+        f" + 1 = {out_sizes[dim]} in spatial dim {dim}"
+    )
+    return ("padding" if padded else "input"), formula
+
+
+def transposed_size_cause(
+    sizes: tuple[int, ...],
+    pairs: Pairs,
+    extra: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out_sizes: tuple[int, ...],
+) -> tuple[str, str]:
+    """The argument to blame for a transposed output too large to allocate, from the
+    largest term of its largest dim: ``(L_in - 1) s`` (the stride, or the input when it
+    is the larger factor), ``d (k - 1)`` (the dilation, or the weight's kernel) or the
+    output_padding; and that dim's formula with the numbers filled in.
+    """
+    dim = max(range(len(sizes)), key=lambda i: out_sizes[i])
+    size, (before, after), op = sizes[dim], pairs[dim], extra[dim]
+    k, s, d = kernel[dim], stride[dim], dilation[dim]
+    terms = {
+        ("stride" if s > size - 1 else "input"): (size - 1) * s,
+        ("dilation" if d > k - 1 else "weight"): d * (k - 1),
+        "output_padding": op,
+    }
+    formula = (
+        f"{TRANSPOSED_FORMULA} = {_transposed_numbers(size, s, before, after, d, k)} + {op} + 1"
+        f" = {out_sizes[dim]} in spatial dim {dim}"
+    )
+    return max(terms, key=lambda name: terms[name]), formula
 
 
 def output_padding_for(
@@ -234,6 +415,7 @@ def output_padding_for(
     dilation: Any = 1,
     *,
     call: str = "conv_transpose",
+    batched: bool | None = None,
 ) -> tuple[int, ...]:
     """The output_padding that makes a transposed convolution produce ``output_size``.
 
@@ -242,14 +424,17 @@ def output_padding_for(
     below stride or dilation (PyTorch's min/max rule, widened as the SPEC allows).
 
     Args:
-        output_size: an int, the ``rank`` trailing spatial sizes, or a whole shape
-            (``(N, C, *spatial)`` or ``(C, *spatial)``) whose trailing ``rank`` sizes count.
+        output_size: an int, the ``rank`` trailing spatial sizes, or a whole shape whose
+            trailing ``rank`` sizes count: ``(N, C, *spatial)`` for a batched input,
+            ``(C, *spatial)`` for an unbatched one (either, when ``batched`` is None).
+            A tuple, a list or a 1-d numpy int array.
         input_size: the input's spatial sizes; their number is the rank.
         kernel_size: k, an int or a tuple of ``rank`` ints.
         stride: s, likewise.
         padding: p, likewise, or a ``(before, after)`` pair per dim.
         dilation: d, likewise.
         call: the name of the public call, for messages.
+        batched: whether the input has a batch dim (None: not known).
 
     Returns:
         output_padding as a tuple of ``rank`` ints.
@@ -266,7 +451,7 @@ def output_padding_for(
     strides = positive(stride, rank, "stride", call)
     dilations = positive(dilation, rank, "dilation", call)
     pairs = _padding_pairs(padding, rank, call)
-    wanted = _trailing_sizes(output_size, rank, call)
+    wanted = _trailing_sizes(output_size, rank, call, batched)
     result = []
     for dim in range(rank):
         size, (before, after), k, s, d = (
@@ -282,8 +467,8 @@ def output_padding_for(
         if not smallest <= target <= largest:
             raise ValueError(
                 f"{call}: output_size: size {target} in spatial dim {dim} is not reachable: "
-                f"{TRANSPOSED_FORMULA} = ({size} - 1)*{s} - {_twice(before, after)} + "
-                f"{d}*({k} - 1) + output_padding + 1 = {smallest} + output_padding, with "
+                f"{TRANSPOSED_FORMULA} = {_transposed_numbers(size, s, before, after, d, k)} + "
+                f"output_padding + 1 = {smallest} + output_padding, with "
                 f"output_padding in [0, {max(s, d) - 1}] (below stride or dilation), so "
                 f"reachable sizes are [{smallest}, {largest}]; "
                 f"{_suggestion(size, k, s, d, target)}"
@@ -309,44 +494,101 @@ def _padding_pairs(padding: Any, rank: int, call: str) -> Pairs:
     return tuple((p, p) for p in non_negative(padding, rank, "padding", call))
 
 
-def _trailing_sizes(output_size: Any, rank: int, call: str) -> tuple[int, ...]:
+def _trailing_sizes(
+    output_size: Any, rank: int, call: str, batched: bool | None
+) -> tuple[int, ...]:
+    """The ``rank`` wanted spatial sizes: an int for all, or a sequence (a 1-d numpy
+    int array too, as PyTorch takes) of the spatial sizes or of the whole output shape,
+    whose leading sizes are not checked (as in PyTorch).
+    """
     if _checks.is_int(output_size):
-        sizes: tuple[Any, ...] = (output_size,) * rank
+        return (int(output_size),) * rank
+    if isinstance(output_size, np.ndarray) and output_size.ndim == 1:
+        items: tuple[Any, ...] = tuple(output_size.tolist())
     elif isinstance(output_size, Sequence) and not isinstance(output_size, str):
-        sizes = tuple(output_size)
-        if len(sizes) not in (rank, rank + 1, rank + 2):
-            raise ValueError(
-                f"{call}: output_size: expected {rank} spatial sizes or a whole shape of "
-                f"{rank + 1} or {rank + 2} sizes, got {output_size!r}"
-            )
-        sizes = sizes[len(sizes) - rank :]
+        items = tuple(output_size)
     else:
         raise TypeError(
             f"{call}: output_size: expected an int or a tuple of ints, got "
             f"{type(output_size).__name__} {output_size!r}"
         )
-    if not all(_checks.is_int(v) for v in sizes):
+    if not all(_checks.is_int(v) for v in items):
         raise TypeError(f"{call}: output_size: expected ints, got {output_size!r}")
-    return tuple(int(v) for v in sizes)
+    whole = {None: (rank + 1, rank + 2), True: (rank + 2,), False: (rank + 1,)}[batched]
+    if len(items) != rank and len(items) not in whole:
+        input_kind = {None: "", True: "batched ", False: "unbatched "}[batched]
+        shapes = " or ".join(str(length) for length in whole)
+        raise ValueError(
+            f"{call}: output_size: expected {rank} spatial sizes or a whole shape of "
+            f"{shapes} sizes for a {input_kind}input, got {output_size!r}"
+        )
+    return tuple(int(v) for v in items[len(items) - rank :])
 
 
 def _suggestion(size: int, k: int, s: int, d: int, target: int) -> str:
-    """Arguments that reach ``target``: the current stride when some padding does, else
-    the stride closest to the current one.
+    """Arguments that reach ``target``: the stride closest to the current one (the
+    smaller of two equally close) for which some padding and output_padding do, all
+    three below 2**31 as a transposed convolution needs them.
     """
     if target < 1:
         return "an output size must be at least 1"
-    for candidate in sorted(range(1, max(target, s) + 1), key=lambda c: (abs(c - s), c)):
-        full = (size - 1) * candidate + d * (k - 1) + 1
-        if target >= full:
-            padding, op = 0, target - full
-        else:
-            padding = -(-(full - target) // 2)
-            op = 2 * padding - (full - target)
-        if op < max(candidate, d):
-            stride_text = "" if candidate == s else f"stride={candidate}, "
-            return f"{stride_text}padding={padding}, output_padding={op} would give {target}"
-    return "no stride, padding and output_padding reach it with this kernel and dilation"
+    steps, span = size - 1, d * (k - 1) + 1
+    stride = _nearest_stride(steps, span, s, d, target)
+    if stride is None:
+        return (
+            "no stride, padding and output_padding below 2**31 reach it with this input, "
+            "kernel and dilation"
+        )
+    full = steps * stride + span
+    padding = 0 if target >= full else -(-(full - target) // 2)
+    extra = target - full + 2 * padding
+    stride_text = "" if stride == s else f"stride={stride}, "
+    return f"{stride_text}padding={padding}, output_padding={extra} would give {target}"
+
+
+def _nearest_stride(steps: int, span: int, s: int, d: int, target: int) -> int | None:
+    """The stride nearest ``s`` that reaches ``target``, in closed form (O(1) whatever
+    the sizes), or None.
+
+    With ``full(c) = steps c + span``, stride c reaches the target with padding 0 and
+    ``op = target - full(c)`` when ``full(c) <= target`` and ``op < max(c, d)``, and
+    otherwise with ``p = ceil((full(c) - target) / 2)`` and ``op = 2p - (full(c) -
+    target)`` (0 or 1; 1 needs ``max(c, d) >= 2``). Each set is an interval of strides
+    (the second less stride 1 when its op is 1 and d is 1), cut at 2**31 - 1 for the
+    stride and the padding: the nearest stride is the current one clamped into either.
+    """
+    top = INT32_LIMIT - 1
+    if steps == 0:
+        # One input position: the stride moves nothing; only output_padding < max(c, d)
+        # and the crop's parity depend on it.
+        if target >= span:
+            extra = target - span
+            if extra >= max(top, d):
+                return None
+            return s if max(s, d) > extra else extra + 1
+        if -(-(span - target) // 2) > top:
+            return None
+        return s if (span - target) % 2 == 0 or max(s, d) >= 2 else 2
+    intervals = []
+    # full(c) <= target, and op(c) < c or op(c) < d.
+    highest = min((target - span) // steps if target >= span else 0, top)
+    lowest = max(1, min((target - span - d) // steps + 1, (target - span) // (steps + 1) + 1))
+    if lowest <= highest:
+        intervals.append((lowest, highest))
+    # full(c) > target, with a padding of at most top.
+    first = (target - span) // steps + 1 if target >= span else 1
+    if first == 1 and d == 1 and (steps + span - target) % 2 == 1:
+        first = 2
+    last = min(top, (2 * top + target - span) // steps)
+    if first <= last:
+        intervals.append((first, last))
+    candidates = [min(max(s, low), high) for low, high in intervals]
+    return min(candidates, key=lambda c: (abs(c - s), c)) if candidates else None
+
+
+def _transposed_numbers(size: int, s: int, before: int, after: int, d: int, k: int) -> str:
+    """``(L_in - 1)*stride - 2*padding + dilation*(k - 1)`` with the numbers filled in."""
+    return f"({size} - 1)*{s} - {_twice(before, after)} + {d}*({k} - 1)"
 
 
 def _twice(before: int, after: int) -> str:

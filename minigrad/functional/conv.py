@@ -7,10 +7,26 @@ result is reshaped back. Zero padding is fused into the conv ops' geometry (thei
 kernels read zeros outside x and drop taps landing there); other padding modes are
 the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops. Bias is a broadcast
 add, so every piece is differentiable to any order.
+
+Empty inputs follow PyTorch: an empty batch gives an empty result (and zero
+gradients for the weight and bias); a convolution of an input without channels gives
+a result without channels (PyTorch's shape, though the weight has C_out filters), and
+only then, or with an empty batch, may a spatial dim of its input be empty (never a
+transposed convolution's). A weight without filters is refused, as PyTorch does. NaN
+and inf propagate as in the convolution of the padded input, without numpy's warnings.
+
+Huge arguments are refused before any work, by name: ints beyond PyTorch's (64 bits;
+a convolution's padding below 2**62; a transposed convolution's stride, padding,
+output_padding and dilation below 2**31), and calls whose result, or padded
+intermediate for padding modes other than zeros, could not be allocated: more bytes
+than numpy can index (counting the non-empty dims, as numpy does) or than this
+machine's physical memory. The message gives the shape and the size formula with its
+numbers.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,13 +56,16 @@ __all__ = [
 @dataclass(frozen=True)
 class _Plan:
     """A checked call: the padding pairs left to ``Pad`` / ``PadAdjoint`` (none when
-    zero padding is fused into the geometry), the lifted geometry and the output shape.
+    zero padding is fused into the geometry), the lifted geometry, the output shape,
+    and how many of the weight's filters (and biases) the result keeps: all, or none
+    for a convolution of an input without channels (PyTorch's result shape).
     """
 
     pairs: args.Pairs
     mode: str
     geometry: ConvGeometry
     out_shape: tuple[int, ...]
+    filters: int | None = None
 
 
 def _lift(sizes: tuple[int, ...], fill: int) -> tuple[int, int, int]:
@@ -60,6 +79,35 @@ def _fused(pairs: args.Pairs, mode: str) -> tuple[args.Pairs, tuple[Pair, Pair, 
         return pairs, NO_PADDING
     lifted = ((0, 0),) * (3 - len(pairs)) + tuple((int(b), int(a)) for b, a in pairs)
     return (), (lifted[0], lifted[1], lifted[2])
+
+
+def _check_weight(
+    call: str, rank: int, weight: Tensor, groups: int, transposed: bool, layout: str
+) -> None:
+    """The weight's rank, a non-empty kernel, and at least one filter per group: a
+    weight without filters (C_out = 0 for a convolution, C_in = 0 or C_out = 0 for a
+    transposed one) is refused, as PyTorch does.
+    """
+    if weight.ndim != rank + 2 or any(size < 1 for size in weight.shape[2:]):
+        raise ValueError(
+            f"{call}: weight: expected a {rank + 2}-d tensor {layout} with non-empty kernel, "
+            f"got shape {weight.shape}"
+        )
+    if weight.shape[0] < groups:
+        raise ValueError(
+            f"{call}: weight: expected at least groups={groups} entries in dim 0 (weight "
+            f"{layout}: one or more channels per group), got shape {weight.shape}"
+        )
+    if weight.shape[0] % groups != 0:
+        raise ValueError(
+            f"{call}: groups: expected a divisor of weight.shape[0] = {weight.shape[0]} "
+            f"(weight {layout}), got groups={groups}"
+        )
+    if transposed and weight.shape[1] == 0:
+        raise ValueError(
+            f"{call}: weight: expected at least one output channel per group in dim 1 "
+            f"(weight {layout}), got shape {weight.shape}"
+        )
 
 
 def _check_layout(
@@ -77,22 +125,9 @@ def _check_layout(
             f"{call}: input: expected a {rank + 2}-d (N, C, *spatial) or {rank + 1}-d "
             f"unbatched tensor, got shape {input.shape}"
         )
-    if any(size < 1 for size in input.shape[-rank:]):
-        raise ValueError(
-            f"{call}: input: expected non-empty spatial dims, got shape {input.shape}"
-        )
     layout = "(C_in, C_out/groups, *k)" if transposed else "(C_out, C_in/groups, *k)"
-    if weight.ndim != rank + 2 or any(size < 1 for size in weight.shape[2:]):
-        raise ValueError(
-            f"{call}: weight: expected a {rank + 2}-d tensor {layout} with non-empty kernel, "
-            f"got shape {weight.shape}"
-        )
+    _check_weight(call, rank, weight, groups, transposed, layout)
     channels = input.shape[-rank - 1]
-    if weight.shape[0] % groups != 0:
-        raise ValueError(
-            f"{call}: groups: expected a divisor of weight.shape[0] = {weight.shape[0]} "
-            f"(weight {layout}), got groups={groups}"
-        )
     if transposed:
         expected_in, out_channels = weight.shape[0], weight.shape[1] * groups
     else:
@@ -102,6 +137,14 @@ def _check_layout(
             f"{call}: input: expected {expected_in} channels to match weight of shape "
             f"{weight.shape} {layout} with groups={groups}, got {channels} channels "
             f"(input shape {input.shape})"
+        )
+    # PyTorch lets a spatial dim be empty only when there is nothing to compute anyway:
+    # an empty batch or no channels (a convolution's; a transposed one always has some).
+    empty = input.ndim == rank + 2 and input.shape[0] == 0 or channels == 0
+    if any(size < 1 for size in input.shape[-rank:]) and (transposed or not empty):
+        allowed = "" if transposed else " (allowed with an empty batch or no channels)"
+        raise ValueError(
+            f"{call}: input: expected non-empty spatial dims{allowed}, got shape {input.shape}"
         )
     if bias is not None and bias.shape != (out_channels,):
         raise ValueError(
@@ -122,17 +165,19 @@ def _check_common(
     groups: Any,
     padding_mode: Any,
     transposed: bool,
-) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, str, int]:
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, str, int, int]:
     args.check_tensor(input, "input", call)
     args.check_tensor(weight, "weight", call)
     args.check_tensor(bias, "bias", call, optional=True)
     args.check_dtypes(call, input, ("weight", weight), ("bias", bias))
-    strides = args.positive(stride, rank, "stride", call)
-    dilations = args.positive(dilation, rank, "dilation", call)
+    limit = args.INT32_LIMIT if transposed else args.INT64_LIMIT
+    strides = args.positive(stride, rank, "stride", call, limit)
+    dilations = args.positive(dilation, rank, "dilation", call, limit)
     count = args.check_groups(groups, call)
     mode = args.check_mode(padding_mode, call)
-    _, out_channels = _check_layout(call, rank, input, weight, bias, count, transposed)
-    return strides, dilations, tuple(weight.shape[2:]), count, mode, out_channels
+    channels, out_channels = _check_layout(call, rank, input, weight, bias, count, transposed)
+    kernel = tuple(weight.shape[2:])
+    return strides, dilations, kernel, count, mode, channels, out_channels
 
 
 def _conv_plan(
@@ -147,15 +192,31 @@ def _conv_plan(
     groups: Any,
     padding_mode: Any,
 ) -> _Plan:
-    strides, dilations, kernel, count, mode, out_channels = _check_common(
+    strides, dilations, kernel, count, mode, channels, out_channels = _check_common(
         call, rank, input, weight, bias, stride, dilation, groups, padding_mode, False
     )
     pairs = args.conv_pairs(padding, rank, strides, dilations, kernel, call)
     sizes = tuple(input.shape[-rank:])
+    args.check_mode_input(input.shape, rank, mode, call)
     args.check_mode_fits(pairs, sizes, mode, call, "input")
     out_sizes = args.conv_output_size(sizes, pairs, kernel, strides, dilations, call)
+    # PyTorch: an input without channels gives a result without channels.
+    kept = out_channels if channels else 0
+    lead = tuple(input.shape[: -rank - 1])
+    out_shape = (*lead, kept, *out_sizes)
+    argument, formula = args.conv_size_cause(sizes, pairs, kernel, strides, dilations, out_sizes)
+    args.check_allocatable(out_shape, input.dtype.itemsize, call, argument, "the output", formula)
     op_pairs, fused = _fused(pairs, mode)
     padded = tuple(size + before + after for size, (before, after) in zip(sizes, op_pairs))
+    if op_pairs:
+        # padding="same" pads by the dilated kernel's span: then that is to blame.
+        same = isinstance(padding, str)
+        blamed = "padding" if not same else "dilation" if max(dilations) > 1 else "weight"
+        args.check_allocatable(
+            (*lead, channels, *padded), input.dtype.itemsize, call, blamed,
+            f"the padded input (padding_mode={mode!r})",
+            f"L_in + 2*padding = {padded} per spatial dim",
+        )  # fmt: skip
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
@@ -165,7 +226,7 @@ def _conv_plan(
         _lift(out_sizes, 1),
         fused,
     )
-    return _Plan(op_pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+    return _Plan(op_pairs, mode, geometry, out_shape, None if channels else 0)
 
 
 def _transposed_plan(
@@ -182,7 +243,7 @@ def _transposed_plan(
     padding_mode: Any,
     output_size: Any,
 ) -> _Plan:
-    strides, dilations, kernel, count, mode, out_channels = _check_common(
+    strides, dilations, kernel, count, mode, _, out_channels = _check_common(
         call, rank, input, weight, bias, stride, dilation, groups, padding_mode, True
     )
     sizes = tuple(input.shape[-rank:])
@@ -201,12 +262,33 @@ def _transposed_plan(
                 f"derived from output_size), got {output_padding!r}"
             )
         extra = output_padding_for(
-            output_size, sizes, kernel, strides, pairs, dilations, call=call
+            output_size,
+            sizes,
+            kernel,
+            strides,
+            pairs,
+            dilations,
+            call=call,
+            batched=input.ndim == rank + 2,
         )
     out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+    lead = tuple(input.shape[: -rank - 1])
+    out_shape = (*lead, out_channels, *out_sizes)
+    argument, formula = args.transposed_size_cause(
+        sizes, pairs, extra, kernel, strides, dilations, out_sizes
+    )
+    if output_size is not None:
+        argument = "output_size"
+    args.check_allocatable(out_shape, input.dtype.itemsize, call, argument, "the output", formula)
     args.check_mode_fits(pairs, out_sizes, mode, call, "output")
     op_pairs, fused = _fused(pairs, mode)
     padded = tuple(size + before + after for size, (before, after) in zip(out_sizes, op_pairs))
+    if op_pairs:
+        args.check_allocatable(
+            (*lead, out_channels, *padded), input.dtype.itemsize, call, "padding",
+            f"the output before the fold (padding_mode={mode!r})",
+            f"L_out + 2*padding = {padded} per spatial dim",
+        )  # fmt: skip
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
@@ -216,7 +298,7 @@ def _transposed_plan(
         _lift(sizes, 1),
         fused,
     )
-    return _Plan(op_pairs, mode, geometry, (*input.shape[: -rank - 1], out_channels, *out_sizes))
+    return _Plan(op_pairs, mode, geometry, out_shape)
 
 
 def _batched(t: Tensor, rank: int) -> Tensor:
@@ -231,6 +313,13 @@ def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
     if bias is None:
         return out
     return out + reshape(bias, (bias.shape[0],) + (1,) * (out.ndim - 2))
+
+
+def _kept(t: Tensor | None, filters: int | None) -> Tensor | None:
+    """The leading ``filters`` entries of a weight or bias (all when None): a slice keeps
+    the dropped ones in the graph, with zero gradients, as in PyTorch.
+    """
+    return t if t is None or filters is None else t[:filters]
 
 
 def _conv(
@@ -248,9 +337,13 @@ def _conv(
     plan = _conv_plan(
         call, rank, input, weight, bias, stride, padding, dilation, groups, padding_mode
     )
-    x = pad(_batched(input, rank), plan.pairs, plan.mode)
-    y = Conv.apply(x, weight, geometry=plan.geometry)
-    return reshape(_add_bias(y, bias), plan.out_shape)
+    weight, bias = _kept(weight, plan.filters), _kept(bias, plan.filters)
+    # inf and NaN propagate as PyTorch's do, silently: numpy's warnings about them
+    # (inf - inf in a sum, 0 * inf) are not the user's concern here.
+    with np.errstate(invalid="ignore", over="ignore"):
+        x = pad(_batched(input, rank), plan.pairs, plan.mode)
+        y = Conv.apply(x, weight, geometry=plan.geometry)
+        return reshape(_add_bias(y, bias), plan.out_shape)
 
 
 def _conv_transpose(
@@ -284,13 +377,14 @@ def _conv_transpose(
     # The transposed weight (C_in, C_out/g, *k) is exactly the conv-layout weight
     # (C_out', C_in'/g, *k) of the convolution this op is the adjoint of, whose output
     # has our C_in channels: the same array goes to ConvTranspose, untransposed.
-    y = _batched(input, rank)
-    full = ConvTranspose.apply(y, weight, geometry=plan.geometry)
-    # Adjoint of the padding: fold the border back (non-zero modes; zero padding is
-    # fused, its taps dropped by the kernel). The trailing output_padding positions got
-    # no kernel taps, so they fold in as zeros.
-    x = pad_adjoint(full, plan.pairs, plan.mode)
-    return reshape(_add_bias(x, bias), plan.out_shape)
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = _batched(input, rank)
+        full = ConvTranspose.apply(y, weight, geometry=plan.geometry)
+        # Adjoint of the padding: fold the border back (non-zero modes; zero padding is
+        # fused, its taps dropped by the kernel). The trailing output_padding positions
+        # got no kernel taps, so they fold in as zeros.
+        x = pad_adjoint(full, plan.pairs, plan.mode)
+        return reshape(_add_bias(x, bias), plan.out_shape)
 
 
 def conv1d(
@@ -556,8 +650,8 @@ def conv_transpose_output_size(
     rank = _sizes_rank(input_size, kernel_size, stride, padding, output_padding, dilation)
     sizes = args.positive(input_size, rank, "input_size", call)
     kernel = args.positive(kernel_size, rank, "kernel_size", call)
-    strides = args.positive(stride, rank, "stride", call)
-    dilations = args.positive(dilation, rank, "dilation", call)
+    strides = args.positive(stride, rank, "stride", call, args.INT32_LIMIT)
+    dilations = args.positive(dilation, rank, "dilation", call, args.INT32_LIMIT)
     pairs, extra = args.transposed_pairs(
         padding, output_padding, rank, strides, dilations, kernel, call
     )
@@ -575,6 +669,10 @@ def conv_transpose_overlap(
     Returns:
         An int64 array of the output's spatial shape (output_padding 0).
 
+    Raises:
+        ValueError: as the transposed convolution would, or when the counts could not
+            be allocated.
+
     >>> conv_transpose_overlap(4, 3, stride=2)
     array([1, 1, 2, 1, 2, 1, 2, 1, 1])
     >>> conv_transpose_overlap(4, 4, stride=2, padding=1)  # even inside, thin at the edges
@@ -584,17 +682,38 @@ def conv_transpose_overlap(
     rank = _sizes_rank(input_size, kernel_size, stride, padding, dilation)
     sizes = args.positive(input_size, rank, "input_size", call)
     kernel = args.positive(kernel_size, rank, "kernel_size", call)
-    strides = args.positive(stride, rank, "stride", call)
-    dilations = args.positive(dilation, rank, "dilation", call)
+    strides = args.positive(stride, rank, "stride", call, args.INT32_LIMIT)
+    dilations = args.positive(dilation, rank, "dilation", call, args.INT32_LIMIT)
     pairs, extra = args.transposed_pairs(padding, 0, rank, strides, dilations, kernel, call)
     out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+    argument, formula = args.transposed_size_cause(
+        sizes, pairs, extra, kernel, strides, dilations, out_sizes
+    )
+    args.check_allocatable(out_sizes, 8, call, argument, "the counts", formula)
     counts = np.ones((), dtype=np.int64)
     for dim in range(rank):
-        per_dim = np.zeros(out_sizes[dim], dtype=np.int64)
-        for i in range(sizes[dim]):
-            for t in range(kernel[dim]):
-                where = i * strides[dim] + t * dilations[dim] - pairs[dim][0]
-                if 0 <= where < out_sizes[dim]:
-                    per_dim[where] += 1
+        per_dim = _taps_per_position(
+            sizes[dim], kernel[dim], strides[dim], dilations[dim], pairs[dim][0], out_sizes[dim]
+        )
         counts = np.multiply.outer(counts, per_dim)
     return counts
+
+
+def _taps_per_position(size: int, k: int, s: int, d: int, before: int, length: int) -> np.ndarray:
+    """Per output position q, the pairs (input position i < size, tap t < k) with
+    ``i s + t d = q + before``, counted in closed form (no loop over i or t).
+
+    With ``m = q + before``, the taps are those with ``t d <= m``, ``m - t d <= (size -
+    1) s`` and ``t d = m (mod s)``: a range of t, of which, with g = gcd(s, d), every
+    (s/g)-th one from ``t0 = (m/g) (d/g)^-1 mod s/g`` on (none unless g divides m).
+    """
+    m = np.arange(length, dtype=np.int64) + before
+    g = math.gcd(s, d)
+    period = s // g
+    first = (m // g % period) * pow(d // g, -1, period) % period
+    # Clamped so that int64 holds them; the clamps change no count.
+    top = np.minimum(min(k - 1, length + before), m // d)
+    reach = min((size - 1) * s, length + before + 1)
+    bottom = np.maximum(0, -((reach - m) // d))
+    count = (top - first) // period - (bottom - 1 - first) // period
+    return np.where((m % g == 0) & (top >= bottom), count, 0)

@@ -26,7 +26,14 @@ hundreds of MB, while each GEMM keeps hundreds of columns.
 
 Layers with groups 1, dilation 1, ``k <= 2 s`` in every dim and enough channels and
 work go to :mod:`minigrad.kernels.winograd` instead (``takes_conv`` /
-``takes_transpose``), which does the same maps with fewer multiplications.
+``takes_transpose``), which does the same maps with fewer multiplications; a result it
+cannot vouch for (``winograd.trustworthy``: its squares do not sum to a finite value,
+that is some element is inf, NaN or beyond 1.8e19) is recomputed here, so every path
+gives these sums' NaN and inf.
+
+Empty operands (an empty batch, no channels on either side) make every sum empty: the
+result is zeros. inf and NaN propagate as IEEE arithmetic has them (``0 * inf`` is NaN,
+in the zero padding too), without numpy's warnings.
 
 Determinism: the blocks run on the pool of :mod:`minigrad.kernels._threads` with one
 BLAS thread each; the Numba loops are serial within a block and each element of x, y
@@ -149,7 +156,8 @@ def _gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         return
 
     def rows(start: int, stop: int) -> None:
-        np.dot(a[start:stop], b, out=out[start:stop])
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.dot(a[start:stop], b, out=out[start:stop])
 
     run_blocks(rows, split(a.shape[0], 2))
 
@@ -187,11 +195,17 @@ def _per_block(
     task: Callable[[int, int, Callable[..., None]], object], blocks: list[tuple[int, int]]
 ) -> list[object]:
     """Run ``task(start, stop, gemm)``: with several blocks each runs whole on one
-    thread; a single block may split its GEMMs instead.
+    thread; a single block may split its GEMMs instead. numpy's floating-point warnings
+    are off in the thread that runs a block (its error state is per thread).
     """
+
+    def quiet(start: int, stop: int, gemm: Callable[..., None]) -> object:
+        with np.errstate(invalid="ignore", over="ignore"):
+            return task(start, stop, gemm)
+
     if len(blocks) == 1:
-        return [task(*blocks[0], _gemm)]
-    return run_blocks(lambda start, stop: task(start, stop, np.dot), blocks)
+        return [quiet(*blocks[0], _gemm)]
+    return run_blocks(lambda start, stop: quiet(start, stop, np.dot), blocks)
 
 
 def _conv_block(
@@ -239,9 +253,13 @@ def conv_valid(
     n, c_in = x.shape[:2]
     c_out, c_group = w.shape[:2]
     kernel, out_size = _triple(w.shape[2:]), _triple(out_size)
+    if x.size == 0 or w.size == 0:
+        return np.zeros((n, c_out, *out_size), x.dtype)
     geometry = (kernel, _triple(stride), _triple(dilation), out_size, _triple(padding))
     if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in, out_size, x.dtype):
-        return winograd.conv_valid(x, w, *geometry[1:3], groups, out_size, geometry[4])
+        fast = winograd.conv_valid(x, w, *geometry[1:3], groups, out_size, geometry[4], True)
+        if fast is not None:
+            return fast
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(out_size)
     weight = w.reshape(groups, f_group, rows)
@@ -285,10 +303,14 @@ def conv_transpose_valid(
     n = y.shape[0]
     c_out, c_group = w.shape[:2]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
+    if y.size == 0 or w.size == 0:
+        return np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     if winograd.takes_transpose(*geometry[:3], groups, n, c_out, c_group, y_size, y.dtype):
-        return winograd.conv_transpose_valid(y, w, *geometry[1:3], groups,
-                                             _triple(in_size), geometry[4])  # fmt: skip
+        fast = winograd.conv_transpose_valid(y, w, *geometry[1:3], groups,
+                                             _triple(in_size), geometry[4], True)  # fmt: skip
+        if fast is not None:
+            return fast
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(y_size)
     weight = w.reshape(groups, f_group, rows)
@@ -359,8 +381,9 @@ def _weight_from_partials(partials: np.ndarray, kernel: Triple) -> np.ndarray:
     and laid out as ``(C_out, C_in/g, *k)``.
     """
     total = partials[0]
-    for partial in partials[1:]:
-        total += partial
+    with np.errstate(invalid="ignore", over="ignore"):
+        for partial in partials[1:]:
+            total += partial
     c_out, rows = total.shape[0] * total.shape[2], total.shape[1]
     return _transposed(total).reshape(c_out, rows // math.prod(kernel), *kernel)
 
@@ -386,11 +409,15 @@ def conv_weight_grad(
     x, y = _contiguous(x), _contiguous(y)
     assert x.dtype == y.dtype, (x.dtype, y.dtype)
     kernel, y_size = _triple(kernel_size), _triple(y.shape[2:])
+    if x.size == 0 or y.size == 0:
+        return np.zeros((y.shape[1], x.shape[1] // groups, *kernel), x.dtype)
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     if winograd.takes_conv(
         *geometry[:3], groups, x.shape[0], y.shape[1], x.shape[1] // groups, y_size, x.dtype
     ):
-        return winograd.conv_weight_grad(x, y, *geometry[1:3], groups, kernel, geometry[4])
+        fast = winograd.conv_weight_grad(x, y, *geometry[1:3], groups, kernel, geometry[4], True)
+        if fast is not None:
+            return fast
     return _weight_grad_pass(x, y, geometry, groups, _Scratch(x.dtype))
 
 
@@ -455,9 +482,17 @@ def conv_and_weight_grad(
     n, c_in = x.shape[:2]
     c_out = w.shape[0]
     kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
+    if x.size == 0 or w.size == 0 or y.size == 0:
+        common = (stride, dilation, groups)
+        return (
+            conv_valid(x, w, *common, y_size, padding),
+            conv_weight_grad(x, y, *common, kernel, padding),
+        )
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     if winograd.takes_conv(*geometry[:3], groups, n, c_out, c_in // groups, y_size, x.dtype):
-        return winograd.conv_and_weight_grad(x, w, y, *geometry[1:3], groups, geometry[4])
+        pair = winograd.conv_and_weight_grad(x, w, y, *geometry[1:3], groups, geometry[4], True)
+        if pair is not None:
+            return pair
     weight = w.reshape(groups, c_out // groups, c_in // groups * math.prod(kernel))
     out = np.empty((n, c_out, math.prod(y_size)), x.dtype)
     scratch = _Scratch(x.dtype)

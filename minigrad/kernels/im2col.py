@@ -19,6 +19,8 @@ its negative-index test (3-4x faster).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -28,6 +30,9 @@ from numba import njit
 # 4x4 slower).
 LONG_LINE = 16
 LONG_SCATTER_LINE = 8
+# A block's phase or padded buffer may be this many times the size of the block and its
+# columns together; a larger one (huge paddings or strides) means the checked loops.
+BUFFER_RATIO = 4
 
 
 @njit(cache=True, nogil=True)
@@ -234,6 +239,70 @@ def _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs):  # pragma:
                         column += y2
 
 
+@njit(cache=True, nogil=True)
+def _im2col_checked(
+    x, start, stop, kernel, stride, dilation, y_size, pads, cols
+):  # pragma: no cover
+    """``im2col`` element by element, testing each read against x's bounds: no buffer
+    beyond the columns, whatever the padding and stride (every index fits in an int64,
+    as the public layer checks).
+    """
+    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
+    k0, k1, k2 = kernel
+    s0, s1, s2 = stride
+    d0, d1, d2 = dilation
+    y0, y1, y2 = y_size
+    b0, b1, b2 = pads
+    taps = k0 * k1 * k2
+    zero = x.dtype.type(0)
+    for row in range(cols.shape[0]):
+        c, t = row // taps, row % taps
+        t0, t1, t2 = t // (k1 * k2), (t // k2) % k1, t % k2
+        out = cols[row]
+        column = 0
+        for n in range(start, stop):
+            for p0 in range(y0):
+                i0 = s0 * p0 + d0 * t0 - b0
+                for p1 in range(y1):
+                    i1 = s1 * p1 + d1 * t1 - b1
+                    for p2 in range(y2):
+                        i2 = s2 * p2 + d2 * t2 - b2
+                        inside = 0 <= i0 < x0 and 0 <= i1 < x1 and 0 <= i2 < x2
+                        out[column] = x[n, c, i0, i1, i2] if inside else zero
+                        column += 1
+
+
+@njit(cache=True, nogil=True)
+def _col2im_checked(
+    cols, start, stop, kernel, stride, dilation, y_size, pads, x
+):  # pragma: no cover
+    """``col2im`` element by element into the zeroed block of x, rows in order (so each
+    element adds its taps in increasing order), dropping the taps outside x.
+    """
+    x0, x1, x2 = x.shape[2], x.shape[3], x.shape[4]
+    k0, k1, k2 = kernel
+    s0, s1, s2 = stride
+    d0, d1, d2 = dilation
+    y0, y1, y2 = y_size
+    b0, b1, b2 = pads
+    taps = k0 * k1 * k2
+    for row in range(cols.shape[0]):
+        c, t = row // taps, row % taps
+        t0, t1, t2 = t // (k1 * k2), (t // k2) % k1, t % k2
+        values = cols[row]
+        column = 0
+        for n in range(start, stop):
+            for p0 in range(y0):
+                i0 = s0 * p0 + d0 * t0 - b0
+                for p1 in range(y1):
+                    i1 = s1 * p1 + d1 * t1 - b1
+                    for p2 in range(y2):
+                        i2 = s2 * p2 + d2 * t2 - b2
+                        if 0 <= i0 < x0 and 0 <= i1 < x1 and 0 <= i2 < x2:
+                            x[n, c, i0, i1, i2] += values[column]
+                        column += 1
+
+
 def _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads) -> tuple[int, ...]:
     """The shape of a block's stride phases: ``(blocks, C, D, H, s2, width)``, width the
     phase positions the taps reach, ``y2 + d2 (k2 - 1) // s2``.
@@ -264,6 +333,21 @@ def _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads):
     return np.zeros((stop - start, x.shape[1], *sizes), x.dtype), tuple(inner)
 
 
+def _buffer_too_large(x, start, stop, kernel, stride, dilation, y_size, pads, cols, long_line):
+    """Whether the block's phase buffer (lines of ``long_line`` or more) or padded copy
+    would exceed BUFFER_RATIO times the block's own elements and its columns'.
+    """
+    if y_size[2] >= long_line:
+        shape = _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads)
+    else:
+        shape = (stop - start, x.shape[1]) + tuple(
+            max(b + n, (y - 1) * s + d * (k - 1) + 1)
+            for n, k, s, d, y, b in zip(x.shape[2:], kernel, stride, dilation, y_size, pads)
+        )
+    block = (stop - start) * int(np.prod(x.shape[1:], dtype=np.int64))
+    return math.prod(shape) > BUFFER_RATIO * (block + cols.size)
+
+
 def im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None:
     """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block.
 
@@ -273,7 +357,10 @@ def im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None
     table (0.3-0.5 ns per element; lines of 2 cost 3 ns each). Both index with
     unsigned ints, which spares Numba its negative-index test.
     """
-    if y_size[2] >= LONG_LINE:
+    geometry = (kernel, stride, dilation, y_size, pads)
+    if _buffer_too_large(x, start, stop, *geometry, cols, LONG_LINE):
+        _im2col_checked(x, start, stop, kernel, stride, dilation, y_size, pads, cols)
+    elif y_size[2] >= LONG_LINE:
         xs = np.empty(
             _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
         )
@@ -298,7 +385,11 @@ def col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None
     owns the block; within one row no two columns reach the same element. The phase
     path adds into zeroed stride phases of the block, then merges them into x.
     """
-    if y_size[2] >= LONG_SCATTER_LINE:
+    geometry = (kernel, stride, dilation, y_size, pads)
+    if _buffer_too_large(x, start, stop, *geometry, cols, LONG_SCATTER_LINE):
+        x[start:stop] = 0
+        _col2im_checked(cols, start, stop, kernel, stride, dilation, y_size, pads, x)
+    elif y_size[2] >= LONG_SCATTER_LINE:
         xs = np.zeros(
             _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
         )

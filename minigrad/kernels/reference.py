@@ -45,6 +45,7 @@ def _read(
     return where if all(0 <= where[i] < size[i] for i in range(3)) else None
 
 
+@np.errstate(invalid="ignore", over="ignore")  # inf and NaN propagate, silently
 def conv_valid(
     x: np.ndarray,
     w: np.ndarray,
@@ -58,26 +59,31 @@ def conv_valid(
 
     ``x: (N, C_in, *L_x)``, ``w: (C_out, C_in/g, *k)`` -> ``y: (N, C_out, *L_y)``, with
     ``y[n, o, p] = sum_{c, t} x[n, group(o) c, s*p + d*t - padding] * w[o, c, t]`` and
-    x read as zero outside ``[0, L_x)``.
+    x read as zero outside ``[0, L_x)``: a tap there still multiplies its weight by
+    that zero, so an inf or NaN weight gives NaN, as the padded input would.
     """
     n, c_in = x.shape[:2]
     c_out, c_group = w.shape[:2]
     f_group = c_out // groups
     y = np.zeros((n, c_out, *out_size), dtype=x.dtype)
+    zeros = np.zeros((n, c_group), dtype=x.dtype)
     for o in range(c_out):
         first = (o // f_group) * c_group
         for p in _positions(out_size):
             total = np.zeros(n, dtype=x.dtype)
             for t in _taps(w.shape[2:]):
                 where = _read(p, t, stride, dilation, padding, x.shape[2:])
-                if where is None:
-                    continue
-                patch = x[(slice(None), slice(first, first + c_group), *where)]
+                patch = (
+                    zeros
+                    if where is None
+                    else x[(slice(None), slice(first, first + c_group), *where)]
+                )
                 total += patch @ w[(o, slice(None), *t)]
             y[(slice(None), o, *p)] = total
     return y
 
 
+@np.errstate(invalid="ignore", over="ignore")  # inf and NaN propagate, silently
 def conv_transpose_valid(
     y: np.ndarray,
     w: np.ndarray,
@@ -109,6 +115,7 @@ def conv_transpose_valid(
     return x
 
 
+@np.errstate(invalid="ignore", over="ignore")  # inf and NaN propagate, silently
 def conv_weight_grad(
     x: np.ndarray,
     y: np.ndarray,
@@ -121,23 +128,25 @@ def conv_weight_grad(
     """The adjoint of ``conv_valid`` in w: correlate input with output.
 
     ``x: (N, C_in, *L_x)``, ``y: (N, C_out, *L_y)`` -> ``w: (C_out, C_in/g, *k)``, with
-    ``<conv_valid(x, w), y> == <w, conv_weight_grad(x, y)>``.
+    ``<conv_valid(x, w), y> == <w, conv_weight_grad(x, y)>``; the zero padding is read
+    as zeros (so an inf in y meeting it gives NaN, as in ``conv_valid``).
     """
-    c_out = y.shape[1]
+    n, c_out = y.shape[:2]
     c_group = x.shape[1] // groups
     f_group = c_out // groups
     w = np.zeros((c_out, c_group, *kernel_size), dtype=x.dtype)
+    zeros = np.zeros((n, c_group), dtype=x.dtype)
     for o in range(c_out):
         first = (o // f_group) * c_group
         for t in _taps(kernel_size):
             for p in _positions(y.shape[2:]):
                 where = _read(p, t, stride, dilation, padding, x.shape[2:])
-                if where is None:
-                    continue
-                w[(o, slice(None), *t)] += (
-                    y[(slice(None), o, *p)]
-                    @ x[(slice(None), slice(first, first + c_group), *where)]
+                patch = (
+                    zeros
+                    if where is None
+                    else x[(slice(None), slice(first, first + c_group), *where)]
                 )
+                w[(o, slice(None), *t)] += y[(slice(None), o, *p)] @ patch
     return w
 
 

@@ -27,6 +27,12 @@ pair and phase, a 7x7 output takes 121 products rather than 144 (direct: 196).
 ``takes_conv`` and ``takes_transpose`` say when :mod:`minigrad.kernels.conv` hands a
 layer over.
 
+Non-finite values and overflow: the transforms mix neighbouring values (``d0 - d1``,
+``g0 + g1``), so one inf becomes NaN in every output its tile touches, and magnitudes
+near float32's limit overflow where the direct sums do not. With ``checked`` each
+kernel returns None for a result that is not ``trustworthy``, and
+:mod:`minigrad.kernels.conv` recomputes it with the direct sums.
+
 Determinism: the batch blocks depend on the shapes only; every transform writes each
 element once in a fixed order; each GEMM is one single-threaded BLAS call whichever
 thread of :mod:`minigrad.kernels._threads` runs it; the weight gradient's block
@@ -43,7 +49,7 @@ import numpy as np
 
 from minigrad.kernels._threads import one_blas_thread, run_blocks, split
 from minigrad.kernels.winograd_adjoint import transform_in_adjoint
-from minigrad.kernels.winograd_layout import point_tiles
+from minigrad.kernels.winograd_layout import point_tiles, sum_of_squares
 from minigrad.kernels.winograd_transforms import add_rows, transform_in, transform_out
 
 Triple = tuple[int, int, int]
@@ -133,6 +139,40 @@ def takes_transpose(
     return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size, dtype)
 
 
+def trustworthy(*results: np.ndarray) -> bool:
+    """Whether these kernels' results may stand for the direct sums': the sum of their
+    squares is finite, so every element is finite and below sqrt(float32 max), about
+    1.8e19 (results that large never come out of training; they are only recomputed).
+    Otherwise the caller recomputes them with the direct sums, which then give exactly
+    that path's NaN and inf.
+
+    Why that suffices. In exact arithmetic every output is the direct sum of the
+    products it reads; the transforms only add and subtract operands, and every operand
+    that the direct sum of a kept output reads enters (with coefficient +-1) a
+    transformed value that feeds a kept output.
+    (1) If a direct sum reads an inf or NaN, such a transformed value is non-finite
+    (a sum with a non-finite term is never finite: inf - inf is NaN), so is its
+    product with anything (inf * 0 is NaN) and every sum it enters: some result here
+    is non-finite, and all are recomputed.
+    (2) If this result overflows or turns NaN on its own (inf - inf inside a tile, one
+    inf smeared over its neighbours), it is non-finite, and recomputed.
+    (3) If a direct sum's exact value is beyond float32's range, this one is within
+    rounding of it, far above 1.8e19 (unless its terms are near the range themselves,
+    the case below), and is recomputed.
+    Left are finite results below 1.8e19, which the direct sums give finite too,
+    except where their partial sums can overflow although the total is small (terms
+    near float32's limit that cancel): there the outcome depends on the summation
+    order (BLAS's blocking, PyTorch's backends disagree there too), not on the method.
+
+    The kernels here take the test where it is cheapest: the output transforms sum
+    the squares of each channel's outputs while they are in cache (``transform_out``,
+    ``transform_in_adjoint``, their return values), and the small weight gradient is
+    tested whole, by this function. Measured on the six float32 benchmark layers that
+    take these kernels, one thread: 0.2-0.7 % of a layer's forward+backward.
+    """
+    return all(bool(np.isfinite(sum_of_squares(r.reshape(-1), r.size))) for r in results)
+
+
 @functools.lru_cache(maxsize=64)
 def _tap_map(kernel: Triple, stride: Triple, taps: Triple) -> tuple[np.ndarray, np.ndarray]:
     """The weights' transform as ``(rows, taps)`` index pairs, in row order: row ``(p0,
@@ -166,12 +206,17 @@ def _matmul(a: Points, b: Points, out: Points) -> None:
     """
     work = sum(o.size * left.shape[-1] for o, left in zip(out, a))
 
+    stacked = all(isinstance(operand, np.ndarray) for operand in (a, b, out))
+
     def part(start: int, stop: int) -> None:
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and isinstance(out, np.ndarray):
-            np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
-            return
-        for p in range(start, stop):
-            np.matmul(a[p], b[p], out=out[p])
+        # inf and NaN are for trustworthy() to find, not for numpy to warn about (its
+        # error state is per thread, hence here).
+        with np.errstate(invalid="ignore", over="ignore"):
+            if stacked:
+                np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
+                return
+            for p in range(start, stop):
+                np.matmul(a[p], b[p], out=out[p])
 
     if work < 2 * PARALLEL_WORK or len(out) < 2:
         part(0, len(out))
@@ -275,10 +320,12 @@ class _Conv:
         u = _transformed(w, stride, taps).reshape(points, -1, c_out, c_in)
         self.u = np.ascontiguousarray(u.transpose(0, 2, 1, 3)).reshape(points, c_out, -1)
 
-    def __call__(self, v: Points, layout: _Layout, y: np.ndarray) -> None:
+    def __call__(self, v: Points, layout: _Layout, y: np.ndarray, check: bool) -> bool:
+        """Write the block's y; whether it is ``trustworthy`` (with ``check``)."""
         flat, products = layout.empty(self.u.shape[1], y.dtype)
         _matmul(self.u, v, products)
-        transform_out(flat, layout.taps, layout.tiles, layout.drop, y)
+        squares = transform_out(flat, layout.taps, layout.tiles, layout.drop, y, check)
+        return bool(np.isfinite(squares))
 
 
 def _by_point(c_out: int) -> bool:
@@ -317,8 +364,9 @@ def _weight_from(
     as ``(C_out, C_in, *k)`` from ``_weight_partial``'s layout (``by_point`` or not).
     """
     total = partials[0]
-    for partial in partials[1:]:
-        total += partial
+    with np.errstate(invalid="ignore", over="ignore"):
+        for partial in partials[1:]:
+            total += partial
     points, phases, a, b = total.shape
     by_tap = np.empty((math.prod(kernel), a * b), total.dtype)
     rows, columns = _tap_map(kernel, stride, taps)
@@ -337,9 +385,11 @@ def conv_valid(
     groups: int,
     out_size: Triple,
     padding: Triple = (0, 0, 0),
-) -> np.ndarray:
+    checked: bool = False,
+) -> np.ndarray | None:
     """``kernels.conv.conv_valid``, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``:
     ``y[p] = sum_f sum_j xf[p + j] wf[j]``, 3^d GEMMs over (phase, channel).
+    ``checked``: None unless y is ``trustworthy``.
     """
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     taps, stride, padding = _geometry(w.shape[2:], stride, padding)
@@ -350,13 +400,14 @@ def conv_valid(
     with one_blas_thread():
         conv = _Conv(w, stride, taps)
 
-        def block(start: int, stop: int) -> None:
+        def block(start: int, stop: int) -> bool:
             layout = _Layout(taps, tiles, _drop(taps, tiles, out_size), stop - start)
-            conv(_phase_windows(x[start:stop], stride, padding, layout), layout, y[start:stop])
+            v = _phase_windows(x[start:stop], stride, padding, layout)
+            return conv(v, layout, y[start:stop], checked)
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
-        run_blocks(block, _blocks(n, per_sample * x.itemsize, math.prod(tiles)))
-    return y
+        trusted = run_blocks(block, _blocks(n, per_sample * x.itemsize, math.prod(tiles)))
+    return y if all(trusted) or not checked else None
 
 
 def conv_transpose_valid(
@@ -367,13 +418,14 @@ def conv_transpose_valid(
     groups: int,
     in_size: Triple,
     padding: Triple = (0, 0, 0),
-) -> np.ndarray:
+    checked: bool = False,
+) -> np.ndarray | None:
     """``kernels.conv.conv_transpose_valid``, ``y: (N, C_out, *L_y) -> x: (N, C_in,
     *L_x)``: the adjoint of ``conv_valid``'s maps, taken in reverse. ``conv_valid`` is
     ``y = A^T [U (B^T x)]`` tile by tile, so ``x = B [U^T (A y)]``: A is G, so ``A y``
     is ``G`` on y's pairs; then 3^d GEMMs ``(s^d C_in, C_out)`` over (phase, channel)
     rows; then ``B`` on each window, added where the windows overlap, back into x's
-    stride phases.
+    stride phases. ``checked``: None unless x is ``trustworthy``.
     """
     y, w = np.ascontiguousarray(y), np.ascontiguousarray(w)
     taps, stride, padding = _geometry(w.shape[2:], stride, padding)
@@ -387,16 +439,18 @@ def conv_transpose_valid(
         # (P, C_out, rows) -> (P, rows, C_out), a view: BLAS reads it transposed.
         left = _Conv(w, stride, taps).u.transpose(0, 2, 1)
 
-        def block(start: int, stop: int) -> None:
+        def block(start: int, stop: int) -> bool:
             layout = _Layout(taps, tiles, drop, stop - start)
             g = _pair_tiles(y[start:stop], layout)
             flat, products = layout.empty(rows, y.dtype)
             _matmul(left, g, products)
-            transform_in_adjoint(flat, stride, padding, taps, tiles, drop, x[start:stop])
+            squares = transform_in_adjoint(flat, stride, padding, taps, tiles, drop,
+                                           x[start:stop], checked)  # fmt: skip
+            return bool(np.isfinite(squares))
 
         per_sample = _points(taps) * (c_out + rows) * math.prod(tiles)
-        run_blocks(block, _blocks(n, per_sample * y.itemsize, math.prod(tiles)))
-    return x
+        trusted = run_blocks(block, _blocks(n, per_sample * y.itemsize, math.prod(tiles)))
+    return x if all(trusted) or not checked else None
 
 
 def conv_weight_grad(
@@ -407,11 +461,13 @@ def conv_weight_grad(
     groups: int,
     kernel_size: Triple,
     padding: Triple = (0, 0, 0),
-) -> np.ndarray:
+    checked: bool = False,
+) -> np.ndarray | None:
     """``kernels.conv.conv_weight_grad``, ``x, y -> w: (C_out, C_in, *k)``:
     ``wf[j] = sum_p y[p] xf[p + j]``, 3^d GEMMs summing over (tile, sample).
+    ``checked``: None unless w is ``trustworthy``.
     """
-    return _both(x, None, y, stride, padding, _triple(kernel_size))[1]
+    return _both(x, None, y, stride, padding, _triple(kernel_size), checked)[1]
 
 
 def conv_and_weight_grad(
@@ -422,17 +478,20 @@ def conv_and_weight_grad(
     dilation: Triple,
     groups: int,
     padding: Triple = (0, 0, 0),
-) -> tuple[np.ndarray, np.ndarray]:
+    checked: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """``kernels.conv.conv_and_weight_grad``: both from one transform of x's windows
     per block; the weight gradient equals ``conv_weight_grad``'s bit for bit.
+    ``checked``: None unless both are ``trustworthy``.
     """
-    out, grad = _both(x, w, y, stride, padding, _triple(w.shape[2:]))
-    assert out is not None
-    return out, grad
+    out, grad = _both(x, w, y, stride, padding, _triple(w.shape[2:]), checked)
+    return None if out is None or grad is None else (out, grad)
 
 
-def _both(x, w, y, stride, padding, kernel) -> tuple[np.ndarray | None, np.ndarray]:
-    """The conv output (if w is given) and the weight gradient, block by block."""
+def _both(x, w, y, stride, padding, kernel, checked) -> tuple[np.ndarray | None, ...]:
+    """The conv output (if w is given) and the weight gradient, block by block; with
+    ``checked``, None for each that is not ``trustworthy``.
+    """
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
     taps, stride, padding = _geometry(kernel, stride, padding)
     n, c_in = x.shape[:2]
@@ -449,12 +508,15 @@ def _both(x, w, y, stride, padding, kernel) -> tuple[np.ndarray | None, np.ndarr
     with one_blas_thread():
         conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps)
 
-        def block(start: int, stop: int) -> None:
+        def block(start: int, stop: int) -> bool:
             layout = _Layout(taps, tiles, drop, stop - start)
             v = _phase_windows(x[start:stop], stride, padding, layout)
-            if conv is not None:
-                conv(v, layout, out[start:stop])
+            trusted = conv is None or conv(v, layout, out[start:stop], checked)
             _weight_partial(v, y[start:stop], layout, partials[index[start]])
+            return trusted
 
-        run_blocks(block, blocks)
-        return out, _weight_from(partials, stride, taps, kernel, _by_point(c_out))
+        trusted = all(run_blocks(block, blocks)) or not checked
+        grad = _weight_from(partials, stride, taps, kernel, _by_point(c_out))
+    if checked and not trustworthy(grad):
+        grad = None
+    return (out if trusted else None), grad

@@ -12,7 +12,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels.winograd_layout import phase_buffer, point_count, points_copy
+from minigrad.kernels.winograd_layout import (
+    phase_buffer,
+    point_count,
+    points_copy,
+    sum_of_squares,
+)
 
 
 @njit(cache=True, nogil=True)
@@ -71,13 +76,16 @@ def _ungather(phases, c, n_count, at0, at1, at2, x):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pragma: no cover
+def transform_in_adjoint(products, stride, before, taps, tiles, drop, x, check):  # noqa: E501  # pragma: no cover
     """The adjoint of ``transform_in`` (windows, ``B^T``) in x: ``products`` laid out as
     its v (rows ``(f, c)``, the tiles each point keeps following ``drop``), ``B`` on
     each point's tile, added where windows overlap, written to ``x[n, c, s q + f -
     before]`` for the phase positions q inside x; x is zero where no window reaches.
     A channel at a time, in cache: the points of each phase are copied into a buffer,
     the adjoint passes run D first, and the channel's phases are read back into x.
+    With ``check``, returns the sum of the squares of the phases (every value x reads,
+    and those of positions past its ends), taken while in cache: inf or NaN if any is
+    (else 0).
     """
     n_count, channels = x.shape[:2]
     s0, s1, s2 = stride
@@ -96,6 +104,7 @@ def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pra
                p2n * z0n * z1n * t2n * n_count)  # fmt: skip
     a = np.empty(size, x.dtype)
     b = np.empty(size, x.dtype)
+    squares = x.dtype.type(0)
     for c in range(channels):
         for phase in range(s0 * s1 * s2):
             row = phase * channels + c
@@ -120,4 +129,7 @@ def transform_in_adjoint(products, stride, before, taps, tiles, drop, x):  # pra
                 current, other, z1 = other, current, z1n
             if r2 == 2:
                 _pass_in_adjoint(current, z0 * z1, h2, n_count, t2n, phases, phase * chunk)
+        if check:
+            squares += sum_of_squares(phases, phases.size)
         _ungather(phases, c, n_count, at0, at1, at2, x)
+    return squares

@@ -161,3 +161,15 @@ def _lands(stride, before, taps, count, half, step, phase_step, out):  # pragma:
     for i in range(out.size):
         f, q = (i + before) % stride, (i + before) // stride
         out[i] = f * phase_step + slot(q, half, taps) * step if 0 <= q < count else -1
+
+
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "contract"})
+def sum_of_squares(buffer, size):  # pragma: no cover
+    """``sum(v * v)`` over ``buffer[:size]``, in its dtype: inf or NaN when some v is,
+    or when the squares overflow. Reassociation lets it vectorise; without "nnan" and
+    "ninf", inf and NaN keep IEEE semantics. The order is fixed by the loop alone.
+    """
+    total = buffer.dtype.type(0)
+    for i in range(size):
+        total += buffer[i] * buffer[i]
+    return total

@@ -19,7 +19,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels.winograd_layout import phase_buffer, point_count, points_copy, slot
+from minigrad.kernels.winograd_layout import (
+    phase_buffer,
+    point_count,
+    points_copy,
+    slot,
+    sum_of_squares,
+)
 
 # From this many samples a block on, transform_in gathers x position by position with
 # the batch innermost (measured: 20 % faster at 32-64 samples, 10-15 % slower at 4).
@@ -208,11 +214,13 @@ def _scatter_planes(current, c, taps, tiles, slot2, x):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def transform_out(products, taps, tiles, drop, x):  # pragma: no cover
+def transform_out(products, taps, tiles, drop, x, check):  # pragma: no cover
     """``A^T`` on the flat ``products`` (laid out as ``transform_in``'s v with one phase,
     rows the channels; a tile a point does not keep counts as zero), the tile outputs
     written to ``x[n, c, q]``, those past x's end cut off; a channel at a time, in cache,
-    as ``transform_in``.
+    as ``transform_in``. With ``check``, returns the sum of the squares of every tile
+    output (those cut off too), taken while each channel's are in cache: inf or NaN
+    if any is (else 0).
     """
     n_count, channels = x.shape[:2]
     r0, r1, r2 = taps
@@ -226,6 +234,8 @@ def transform_out(products, taps, tiles, drop, x):  # pragma: no cover
     b = np.empty(points * run, products.dtype)
     p1 = 3 if r1 == 2 else 1
     p2 = 3 if r2 == 2 else 1
+    size = (2 if r0 == 2 else 1) * (2 if r1 == 2 else 1) * (2 if r2 == 2 else 1) * run
+    squares = products.dtype.type(0)
     for c in range(channels):
         points_copy(a, 0, c, channels, taps, tiles, drop, n_count, products, False)
         # The inverse walk: (P0, P1, P2, T0, T1, T2, N) -> ... -> (Z0, Z1, Z2, N), with
@@ -241,7 +251,10 @@ def transform_out(products, taps, tiles, drop, x):  # pragma: no cover
         if r2 == 2:
             _pass_out(current, z0 * z1, t2n, n_count, other)
             current = other
+        if check:
+            squares += sum_of_squares(current, size)
         _scatter_planes(current, c, taps, tiles, slot2, x)
+    return squares
 
 
 @njit(cache=True, nogil=True)

@@ -23,6 +23,7 @@ import numpy as np
 
 from minigrad import _checks, dtypes
 from minigrad import functional as F
+from minigrad.functional import _conv_args as conv_args
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
@@ -55,11 +56,18 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         rank = self._rank
-        for argument, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not _checks.is_int(value) or value < 1:
+        # Zero channels: PyTorch builds such a layer (its forward then fails or returns
+        # nothing); minigrad refuses it here, by name. Bools are refused as PyTorch's
+        # functional form refuses them.
+        arguments = (("in_channels", in_channels), ("out_channels", out_channels))
+        for argument, value in (*arguments, ("groups", groups)):
+            if not _checks.is_int(value):
+                raise TypeError(
+                    f"{name}: {argument}: expected a positive int, got "
+                    f"{type(value).__name__} {value!r}"
+                )
+            if value < 1:
                 raise ValueError(f"{name}: {argument}: expected a positive int, got {value!r}")
-        if not _checks.is_int(groups) or groups < 1:
-            raise ValueError(f"{name}: groups: expected a positive int, got {groups!r}")
         for argument, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if value % groups:
                 raise ValueError(
@@ -95,6 +103,11 @@ class _ConvNd(Module):
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
         else:
             shape = (self.out_channels, self.in_channels // groups, *self.kernel_size)
+        conv_args.check_allocatable(
+            shape, np.dtype(chosen).itemsize, name, "kernel_size", "the weight",
+            f"kernel_size={self.kernel_size} with {self.in_channels} input and "
+            f"{self.out_channels} output channels in {self.groups} groups",
+        )  # fmt: skip
         self.weight = Parameter(np.zeros(shape, dtype=chosen))
         if bias:
             self.bias = Parameter(np.zeros(self.out_channels, dtype=chosen))
@@ -236,6 +249,14 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         function = type(self)._function
+        if _checks.is_int(output_size) or isinstance(output_size, bool | float | str):
+            # The functional form also takes one int for every dim; PyTorch's layer
+            # takes sequences only.
+            raise TypeError(
+                f"{type(self).__name__}: output_size: expected a sequence of ints (the "
+                f"spatial sizes or the whole output shape), got "
+                f"{type(output_size).__name__} {output_size!r}"
+            )
         # With output_size given, the functional form derives output_padding itself.
         output_padding = self.output_padding if output_size is None else 0
         return function(

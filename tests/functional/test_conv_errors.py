@@ -175,7 +175,7 @@ CASES: list[tuple[str, type[Exception], Callable[[], Any], tuple[str, ...]]] = [
         ValueError,
         lambda: F.conv_transpose1d(mg.ones(1, 1, 1), mg.ones(1, 1, 1), padding=1),
         (
-            "conv_transpose1d: output size -1",
+            "conv_transpose1d: padding: output size -1",
             "(L_in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1",
             "(1 - 1)*1 - 2*1 + 1*(1 - 1) + 0 + 1 = -1",
             "reachable sizes are [-1, -1]",

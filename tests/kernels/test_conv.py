@@ -368,3 +368,87 @@ def test_same_bits_with_one_and_two_threads(tmp_path: Path) -> None:
     assert sorted(one) == sorted(two)
     differing = [key for key in one if not np.array_equal(one[key], two[key])]
     assert not differing, json.dumps(differing)
+
+
+# ---- empty operands, huge paddings and strides, non-finite values -------------------------
+
+
+EMPTY = {
+    "empty batch": dict(AWKWARD["padded_digits"], n=0),
+    "no input channels": dict(AWKWARD["padded_digits"], c_in=0),
+    "no output channels": dict(AWKWARD["padded_digits"], c_out=0),
+    "empty batch, groups": dict(AWKWARD["groups_dilation"], n=0),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_operands_give_zeros(name: str, dtype: type) -> None:
+    # Every sum is empty: zeros of the result's shape, from every kernel and its twin.
+    g = EMPTY[name]
+    x, w, y = operands(g, dtype)
+    fast = run_all(conv, g, x, w, y)
+    shapes = [y.shape, x.shape, w.shape]
+    for got, want, shape in zip(fast, run_all(reference, g, x, w, y), shapes):
+        assert got.shape == want.shape == shape and got.dtype == dtype
+        assert not got.any() and not want.any()
+    before = g.get("padding", (0, 0, 0))
+    out, grad_w = conv.conv_and_weight_grad(
+        x, w, y, g["stride"], g["dilation"], g["groups"], before
+    )
+    assert out.shape == y.shape and grad_w.shape == w.shape
+    assert not out.any() and not grad_w.any()
+
+
+HUGE_PADDING = {
+    # A few outputs (1 and 2 per dim) whose taps read mostly, or only, padding: a padded
+    # copy of x would be petabytes.
+    "one output": dict(n=2, c_in=3, c_out=2, groups=1, kernel=(1, 1, 3), stride=(1, 1, 2**42),
+                       dilation=(1, 1, 1), x_size=(1, 1, 5), y_size=(1, 1, 1),
+                       padding=(0, 0, 2**40)),
+    "two outputs": dict(n=1, c_in=2, c_out=2, groups=2, kernel=(1, 2, 3),
+                        stride=(1, 2**41, 2**41 - 1), dilation=(1, 1, 2), x_size=(1, 3, 4),
+                        y_size=(1, 2, 2), padding=(0, 2**41 - 1, 2**41 - 2)),
+    "long lines": dict(n=1, c_in=2, c_out=3, groups=1, kernel=(1, 1, 2), stride=(1, 1, 2**30),
+                       dilation=(1, 1, 1), x_size=(1, 1, 3), y_size=(1, 1, 17),
+                       padding=(0, 0, 2**33)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(HUGE_PADDING))
+def test_huge_padding_and_stride_read_only_what_the_taps_read(name: str) -> None:
+    """The kernels gather only what the taps read, whatever the padding: against the
+    result written out by hand from the definition (tap t of output p reads x at
+    ``s p + d t - padding``, zero outside x)."""
+    g = HUGE_PADDING[name]
+    x, w, y = operands(g, np.float64)
+    want = np.zeros(y.shape)
+    f_group, c_group = g["c_out"] // g["groups"], g["c_in"] // g["groups"]
+    for p in np.ndindex(*g["y_size"]):
+        for t in np.ndindex(*g["kernel"]):
+            where = [s * q + d * u - b for q, u, s, d, b in
+                     zip(p, t, g["stride"], g["dilation"], g["padding"])]  # fmt: skip
+            if all(0 <= i < n for i, n in zip(where, g["x_size"])):
+                for o in range(g["c_out"]):
+                    first = o // f_group * c_group
+                    patch = x[(slice(None), slice(first, first + c_group), *where)]
+                    want[(slice(None), o, *p)] += patch @ w[(o, slice(None), *t)]
+    forward, x_adjoint, w_adjoint = run_all(conv, g, x, w, y)
+    np.testing.assert_allclose(forward, want, rtol=1e-12, atol=1e-12)
+    # The adjoint identities pin down the other two kernels.
+    value = np.vdot(want, y)
+    assert abs(np.vdot(x, x_adjoint) - value) <= 1e-12 * max(1.0, abs(value))
+    assert abs(np.vdot(w, w_adjoint) - value) <= 1e-12 * max(1.0, abs(value))
+
+
+def test_padding_taps_multiply_zeros() -> None:
+    # inf * 0 is NaN: a weight tap over the zero padding makes the output NaN, as the
+    # convolution of the padded input does (the fast kernels and the loops alike).
+    g = AWKWARD["padded_digits"]
+    x, w, y = operands(g, np.float64)
+    w[0, 0, 0, 0, 0] = np.inf  # tap (0, 0) of filter 0 reads row -1 / column -1 at p = 0
+    for module in (conv, reference):
+        out = module.conv_valid(x, w, g["stride"], g["dilation"], 1, g["y_size"], g["padding"])
+        assert np.isnan(out[:, 0, 0, 0, :]).all() and np.isnan(out[:, 0, 0, :, 0]).all()
+        assert np.isinf(out[:, 0, 0, 1:, 1:]).all()
+        assert np.isfinite(out[:, 1]).all()

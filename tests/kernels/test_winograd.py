@@ -9,6 +9,7 @@ dims with one tap per phase and many batch blocks are all met.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -234,3 +235,124 @@ def test_same_bits_with_one_and_two_threads() -> None:
         numba.set_num_threads(before)
     for a, b in zip(*results):
         assert np.array_equal(a, b)
+
+
+# ---- non-finite values and magnitudes near float32's limit -------------------------------
+
+
+def direct(function: Any, *arguments: Any) -> Any:
+    """``function`` of kernels/conv.py with the Winograd kernels out of the way."""
+    saved = winograd.DTYPES
+    winograd.DTYPES = ()
+    try:
+        return function(*arguments)
+    finally:
+        winograd.DTYPES = saved
+
+
+def dcgan_calls(x: np.ndarray, w: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The four dispatching kernels on DCGAN's geometry, as thunks of a module."""
+    g = DCGAN
+    common = (g["stride"], g["dilation"], 1)
+    return {
+        "conv_valid": lambda m: m.conv_valid(x, w, *common, g["y_size"], g["padding"]),
+        "conv_transpose_valid": lambda m: m.conv_transpose_valid(
+            y, w, *common, g["x_size"], g["padding"]
+        ),
+        "conv_weight_grad": lambda m: m.conv_weight_grad(x, y, *common, g["kernel"], g["padding"]),
+        "conv_and_weight_grad": lambda m: m.conv_and_weight_grad(x, w, y, *common, g["padding"]),
+    }
+
+
+def assert_same_pattern(got: Any, want: Any) -> None:
+    """The same NaN, +inf and -inf masks, and the finite values to float32 rounding."""
+    for a, b in zip(
+        got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)
+    ):
+        for test in (np.isnan, np.isposinf, np.isneginf):
+            assert np.array_equal(test(a), test(b)), (test.__name__, test(a).sum(), test(b).sum())
+        finite = np.isfinite(b)
+        scale = max(1.0, float(np.abs(b[finite]).max(initial=0)))
+        np.testing.assert_allclose(a[finite], b[finite], rtol=0, atol=1e-4 * scale)
+
+
+# Odd positions of x and y meet the transforms' differences (d0 - d1, g0 + g1) as the
+# middle of a window: one inf there becomes inf - inf, NaN, in its whole tile.
+SPECIALS = [
+    ("x", (1, 3, 0, 8, 9), np.inf),
+    ("x", (0, 5, 0, 7, 7), -np.inf),
+    ("x", (0, 0, 0, 0, 0), np.nan),
+    ("w", (3, 5, 0, 1, 2), np.inf),
+    ("y", (1, 7, 0, 3, 5), np.inf),
+    ("y", (0, 0, 0, 7, 7), np.nan),
+]
+
+
+# DCGAN-sized: minutes in pure Python; the small geometries below cover the logic.
+dcgan_sized = pytest.mark.skipif(
+    os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="DCGAN-sized arrays without JIT"
+)
+
+
+@dcgan_sized
+@pytest.mark.parametrize(("operand", "position", "value"), SPECIALS)
+def test_an_inf_or_nan_gives_the_direct_sums_pattern(operand, position, value) -> None:
+    x, w, y = operands(DCGAN, np.float32)
+    {"x": x, "w": w, "y": y}[operand][position] = value
+    calls = dcgan_calls(x, w, y)
+    raw_differs = False
+    for call in calls.values():
+        # The layer takes this path (the fix is a check of its results, not a detour).
+        want = direct(call, conv)
+        assert_same_pattern(call(conv), want)
+        raw = call(winograd)
+        raw_differs |= not all(
+            np.array_equal(np.isnan(a), np.isnan(b))
+            for a, b in zip(
+                raw if isinstance(raw, tuple) else (raw,),
+                want if isinstance(want, tuple) else (want,),
+            )
+        )
+    # The check is what makes the difference here: unchecked, an odd-position inf is
+    # NaN over its tiles (the weight's transform adds its taps, so there too).
+    if value == np.inf and operand != "y":
+        assert raw_differs
+
+
+@dcgan_sized
+@pytest.mark.parametrize("scale", [3e36, 1e37])
+def test_magnitudes_near_the_limit_give_the_direct_sums_pattern(scale: float) -> None:
+    # Near float32's maximum the transforms' sums and differences overflow where the
+    # direct sums do not (and NaN follows from inf - inf): unchecked, this layer's
+    # outputs overflow several times as often. Checked, they are the direct sums'.
+    x, w, y = operands(DCGAN, np.float32)
+    x = (x * np.float32(scale)).astype(np.float32)
+    calls = dcgan_calls(x, w, y)
+    unchecked, want = calls["conv_valid"](winograd), direct(calls["conv_valid"], conv)
+    assert (~np.isfinite(unchecked)).sum() > (~np.isfinite(want)).sum()
+    for call in calls.values():
+        assert_same_pattern(call(conv), direct(call, conv))
+
+
+@given(geometry=winograd_geometries(), data=st.data())
+def test_non_finite_values_on_small_geometries(geometry: dict[str, Any], data: Any) -> None:
+    # Forced onto this path, every kernel gives the loop twins' NaN and inf for an inf,
+    # -inf or NaN anywhere in x, w or y.
+    x, w, y = operands(geometry, np.float32)
+    array = data.draw(st.sampled_from([x, w, y]))
+    position = tuple(data.draw(st.integers(0, n - 1)) for n in array.shape)
+    array[position] = data.draw(st.sampled_from([np.inf, -np.inf, np.nan]))
+    with everywhere():
+        got = run_all(conv, geometry, x, w, y)
+    for a, b in zip(got, run_all(reference, geometry, x, w, y)):
+        assert_same_pattern(a, b)
+
+
+def test_trustworthy_wants_a_finite_sum_of_squares() -> None:
+    # Finite elements below sqrt(float32 max) ~ 1.8e19 whose squares add up below the
+    # maximum pass; an inf, a NaN, or an element past 1.8e19 does not.
+    ok = np.array([1.0, -1e18, 1e18], np.float32)
+    assert winograd.trustworthy(ok, np.zeros((0, 3), np.float32))
+    for bad in (np.inf, -np.inf, np.nan, 3e38, -2e19):
+        assert not winograd.trustworthy(ok, np.array([0.0, bad], np.float32))
+    assert not winograd.trustworthy(np.full(10, 1e19, np.float32))  # squares overflow

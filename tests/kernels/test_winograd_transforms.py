@@ -120,9 +120,29 @@ def test_transform_in_adjoint_is_b_on_each_window_added_into_x(geometry: dict[st
     shaped = products.reshape(*points, *g["stride"], g["c"], *g["tiles"], g["n"])
     want = np.einsum("apsi,bqtj,cruk,pqrabchstun->nhijk", *m, shaped)
     got = np.full((g["n"], g["c"], *g["size"]), np.nan)
-    transform_in_adjoint(compact(products, g), g["stride"], g["before"], g["taps"],
-                         g["tiles"], g["drop"], got)  # fmt: skip
+    squares = transform_in_adjoint(compact(products, g), g["stride"], g["before"], g["taps"],
+                                   g["tiles"], g["drop"], got, True)  # fmt: skip
     assert np.array_equal(got, want)
+    # The squares of the phases x is read from (and of positions past its ends): at
+    # least those of x, and not at all without the check.
+    assert np.isfinite(squares) and squares >= np.sum(want**2) * (1 - 1e-12)
+    again = np.full_like(got, np.nan)
+    assert transform_in_adjoint(compact(products, g), g["stride"], g["before"], g["taps"],
+                                g["tiles"], g["drop"], again, False) == 0  # fmt: skip
+    assert np.array_equal(again, want)
+    products.flat[products.size // 2] = np.inf
+    assert not np.isfinite(
+        transform_in_adjoint(
+            compact(products, g),
+            g["stride"],
+            g["before"],
+            g["taps"],
+            g["tiles"],
+            g["drop"],
+            again,
+            True,
+        )  # fmt: skip
+    )
 
 
 @given(geometry=dims())
@@ -132,17 +152,25 @@ def test_transform_out_is_a_t_written_to_each_tile_s_outputs(geometry: dict[str,
     size = [2 * t - d if r == 2 else t for r, t, d in zip(g["taps"], g["tiles"], g["drop"])]
     rng = np.random.default_rng(1)
     products = kept_products(g, g["c"], rng)
+
     # m[p, t, i]: how much point p of tile t adds to x[i].
-    m = []
-    for r, t_count, length in zip(g["taps"], g["tiles"], size):
-        matrix, width = (np.ones((1, 1)), 1) if r == 1 else (A_T, 2)
-        dim = np.zeros((matrix.shape[1], t_count, length))
-        for t in range(t_count):
-            for a in range(width):
-                if width * t + a < length:
-                    dim[:, t, width * t + a] += matrix[a]
-        m.append(dim)
-    want = np.einsum("psi,qtj,ruk,pqrmstun->nmijk", *m, products)
+    def outputs(sizes: list[int]) -> np.ndarray:
+        m = []
+        for r, t_count, length in zip(g["taps"], g["tiles"], sizes):
+            matrix, width = (np.ones((1, 1)), 1) if r == 1 else (A_T, 2)
+            dim = np.zeros((matrix.shape[1], t_count, length))
+            for t in range(t_count):
+                for a in range(width):
+                    if width * t + a < length:
+                        dim[:, t, width * t + a] += matrix[a]
+            m.append(dim)
+        return np.einsum("psi,qtj,ruk,pqrmstun->nmijk", *m, products)
+
+    want = outputs(size)
     got = np.full((g["n"], g["c"], *size), np.nan)
-    transform_out(compact(products, g), g["taps"], g["tiles"], g["drop"], got)
+    squares = transform_out(compact(products, g), g["taps"], g["tiles"], g["drop"], got, True)
     assert np.array_equal(got, want)
+    # The squares of every tile output, those past the end included; none unchecked.
+    every = outputs([2 * t if r == 2 else t for r, t in zip(g["taps"], g["tiles"])])
+    np.testing.assert_allclose(squares, np.sum(every**2), rtol=1e-12)
+    assert transform_out(compact(products, g), g["taps"], g["tiles"], g["drop"], got, False) == 0

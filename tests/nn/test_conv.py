@@ -117,3 +117,67 @@ def test_bad_arguments():
         layer(mg.randn(1, 2, 5, 5))
     with pytest.raises(TypeError, match="float64|dtype"):
         layer(mg.randn(1, 3, 5, 5, dtype=mg.float64))
+
+
+@pytest.mark.parametrize(
+    ("name", "shape", "output_size"),
+    [("ConvTranspose2d", (0, 2, 3, 4), (6, 8)), ("ConvTranspose1d", (0, 2, 3), None),
+     ("Conv2d", (0, 2, 5, 4), None), ("ConvTranspose3d", (0, 2, 2, 2, 2), [3, 2, 3])],
+)  # fmt: skip
+def test_an_empty_batch_matches_torch(torch, name, shape, output_size):
+    # An empty result, and zero gradients of the weight and bias (as in PyTorch).
+    args = (2, 3, 3) if name.startswith("Conv2") else (2, 3, 2 if name.endswith("3d") else 3)
+    options = {"stride": 2, "padding": 1} if "Transpose" in name else {"padding": 1}
+    layer, twin = _pair(torch, name, args, options)
+    kwargs = {} if output_size is None else {"output_size": output_size}
+    check_layer(torch, layer, twin, randn(*shape), **kwargs)
+    assert not layer.weight.grad.numpy().any() and layer.weight.grad.shape == layer.weight.shape
+
+
+@pytest.mark.parametrize(
+    "output_size", [[6, 8], np.array([6, 8]), (1, 3, 6, 8), np.array([5, 9, 6, 8])]
+)
+def test_output_size_spellings_torch_takes(torch, output_size):
+    layer, twin = _pair(torch, "ConvTranspose2d", (2, 3, 3), {"stride": 2, "padding": 1})
+    check_layer(torch, layer, twin, randn(1, 2, 3, 4), output_size=output_size)
+
+
+def test_output_size_spellings_torch_refuses(torch):
+    layer = mg.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    twin = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    cases = [
+        (TypeError, randn(1, 2, 3, 4), 6, ("ConvTranspose2d: output_size", "int 6")),
+        (ValueError, randn(2, 3, 4), (1, 3, 6, 8), ("output_size", "unbatched", "(1, 3, 6, 8)")),
+        (ValueError, randn(1, 2, 3, 4), (3, 6, 8), ("output_size", "batched", "(3, 6, 8)")),
+        (TypeError, randn(1, 2, 3, 4), (6.0, 8.0), ("output_size", "(6.0, 8.0)")),
+    ]
+    for error, x, output_size, fragments in cases:
+        with assert_raises_with(error, *fragments):
+            layer(mg.tensor(x).float(), output_size=output_size)
+        with pytest.raises((TypeError, ValueError)):
+            twin(torch.tensor(x, dtype=torch.float32), output_size=output_size)
+
+
+def test_groups_and_channels_are_checked_by_type_and_value():
+    assert mg.nn.Conv2d(4, 4, 3, groups=np.int64(2)).groups == 2
+    for value, shown in ((2.0, "float 2.0"), (True, "bool True"), ("2", "str '2'"),
+                         (None, "NoneType None")):  # fmt: skip
+        with assert_raises_with(TypeError, "Conv2d: groups", shown):
+            mg.nn.Conv2d(4, 4, 3, groups=value)
+        with assert_raises_with(TypeError, "ConvTranspose1d: groups", shown):
+            mg.nn.ConvTranspose1d(4, 4, 3, groups=value)
+    with assert_raises_with(ValueError, "Conv1d: in_channels", "got 0"):
+        mg.nn.Conv1d(0, 4, 3)
+    with assert_raises_with(ValueError, "ConvTranspose2d: out_channels", "got 0"):
+        mg.nn.ConvTranspose2d(2, 0, 3)
+    with assert_raises_with(TypeError, "Conv3d: in_channels", "float 2.0"):
+        mg.nn.Conv3d(2.0, 4, 3)
+
+
+def test_a_weight_too_large_to_allocate_is_refused_by_name():
+    with assert_raises_with(ValueError, "Conv2d: kernel_size", "the weight would have shape"):
+        mg.nn.Conv2d(64, 64, 2**20)
+    with assert_raises_with(
+        ValueError, "ConvTranspose1d: kernel_size", "(4, 4, 4611686018427387904)"
+    ):
+        mg.nn.ConvTranspose1d(4, 4, 2**62)
