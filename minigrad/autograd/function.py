@@ -82,6 +82,12 @@ class Function:
     #: Whether the result is a view of input 0's array (reshape, permute): it then
     #: shares that input's version counter, as a PyTorch view shares its base's.
     view: ClassVar[bool] = False
+    # Per op: needed gradients -> positions of the tensors they read (see _read_positions).
+    _read_plans: ClassVar[dict[tuple[bool, ...], tuple[int, ...]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._read_plans = {}
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
@@ -126,42 +132,37 @@ class Function:
             return result
         node = result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
         if cls.reads:
-            positions = _read_cache.get((cls, ctx.needs_input_grad))
+            positions = cls._read_plans.get(ctx.needs_input_grad)
             if positions is None:
                 positions = _read_positions(cls, ctx.needs_input_grad)
             if positions:
-                _note_versions(ctx, positions, result, node)
+                # Note the version of each tensor a needed formula reads (the engine
+                # compares them before the backward runs).
+                inputs = ctx.inputs
+                count = len(inputs)
+                versions = []
+                for position in positions:
+                    tensor = result if position == count else inputs[position]
+                    counter = tensor._versions or tensor._counter()
+                    versions.append((position, counter, counter.value))
+                ctx.versions = tuple(versions)
+                if positions[-1] == count:
+                    ctx.saved[OUTPUT] = output
+                    ctx.node = weakref.ref(node)
         return result
 
 
-_read_cache: dict[tuple[type[Function], tuple[bool, ...]], tuple[int, ...]] = {}
-
-
 def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[int, ...]:
-    """The tensors the needed formulas of ``function`` read, as positions (len(needs)
-    for the output), in order; cached per op and pattern of needed gradients.
+    """The tensors the needed formulas of ``function`` read, as sorted positions
+    (``len(needs)`` for the output); kept per op and pattern of needed gradients.
     """
     wanted: set[int] = set()
     for index, needed in enumerate(needs):
         if needed:
             read = function.reads.get(index, ())
             wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
-    positions = _read_cache[(function, needs)] = tuple(sorted(wanted))
+    positions = function._read_plans[needs] = tuple(sorted(wanted))
     return positions
-
-
-def _note_versions(ctx: Context, positions: tuple[int, ...], result: Tensor, node: Node) -> None:
-    inputs = ctx.inputs
-    count = len(inputs)
-    versions = []
-    for position in positions:
-        tensor = result if position == count else inputs[position]
-        counter = tensor._versions or tensor._counter()
-        versions.append((position, counter, counter.value))
-    ctx.versions = tuple(versions)
-    if positions[-1] == count:
-        ctx.saved[OUTPUT] = result._data
-        ctx.node = weakref.ref(node)
 
 
 # At the foot: Tensor's module imports the ops, which import this one. An import inside
