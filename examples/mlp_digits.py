@@ -61,7 +61,7 @@ def main() -> None:
             loss.backward()
             with mg.no_grad():
                 for p in parameters:
-                    p.data -= args.lr * p.grad.data
+                    p.data -= args.lr * p.grad
             total += loss.item()
         epoch_losses.append(total / batches)
         progress.set_postfix(loss=f"{epoch_losses[-1]:.3f}")

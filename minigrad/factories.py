@@ -187,7 +187,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """
     from minigrad.ops.elementwise import where as where_op
 
-    mask = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    mask = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if mask.dtype != np.bool_:
         raise TypeError(f"where: condition: expected a bool tensor, got dtype {mask.dtype}")
     x = _where_operand(input, other, "input")

@@ -66,7 +66,7 @@ class Tensor:
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         chosen = dtypes.infer_dtype(data) if dtype is None else dtypes.as_dtype(dtype)
         try:
-            array = np.array(data.data if isinstance(data, Tensor) else data, dtype=chosen)
+            array = np.array(data._data if isinstance(data, Tensor) else data, dtype=chosen)
         except ValueError as error:
             raise ValueError(f"data: cannot be read as a {chosen} array: {error}") from None
         self._data = array
@@ -90,16 +90,37 @@ class Tensor:
     # ---- properties ---------------------------------------------------------------------
 
     @property
-    def data(self) -> np.ndarray:
-        """The underlying array. Writing to it bypasses autograd."""
-        return self._data
+    def data(self) -> Tensor:
+        """The values as a detached tensor over the same array, as PyTorch's ``.data``:
+        ``p.data.clamp_(-c, c)`` changes ``p``. (``.numpy()`` gives the array.) Unlike
+        PyTorch's, it shares the version counter too, so such a write between a forward
+        and its backward is refused rather than silently used.
+        """
+        return self.detach()
 
     @data.setter
-    def data(self, value: Any) -> None:
-        # Unlike PyTorch's, this setter counts as an in-place write: it is how the
-        # optimisers, nn.init and load_state_dict update a tensor, so a backward that
-        # would read the old values must notice.
-        self._data = np.asarray(value.data if isinstance(value, Tensor) else value)
+    def data(self, value: Tensor) -> None:
+        # As PyTorch: the tensor now holds value's array (whatever its shape and dtype).
+        # Unlike PyTorch, this counts as a write, so a backward over the old values fails.
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        self._set_array(value._data)
+
+    def _set_array(self, array: np.ndarray) -> None:
+        """Hold another array from now on (a write: the version moves on)."""
+        self._data = array
+        self._bump_version()
+
+    def _write(self, values: Any) -> None:
+        """Write ``values`` (broadcast, cast to the dtype) into this tensor's own array, in
+        place, so that views and aliases see them, and count the write.
+        """
+        if not self._data.flags.writeable:
+            raise RuntimeError(
+                f"cannot write in place into a read-only array (a tensor of shape {self.shape} "
+                "made from one, by from_numpy say); clone() it first"
+            )
+        np.copyto(self._data, values, casting="unsafe")
         self._bump_version()
 
     @property
@@ -567,7 +588,7 @@ def _binary(function: Any, left: Any, right: Any, op: str, floating: bool = Fals
 def _compare(compare: Any, left: Tensor, right: Any, op: str) -> Tensor:
     other = _as_operand(right, left, op)
     _checks.broadcast_shapes(left.shape, other.shape, op)
-    return Tensor._wrap(np.asarray(compare(left.data, other.data)))
+    return Tensor._wrap(np.asarray(compare(left._data, other._data)))
 
 
 def _floating(x: Tensor) -> Tensor:
@@ -629,7 +650,7 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
         x, dims=(axis,), keepdim=keepdim, largest=largest, first_only=True
     )
     pick = np.argmax if largest else np.argmin
-    indices = np.asarray(pick(x.data, axis=axis), dtype=np.int64)
+    indices = np.asarray(pick(x._data, axis=axis), dtype=np.int64)
     if keepdim:
         indices = np.expand_dims(indices, axis)
     return ValuesIndices(values, Tensor._wrap(indices))
@@ -663,7 +684,7 @@ def _index_key(index: Any) -> Any:
         if isinstance(part, Tensor):
             if dtypes.is_float(part.dtype):
                 raise TypeError("index: tensors used as indices must be integer or bool")
-            part = part.data
+            part = part._data
         elif isinstance(part, list):
             part = np.asarray(part)
         elif isinstance(part, np.integer):

@@ -13,7 +13,9 @@ def test_attributes_of_a_leaf_and_of_an_op_result():
     x = mg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
     assert x.shape == (1, 3) and x.ndim == 2 and x.dtype == mg.float32
     assert x.is_leaf and x.grad_fn is None and x.grad is None and x.requires_grad
-    assert isinstance(x.data, np.ndarray) and x.data.tolist() == [[1.0, 2.0, 3.0]]
+    data = x.data  # as PyTorch: a detached tensor over the same array
+    assert isinstance(data, mg.Tensor) and not data.requires_grad and data.is_leaf
+    assert data.numpy() is x.detach().numpy() and data.tolist() == [[1.0, 2.0, 3.0]]
     y = x * 2
     assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
     assert x.size() == (1, 3) and x.size(-1) == 3 and x.numel() == 3 and x.dim() == 2
@@ -22,11 +24,11 @@ def test_attributes_of_a_leaf_and_of_an_op_result():
 
 def test_numpy_item_and_asarray():
     x = mg.tensor([[1.5, 2.5]])
-    assert x.numpy() is x.data
+    assert x.numpy() is x.data.numpy()
     assert np.asarray(x).tolist() == [[1.5, 2.5]]
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
-    assert np.asarray(x) is x.data
-    assert np.array(x) is not x.data and np.array(x).tolist() == x.tolist()
+    assert np.asarray(x) is x.numpy()
+    assert np.array(x) is not x.numpy() and np.array(x).tolist() == x.tolist()
     assert mg.tensor([[4.0]]).item() == 4.0
     assert isinstance(mg.tensor(3).item(), int)
     assert float(mg.tensor(2.5)) == 2.5 and int(mg.tensor(7)) == 7
@@ -42,7 +44,7 @@ def test_detach_shares_the_array_and_leaves_the_tape():
     y = (x * 2).detach()
     assert not y.requires_grad and y.is_leaf and y.grad_fn is None
     z = x.detach()
-    assert z.data is x.data
+    assert z.numpy() is x.detach().numpy()
 
 
 def test_requires_grad_underscore_returns_the_tensor():
@@ -216,9 +218,25 @@ def test_clamp_arguments_are_checked():
 
 def test_setting_data_bypasses_autograd():
     x = mg.zeros(2, requires_grad=True)
-    x.data = np.array([3.0, 4.0], dtype=np.float32)
+    x.data = mg.tensor([3.0, 4.0])
     (x * x).sum().backward()
     assert x.grad.tolist() == [6.0, 8.0]
+    with assert_raises_with(TypeError, "data", "Tensor", "ndarray"):
+        x.data = np.zeros(2)  # as PyTorch: a tensor, not an array
+
+
+def test_writes_through_data_reach_the_tensor_and_count(torch):
+    for lib in (mg, torch):
+        p = lib.zeros(3, requires_grad=True)
+        view = p.data
+        view.numpy()[0] = 5.0  # the same array
+        assert p.detach().numpy()[0] == 5.0
+    w = mg.ones(2, requires_grad=True)
+    loss = (w * w).sum()
+    w.data.numpy()[...] = 2  # numpy writes are not counted (as in PyTorch) ...
+    w.data = w.data * 3  # ... the setter is
+    with assert_raises_with(RuntimeError, "modified by an inplace operation"):
+        loss.backward()
 
 
 def test_methods_match_torch_on_a_small_program(torch):

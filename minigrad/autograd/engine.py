@@ -225,7 +225,7 @@ def backward(
         if not create_graph:
             # A fresh array: one gradient may reach several leaves (x + y) or be the
             # caller's own `gradient`, and editing one .grad in place must not change another.
-            grad = Tensor._wrap(np.array(grad.data))
+            grad = Tensor._wrap(np.array(grad._data))
         # ._grad: the shapes and dtypes were checked in step 3, as the setter would.
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
 

@@ -50,7 +50,7 @@ def _numerical_jacobian(
 ) -> np.ndarray:
     """d(all outputs, flattened)/d(inputs[position], flattened) by central differences."""
     tensor = inputs[position]
-    original = tensor.data.copy()
+    original = tensor._data.copy()
     columns = []
     # Grad mode stays on: for gradgradcheck, fn itself calls autograd.grad.
     for element in range(original.size):
@@ -58,11 +58,11 @@ def _numerical_jacobian(
         for step in (eps, -eps):
             perturbed = original.copy()
             perturbed.flat[element] += step
-            tensor.data = perturbed
+            tensor._set_array(perturbed)
             outputs = _flat_outputs(fn, inputs)
-            values.append(np.concatenate([o.data.ravel() for o in outputs] + [np.zeros(0)]))
+            values.append(np.concatenate([o._data.ravel() for o in outputs] + [np.zeros(0)]))
         columns.append((values[0] - values[1]) / (2 * eps))
-    tensor.data = original
+    tensor._set_array(original)
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
 
 
@@ -88,7 +88,7 @@ def _analytic_jacobians(
                 )
                 for jacobian, g in zip(jacobians, grads):
                     if g is not None:
-                        jacobian[row] = g.data.ravel()
+                        jacobian[row] = g._data.ravel()
             row += 1
     return jacobians
 
@@ -211,8 +211,8 @@ def check_adjoint(
     for name, got, want in (("f(x)", forward, y_tensor), ("f_adjoint(y)", backward, x_tensor)):
         if got.shape != want.shape:
             raise ValueError(f"check_adjoint: {name} has shape {got.shape}, expected {want.shape}")
-    left = _dot(forward.data, y_tensor.data)
-    right = _dot(x_tensor.data, backward.data)
+    left = _dot(forward._data, y_tensor._data)
+    right = _dot(x_tensor._data, backward._data)
     gap = float(abs(left - right) / max(abs(left), abs(right), np.finfo(np.float64).tiny))
     if gap > rtol:
         raise GradcheckError(

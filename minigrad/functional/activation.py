@@ -111,7 +111,7 @@ def _shifted(
     if input.numel() == 0:
         shifted = input + 0.0
     else:
-        peak = np.max(input.data, axis=dims, keepdims=True)
+        peak = np.max(input._data, axis=dims, keepdims=True)
         # An infinite maximum would turn the shift into inf - inf = nan.
         peak = np.where(np.isfinite(peak), peak, 0).astype(input.dtype)
         shifted = input - Tensor._wrap(peak)

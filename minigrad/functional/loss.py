@@ -60,7 +60,7 @@ def binary_cross_entropy(
     op = "binary_cross_entropy"
     _check_pair(input, target, op)
     reduction = check_reduction(reduction, op)
-    values = input.data
+    values = input._data
     if values.size and (np.nanmin(values) < 0 or np.nanmax(values) > 1):
         raise ValueError(f"{op}: input: expected probabilities in [0, 1], got values outside")
     log_p = input.log().clamp(min=-100.0)
@@ -221,7 +221,7 @@ def _cross_entropy_indices(
             f"{op}: target: expected class indices of shape {expected} for input of shape "
             f"{log_probabilities.shape}, got {target.shape}"
         )
-    indices = target.data
+    indices = target._data
     counted = indices != ignore_index
     outside = indices[counted & ((indices < 0) | (indices >= classes))]
     if outside.size:
@@ -241,7 +241,7 @@ def _cross_entropy_indices(
         weighted = log_probabilities * class_weights
     nll = -(log_probabilities * picked).sum(class_dim)
     if weight is not None:
-        total = float(weight.data[safe][counted].sum())
+        total = float(weight._data[safe][counted].sum())
     else:
         total = float(counted.sum())
     mask = Tensor._wrap(counted.astype(log_probabilities.dtype))

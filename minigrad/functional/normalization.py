@@ -90,7 +90,7 @@ def batch_norm(
         )
     if use_batch:
         # One pass for the statistics, shared by the running update and the op.
-        batch_mean, batch_variance = batch_statistics(input.data)
+        batch_mean, batch_variance = batch_statistics(input._data)
         if training:
             _update_running(running_mean, running_var, batch_mean, batch_variance, count, momentum)
         # One fused op: as a composite, batch norm was most of a small training step.
@@ -134,9 +134,7 @@ def _update_running(
     (arrays only: no graph).
     """
     if running_mean is not None:
-        updated = (1 - momentum) * running_mean.data + momentum * mean
-        running_mean.data = np.asarray(updated, dtype=running_mean.dtype)
+        running_mean._write((1 - momentum) * running_mean._data + momentum * mean)
     if running_var is not None:
         unbiased = variance * (count / (count - 1))
-        updated = (1 - momentum) * running_var.data + momentum * unbiased
-        running_var.data = np.asarray(updated, dtype=running_var.dtype)
+        running_var._write((1 - momentum) * running_var._data + momentum * unbiased)

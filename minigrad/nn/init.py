@@ -119,7 +119,7 @@ def _check(tensor: Any, op: str) -> Tensor:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data = np.array(np.broadcast_to(values, tensor.shape), dtype=tensor.dtype)
+    tensor._write(np.broadcast_to(values, tensor.shape))  # in place: aliases see it
     return tensor
 
 
@@ -321,7 +321,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     >>> import minigrad as mg
     >>> q = mg.nn.init.orthogonal_(mg.empty(3, 5))
     >>> import numpy as np
-    >>> bool(abs(q.data @ q.data.T - np.eye(3)).max() < 1e-5)
+    >>> bool(abs(q.numpy() @ q.numpy().T - np.eye(3)).max() < 1e-5)
     True
     """
     _check(tensor, "orthogonal_")
@@ -385,7 +385,7 @@ def icnr_(
     sub_kernel = tuple(k - s + 1 for k, s in zip(kernel, strides))
     sub = Tensor._wrap(np.zeros(weight.shape[:2] + sub_kernel, dtype=weight.dtype))
     init(sub)
-    values = sub.data.astype(np.float64)
+    values = sub._data.astype(np.float64)
     for axis, s in enumerate(strides, start=2):
         boxed_shape = list(values.shape)
         boxed_shape[axis] += s - 1

@@ -33,7 +33,7 @@ class Parameter(Tensor):
         if data is None:
             array = np.zeros(0, dtype=dtypes.get_default_dtype())
         elif isinstance(data, Tensor):
-            array = data.data
+            array = data._data
         else:
             array = np.asarray(data, dtype=dtypes.infer_dtype(data))
         if not dtypes.is_float(array.dtype):
@@ -47,7 +47,7 @@ class Parameter(Tensor):
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
-        return "Parameter containing:\n" + Tensor._wrap(self.data).__repr__()
+        return "Parameter containing:\n" + Tensor._wrap(self._data).__repr__()
 
 
 class StateDictError(ValueError, RuntimeError):
@@ -273,7 +273,7 @@ class Module:
             if set_to_none or param.grad is None:
                 param.grad = None
             else:
-                param.grad = Tensor._wrap(np.zeros_like(param.grad.data))
+                param.grad = Tensor._wrap(np.zeros_like(param.grad._data))
 
     def to(self, dtype: Any) -> Module:
         """Cast floating parameters and buffers (and gradients) to ``dtype`` in place.
@@ -285,9 +285,9 @@ class Module:
         tensors = [*self.parameters(), *self.buffers()]
         for tensor in tensors:
             if dtypes.is_float(tensor.dtype):
-                tensor.data = tensor.data.astype(target)
+                tensor._set_array(tensor._data.astype(target))
                 if tensor.grad is not None:
-                    tensor.grad = Tensor._wrap(tensor.grad.data.astype(target))
+                    tensor.grad = Tensor._wrap(tensor.grad._data.astype(target))
         return self
 
     def double(self) -> Module:
@@ -360,7 +360,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._data if isinstance(value, Tensor) else value)
             if array.dtype.kind not in "fiub":
                 problems.append(
                     f"bad value for {key!r}: expected numbers, got dtype {array.dtype}"
@@ -380,7 +380,7 @@ class Module:
         for key, array in arrays.items():
             target = targets[key]
             # A fresh array: the model never aliases the caller's data.
-            target.data = np.array(array, dtype=target.dtype)
+            target._write(array)  # in place and cast, as PyTorch's copy_
         return IncompatibleKeys(missing, unexpected)
 
     # ---- repr --------------------------------------------------------------------------

@@ -71,9 +71,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data = np.zeros_like(self.running_mean.data)
-            self.running_var.data = np.ones_like(self.running_var.data)
-            self.num_batches_tracked.data = np.array(0, dtype=dtypes.int64)
+            self.running_mean._write(0)
+            self.running_var._write(1)
+            self.num_batches_tracked._write(0)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if not isinstance(input, Tensor):
@@ -95,7 +95,7 @@ class _BatchNorm(Module):
         if updating:
             # Counted before the update, so momentum=None gives the cumulative mean
             # with weight 1/n for the n-th batch.
-            tracked = self.num_batches_tracked.data + 1
+            tracked = self.num_batches_tracked._data + 1
             if self.momentum is None:
                 momentum = 1.0 / float(tracked)
         output = F.batch_norm(
@@ -109,7 +109,7 @@ class _BatchNorm(Module):
             eps=self.eps,
         )
         if updating:
-            self.num_batches_tracked.data = np.asarray(tracked, dtype=dtypes.int64)
+            self.num_batches_tracked._write(tracked)
         return output
 
     def extra_repr(self) -> str:

@@ -132,14 +132,14 @@ class Pow(Function):
         dx = dy = None
         if ctx.needs_input_grad[0]:
             lowered = y
-            zero_exponent = (y == 0).data
+            zero_exponent = (y == 0)._data
             if zero_exponent.any():
                 # x**0 is constant, so dx is 0 there, even at x == 0 where y * x**(y-1)
                 # is 0 * inf: take the power with exponent 1; the factor y = 0 cancels it.
                 lowered = where(zero_exponent, Tensor._wrap(np.ones((), dtype=y.dtype)), y)
             dx = sum_to(grad * y * x ** (lowered - 1), x.shape)
         if ctx.needs_input_grad[1]:
-            safe_x = where(x.data == 0, Tensor._wrap(np.ones_like(x.data)), x)
+            safe_x = where(x._data == 0, Tensor._wrap(np.ones_like(x._data)), x)
             dy = sum_to(grad * ctx.output() * safe_x.log(), y.shape)
         return dx, dy
 

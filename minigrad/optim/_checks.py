@@ -71,7 +71,7 @@ def check_gradient(param: Tensor, grad: Any) -> None:
     """
     if not isinstance(grad, Tensor):
         raise TypeError(f"grad: expected a Tensor, got {type(grad).__name__}")
-    value, array = param.data, grad.data
+    value, array = param._data, grad._data
     if value.dtype not in dtypes.FLOAT_DTYPES:
         raise TypeError(f"expected a float32 or float64 parameter, got dtype {value.dtype}")
     if array.dtype != value.dtype:
@@ -102,7 +102,7 @@ def check_state(
         raise OptimizerStateTypeError(f"{label}: expected a dict, got {type(state).__name__}")
     if not state:
         return
-    expected = param.data
+    expected = param._data
     for name, value in state.items():
         kind = entries.get(name)
         if kind == BUFFER:
@@ -136,7 +136,7 @@ def check_buffer(label: str, name: str, expected: np.ndarray, value: Any) -> Non
         raise OptimizerStateTypeError(
             f"{label}[{name!r}]: expected a Tensor, got {type(value).__name__}"
         )
-    array = value.data
+    array = value._data
     if array.dtype != expected.dtype:
         raise OptimizerStateTypeError(
             f"{label}[{name!r}]: expected dtype {expected.dtype} (the parameter's), got "
@@ -178,7 +178,7 @@ def restore_entry(label: str, name: str, kind: str, param: Tensor, value: Any) -
         raise OptimizerStateTypeError(
             f"{where}: expected a Tensor or a numpy array, got {type(value).__name__}"
         )
-    array = value.data if isinstance(value, Tensor) else value
+    array = value._data if isinstance(value, Tensor) else value
     if not np.can_cast(array.dtype, param.dtype, casting="same_kind"):
         raise OptimizerStateTypeError(
             f"{where}: expected an array castable to {param.dtype} (the parameter's dtype), "
@@ -192,7 +192,7 @@ def restore_count(label: str, name: str, value: Any) -> int:
     is how PyTorch stores it (a 0-d float32 tensor).
     """
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         if value.ndim != 0 or value.dtype.kind not in "iuf":
             raise OptimizerStateTypeError(
@@ -218,7 +218,7 @@ def plain(value: Any) -> Any:
     scalars) as numbers, lists and 1-d arrays as tuples.
     """
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.ndarray):
         return value.item() if value.ndim == 0 else tuple(value.tolist())
     if isinstance(value, np.generic):

@@ -31,7 +31,7 @@ class Adam(Optimizer):
     >>> opt = mg.optim.Adam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
     >>> w.data
-    array([0.9], dtype=float32)
+    tensor([0.9])
     """
 
     _decoupled = False
@@ -85,7 +85,7 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             amsgrad = group["amsgrad"]
             for param, grad in gradients(group["params"]):
-                value = param.data
+                value = param._data
                 if weight_decay != 0:
                     if self._decoupled:
                         value = value * (1 - lr * weight_decay)
@@ -97,18 +97,19 @@ class Adam(Optimizer):
                 state["step"] += 1
                 step = state["step"]
                 # The moments are the optimizer's own arrays (state_dict and
-                # load_state_dict copy), so the kernel updates them in place, and returns
-                # a new parameter array: a caller may hold the old one. Each step rounds
-                # as the written-out formula in numpy would.
+                # load_state_dict copy), so the kernel updates them in place; it returns
+                # the new values, written into the parameter's own array as PyTorch's
+                # in-place step would. Each step rounds as the written-out formula in
+                # numpy would.
                 moments = [state["exp_avg"], state["exp_avg_sq"]]
                 if amsgrad:
                     moments.append(state["max_exp_avg_sq"])
                 new_value = adam_update(
                     value,
                     grad,
-                    moments[0].data,
-                    moments[1].data,
-                    moments[2].data if amsgrad else None,
+                    moments[0]._data,
+                    moments[1]._data,
+                    moments[2]._data if amsgrad else None,
                     beta1=beta1,
                     beta2=beta2,
                     step_size=lr / (1 - beta1**step),
@@ -117,7 +118,7 @@ class Adam(Optimizer):
                 )
                 for moment in moments:
                     moment._bump_version()  # written in place by the kernel
-                param.data = new_value  # one version bump for the parameter
+                param._write(new_value)  # in place, as PyTorch: one version bump
 
     @staticmethod
     def _initial_state(value: np.ndarray, amsgrad: bool) -> dict[str, Any]:
@@ -140,7 +141,7 @@ class AdamW(Adam):
     >>> opt = mg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
     >>> (w * 0).sum().backward(); opt.step()
     >>> w.data
-    array([0.95], dtype=float32)
+    tensor([0.95])
     """
 
     _decoupled = True

@@ -1,8 +1,8 @@
 """``Optimizer``: parameter groups, ``zero_grad``, and state dicts.
 
-Optimisers work on arrays under ``no_grad``: a step reads ``p.grad`` and gives ``p``
-a new array (the old one is not written to, so a graph or state dict that holds it
-keeps its values).
+Optimisers work on arrays: a step reads ``p.grad`` and writes ``p``'s new values into
+its own array, in place as PyTorch does (views and aliases of ``p`` see them), moving
+its version on, so that a backward over the old values is refused.
 
 Every change is all or nothing. ``step()`` first runs :meth:`Optimizer._check_step`
 over every group (hyperparameters, gradients, state entries) and updates only when
@@ -192,7 +192,7 @@ class Optimizer:
             for param in group["params"]:
                 if param in self.state:
                     state[index[id(param)]] = {
-                        k: Tensor._wrap(v.data.copy()) if isinstance(v, Tensor) else v
+                        k: Tensor._wrap(v._data.copy()) if isinstance(v, Tensor) else v
                         for k, v in self.state[param].items()
                     }
         return {"state": state, "param_groups": groups}
@@ -333,4 +333,4 @@ def gradients(params: Iterable[Parameter]) -> Iterable[tuple[Parameter, np.ndarr
     """
     for param in params:
         if param.grad is not None:
-            yield param, param.grad.data
+            yield param, param.grad._data

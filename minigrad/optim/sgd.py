@@ -29,7 +29,7 @@ class SGD(Optimizer):
     >>> opt = mg.optim.SGD([w], lr=0.5)
     >>> (w * w).sum().backward(); opt.step()
     >>> w.data
-    array([0.], dtype=float32)
+    tensor([0.])
     """
 
     _state_entries = {"momentum_buffer": BUFFER}
@@ -71,25 +71,25 @@ class SGD(Optimizer):
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for param, grad in gradients(group["params"]):
                 if weight_decay != 0:
-                    grad = grad + weight_decay * param.data
+                    grad = grad + weight_decay * param._data
                 if momentum != 0:
                     buffer = self._update_buffer(param, grad, momentum, dampening)
                     grad = grad + momentum * buffer if nesterov else buffer
-                param.data = np.asarray(param.data - lr * grad, dtype=param.dtype)
+                param._write(param._data - lr * grad)  # in place, as PyTorch
 
     def _update_buffer(
         self, param: Tensor, grad: np.ndarray, momentum: float, dampening: float
     ) -> np.ndarray:
         """The momentum buffer: b = g on the first step, then b = momentum b + (1 - dampening) g.
 
-        The state keeps one tensor per parameter; each update gives it a new array
-        (its version moves on, and a state_dict taken before keeps the old values).
+        The state keeps one tensor per parameter, updated in place (its version moves
+        on; ``state_dict()`` copies it).
         """
         state = self.state.setdefault(param, {})
         if "momentum_buffer" not in state:
             state["momentum_buffer"] = Tensor._wrap(np.array(grad, order="C"))
         else:
             buffer = state["momentum_buffer"]
-            buffer.data = np.ascontiguousarray(momentum * buffer.data + (1 - dampening) * grad)
-        array: np.ndarray = state["momentum_buffer"].data
+            buffer._write(momentum * buffer._data + (1 - dampening) * grad)
+        array: np.ndarray = state["momentum_buffer"]._data
         return array

@@ -28,7 +28,7 @@ def _is_array(value: Any) -> bool:
 
 
 def _array(value: Any, key: str) -> np.ndarray:
-    array = np.asarray(value.data if isinstance(value, Tensor) else value)
+    array = np.asarray(value._data if isinstance(value, Tensor) else value)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"save: {key!r}: expected a numeric array, got dtype {array.dtype} (only arrays "

@@ -76,7 +76,7 @@ def test_default_initialisation_of_transposed_weight(groups):
     # k = groups / (C_out * prod(kernel_size)): fan-in read from dim 1 of (C_in, C_out/g, *k).
     layer = mg.nn.ConvTranspose2d(64, 32, (3, 5), groups=groups)
     bound = np.sqrt(groups / (32 * 15))
-    for values, size in ((layer.weight.data, None), (layer.bias.data, 32)):
+    for values, size in ((layer.weight.data.numpy(), None), (layer.bias.data.numpy(), 32)):
         assert np.abs(values).max() <= bound
         if size is None:
             assert np.abs(values).max() > 0.99 * bound
@@ -87,7 +87,7 @@ def test_default_initialisation_of_transposed_weight(groups):
 def test_default_initialisation_of_conv_weight():
     layer = mg.nn.Conv2d(32, 64, 3, groups=2)
     bound = np.sqrt(2 / (32 * 9))
-    weight = layer.weight.data
+    weight = layer.weight.data.numpy()
     assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.99 * bound
     assert abs(weight.var() / (bound**2 / 3) - 1) < 0.03
 

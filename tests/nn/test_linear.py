@@ -20,12 +20,12 @@ def test_matches_torch(torch, bias):
 def test_default_initialisation_bounds():
     layer = mg.nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)
-    weight = layer.weight.data
+    weight = layer.weight.data.numpy()
     assert weight.min() >= -bound and weight.max() <= bound
     assert weight.max() > 0.99 * bound and weight.min() < -0.99 * bound
     # U(-a, a) has variance a²/3; 120000 draws put the sample within 2%.
     assert abs(weight.var() / (bound**2 / 3) - 1) < 0.02
-    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.bias.data.numpy()).max() <= bound
     assert layer.weight.dtype == mg.float32
 
 

@@ -23,8 +23,8 @@ def test_matches_torch_in_train_and_eval(torch, name, shape, momentum):
     options = {"momentum": momentum, "eps": 1e-3}
     layer, twin = getattr(mg.nn, name)(3, **options), getattr(torch.nn, name)(3, **options)
     # Non-trivial affine parameters, so their gradients are tested too.
-    layer.weight.data = randn(3, seed=5).astype(np.float32)
-    layer.bias.data = randn(3, seed=6).astype(np.float32)
+    layer.weight.data = mg.tensor(randn(3, seed=5).astype(np.float32))
+    layer.bias.data = mg.tensor(randn(3, seed=6).astype(np.float32))
     for step in range(3):
         check_layer(torch, layer, twin, randn(*shape, seed=step), modes=(True,))
     check_layer(torch, layer, twin, randn(*shape, seed=9), modes=(False,))

@@ -23,7 +23,7 @@ MODIFIED = "modified by an inplace operation"
 
 def _bump(tensor: Any) -> None:
     if isinstance(tensor, mg.Tensor):
-        tensor.data = tensor.data + 1
+        tensor.data = tensor.data + 1  # a Tensor: the setter counts as a write
     else:
         import torch
 

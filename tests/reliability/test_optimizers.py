@@ -121,7 +121,7 @@ def snapshot(optimizer: Any) -> dict[str, Any]:
     def tensor_bits(tensor: Any) -> Any:
         if not isinstance(tensor, mg.Tensor):
             return copy.deepcopy(tensor)
-        array = np.asarray(tensor.data)
+        array = tensor.detach().numpy()
         return (array.tobytes(), array.shape, array.dtype.str, tensor._version, id(tensor))
 
     params = [p for group in optimizer.param_groups for p in group["params"]]
@@ -153,16 +153,18 @@ Undo = Callable[[], None]
 def _grad_shape(twins: Twins) -> tuple[Undo, type[Exception], list[str]]:
     """The parameter's .data replaced by another shape after its gradient was set."""
     param = twins.last
-    original = param.data
-    param.data = np.zeros(original.size + 1, original.dtype)
-    return lambda: setattr(param, "data", original), GradShapeError, ["grad", "shape (3,)"]
+    original = param.detach().numpy()
+    param.data = mg.tensor(np.zeros(original.size + 1, original.dtype))
+    restore = mg.Tensor._wrap(original)  # the very array it held
+    return lambda: setattr(param, "data", restore), GradShapeError, ["grad", "shape (3,)"]
 
 
 def _grad_dtype(twins: Twins) -> tuple[Undo, type[Exception], list[str]]:
     param = twins.last
-    original = param.data
-    param.data = original.astype(np.float32)
-    return lambda: setattr(param, "data", original), GradDtypeError, ["grad", "float32"]
+    original = param.detach().numpy()
+    param.data = mg.tensor(original.astype(np.float32))
+    restore = mg.Tensor._wrap(original)
+    return lambda: setattr(param, "data", restore), GradDtypeError, ["grad", "float32"]
 
 
 SMUGGLED = {"grad of another shape": _grad_shape, "grad of another dtype": _grad_dtype}
@@ -256,7 +258,7 @@ def _replace(entry: str, make: Callable[[np.ndarray], Any]) -> Callable[[Twins],
         state = twins.optimizer.state[twins.last]
         original = state[entry]
         state[entry] = make(
-            np.asarray(original.data) if isinstance(original, mg.Tensor) else original
+            original.detach().numpy() if isinstance(original, mg.Tensor) else original
         )
         return lambda: state.__setitem__(entry, original)
 
@@ -385,7 +387,7 @@ def test_a_grad_that_does_not_fit_cannot_be_assigned(torch, value, error):
     assert param.grad is kept
     optimizer = mg.optim.SGD([param], lr=0.5)
     optimizer.step()
-    np.testing.assert_array_equal(param.data, [-0.5, -0.5, -0.5])
+    np.testing.assert_array_equal(param.data.numpy(), [-0.5, -0.5, -0.5])
     # torch refuses the same assignments (as RuntimeError or TypeError).
     twin = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
     wrong = torch.tensor(np.asarray(value)) if isinstance(value, mg.Tensor) else value
@@ -613,7 +615,7 @@ def test_zero_grad_works_after_a_parameter_changed_shape():
     param = mg.nn.Parameter(mg.zeros(3, dtype=mg.float64))
     optimizer = mg.optim.SGD([param], lr=0.1)
     param.grad = mg.ones(3, dtype=mg.float64)
-    param.data = np.zeros(5)
+    param.data = mg.tensor(np.zeros(5))
     with pytest.raises(GradShapeError):
         optimizer.step()
     optimizer.zero_grad(set_to_none=False)
@@ -715,12 +717,12 @@ def test_a_large_parameter_with_a_one_element_grad_is_refused_without_a_crash():
         param = mg.nn.Parameter(mg.zeros(1))
         optimizer = mg.optim.Adam([param])
         param.grad = mg.ones(1)
-        param.data = np.zeros(n, np.float32)
+        param.data = mg.tensor(np.zeros(n, np.float32))
         try:
             optimizer.step()
         except ValueError as error:
             print("step refused:", type(error).__name__, error)
-        print("untouched:", not param.data.any() and not optimizer.state)
+        print("untouched:", not param.data.numpy().any() and not optimizer.state)
         """
     )
     result = _run(["-c", script])
