@@ -10,6 +10,7 @@ tensor([2., 4., 6.])
 
 from minigrad import autograd, functional, nn, optim
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.devices import DeviceError, device
 from minigrad.dtypes import (
     bool_,
     float32,
@@ -35,6 +36,7 @@ from minigrad.factories import (
     zeros,
     zeros_like,
 )
+from minigrad.legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from minigrad.random import manual_seed
 from minigrad.serialization import SerializationError, load, save
 from minigrad.tensor import Tensor
@@ -42,12 +44,19 @@ from minigrad.tensor import Tensor
 __version__ = "0.1.0"
 
 __all__ = [
+    "BoolTensor",
+    "DeviceError",
+    "DoubleTensor",
+    "FloatTensor",
+    "IntTensor",
+    "LongTensor",
     "SerializationError",
     "Tensor",
     "arange",
     "autograd",
     "bool_",
     "cat",
+    "device",
     "empty",
     "enable_grad",
     "float32",

@@ -18,6 +18,7 @@ bool_ = np.dtype(np.bool_)
 
 FLOAT_DTYPES = (float32, float64)
 SUPPORTED_DTYPES = (float32, float64, int32, int64, bool_)
+NAMES = frozenset(str(d) for d in SUPPORTED_DTYPES)  # "float32", ..., "bool"
 
 _default_dtype = float32
 

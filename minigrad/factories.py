@@ -24,7 +24,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     >>> mg.tensor([1.0, 2.0]).dtype
     dtype('float32')
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return Tensor._from_data(data, dtype=dtype, requires_grad=requires_grad)
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -214,7 +214,7 @@ def _where_operand(value: Any, partner: Any, argument: str) -> Tensor:
             dtype = dtypes.infer_dtype(value)
         return Tensor._wrap(np.asarray(value, dtype=dtype))
     if isinstance(value, np.ndarray | np.generic):
-        return Tensor(value)
+        return Tensor._from_data(value)
     raise TypeError(
         f"where: {argument}: expected a Tensor, a number or a numpy array, "
         f"got {type(value).__name__}"

@@ -63,18 +63,40 @@ class Tensor:
 
     __array_priority__ = 1000  # numpy defers `array + tensor` to Tensor.__radd__
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        chosen = dtypes.infer_dtype(data) if dtype is None else dtypes.as_dtype(dtype)
-        try:
-            array = np.array(data._data if isinstance(data, Tensor) else data, dtype=chosen)
-        except ValueError as error:
-            raise ValueError(f"data: cannot be read as a {chosen} array: {error}") from None
+    def __init__(
+        self, *data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+    ) -> None:
+        """PyTorch's legacy constructor: ``Tensor(2, 3)`` is a ``(2, 3)`` tensor of zeros
+        (PyTorch leaves it uninitialised), ``Tensor(data)`` a float32 copy of ``data``,
+        whatever its dtype (``mg.tensor`` keeps the dtype); ``Tensor()`` is empty.
+        ``dtype=`` and ``requires_grad=`` are minigrad's own.
+        """
+        _device.as_device(device)
+        chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+        if len(data) == 1 and not _checks.is_int(data[0]):
+            array = _array_of(data[0], chosen)
+        else:
+            # Tensor() is empty, as in PyTorch: shape (0,).
+            array = np.zeros(_checks.as_shape(data, "size") if data else (0,), dtype=chosen)
+        self._init(array, requires_grad)
+
+    def _init(self, array: np.ndarray, requires_grad: bool) -> None:
         self._data = array
         self._grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._requires_grad = False
         self._versions: VersionCounter | None = None  # made at the first write or save
         self.requires_grad_(requires_grad)
+
+    @classmethod
+    def _from_data(cls, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new tensor holding a copy of ``data`` (``mg.tensor``'s rule: a numpy array
+        keeps its dtype, Python floats become float32, ints int64).
+        """
+        tensor = cls.__new__(cls)
+        chosen = dtypes.infer_dtype(data) if dtype is None else dtypes.as_dtype(dtype)
+        tensor._init(_array_of(data, chosen), requires_grad)
+        return tensor
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -262,11 +284,49 @@ class Tensor:
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
 
-    def to(self, dtype: Any) -> Tensor:
+    @property
+    def device(self) -> _device.device:
+        """Always the CPU: ``device(type='cpu')``."""
+        return _device.CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def cpu(self) -> Tensor:
+        """The tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Refused: minigrad runs on the CPU only (``DeviceError``)."""
+        raise _device.DeviceError(
+            "cuda: minigrad runs on the CPU only; drop .cuda() or use .cpu()"
+        )
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's ``to``: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
+        ``to(other)`` (other's dtype), with ``dtype=``, ``device=``, ``non_blocking=`` and
+        ``copy=`` keywords. The device must be the CPU. The tensor itself when nothing
+        changes (and ``copy`` is false), else a new tensor on the tape (a cast).
+        """
         from minigrad.ops.elementwise import Cast
 
-        target = dtypes.as_dtype(dtype)
-        return self if target == self.dtype else Cast.apply(self, dtype=target)
+        dtype, copy = _to_arguments(args, kwargs)
+        target = self.dtype if dtype is None else dtypes.as_dtype(dtype)
+        if target == self.dtype:
+            return self.clone() if copy else self
+        return Cast.apply(self, dtype=target)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """With no argument, the type's name (``"minigrad.FloatTensor"``); else the tensor
+        converted to ``dtype``, which may be a dtype, a legacy type (``mg.DoubleTensor``)
+        or its name (``"torch.LongTensor"`` is read as minigrad's).
+        """
+        from minigrad import legacy
+
+        if dtype is None:
+            return legacy.type_name(self.dtype)
+        return self.to(legacy.dtype_of(dtype))
 
     def float(self) -> Tensor:
         return self.to(dtypes.float32)
@@ -365,6 +425,137 @@ class Tensor:
 
     def __pos__(self) -> Tensor:
         return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """``self + alpha * other``, as PyTorch's ``add``."""
+        return _binary(elementwise.Add, self, _scaled(other, alpha, self), "add")
+
+    def sub(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """``self - alpha * other``, as PyTorch's ``sub``."""
+        return _binary(elementwise.Sub, self, _scaled(other, alpha, self), "sub")
+
+    def mul(self, other: Any) -> Tensor:
+        return _binary(elementwise.Mul, self, other, "mul")
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the
+        quotient (with no gradient through the rounding), as in PyTorch.
+        """
+        quotient = _binary(elementwise.Div, self, other, "div", floating=True)
+        if rounding_mode is None:
+            return quotient
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(
+                f"div: rounding_mode: expected None, 'trunc' or 'floor', got {rounding_mode!r}"
+            )
+        round_ = np.trunc if rounding_mode == "trunc" else np.floor
+        rounded = round_(quotient._data)
+        result_dtype = dtypes.promote_operands(
+            self.dtype, self.ndim == 0, *_operand_kind(other, self)
+        )
+        return Tensor._wrap(np.asarray(rounded).astype(result_dtype))
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _binary(elementwise.Pow, self, exponent, "pow")
+
+    def neg(self) -> Tensor:
+        return elementwise.Neg.apply(self)
+
+    def clone(self) -> Tensor:
+        """A copy with its own array, on the tape (its gradient flows back unchanged)."""
+        return elementwise.Clone.apply(self)
+
+    # ---- in place (see minigrad._inplace: recorded, or written into the array) ---------
+
+    def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return _inplace.run(self, "add_", lambda x: x.add(other, alpha=alpha), (other,))
+
+    def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return _inplace.run(self, "sub_", lambda x: x.sub(other, alpha=alpha), (other,))
+
+    def mul_(self, other: Any) -> Tensor:
+        return _inplace.run(self, "mul_", lambda x: x * other, (other,))
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _inplace.run(
+            self, "div_", lambda x: x.div(other, rounding_mode=rounding_mode), (other,)
+        )
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return _inplace.run(self, "pow_", lambda x: x**exponent, (exponent,))
+
+    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:  # noqa: A002
+        return _inplace.run(self, "clamp_", lambda x: x.clamp(min, max))
+
+    def exp_(self) -> Tensor:
+        return _inplace.run(self, "exp_", lambda x: x.exp())
+
+    def log_(self) -> Tensor:
+        return _inplace.run(self, "log_", lambda x: x.log())
+
+    def sqrt_(self) -> Tensor:
+        return _inplace.run(self, "sqrt_", lambda x: x.sqrt())
+
+    def abs_(self) -> Tensor:
+        return _inplace.run(self, "abs_", lambda x: x.abs())
+
+    def neg_(self) -> Tensor:
+        return _inplace.run(self, "neg_", lambda x: -x)
+
+    def tanh_(self) -> Tensor:
+        return _inplace.run(self, "tanh_", lambda x: x.tanh())
+
+    def sigmoid_(self) -> Tensor:
+        return _inplace.run(self, "sigmoid_", lambda x: x.sigmoid())
+
+    def relu_(self) -> Tensor:
+        return _inplace.run(self, "relu_", lambda x: x.relu())
+
+    def fill_(self, value: Any) -> Tensor:
+        return _inplace.fill(self, value)
+
+    def zero_(self) -> Tensor:
+        return _inplace.fill(self, 0, "zero_")
+
+    def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
+        """Copy ``src`` in, broadcast to this shape and cast to this dtype."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_: src: expected a Tensor, got {type(src).__name__}")
+        return _inplace.run(
+            self, "copy_", lambda x: _inplace.overwrite(x, src.to(x.dtype)), (src,)
+        )
+
+    def uniform_(self, a: Scalar = 0.0, b: Scalar = 1.0) -> Tensor:
+        """Draws from U(a, b), from minigrad's generator (``mg.manual_seed``)."""
+        return _inplace.fill_random(self, "uniform_", lambda g, n: g.uniform(a, b, n))
+
+    def normal_(self, mean: Scalar = 0.0, std: Scalar = 1.0) -> Tensor:
+        """Draws from N(mean, std^2), from minigrad's generator."""
+        return _inplace.fill_random(self, "normal_", lambda g, n: g.normal(mean, std, n))
+
+    def random_(self, low: int = 0, high: int | None = None) -> Tensor:
+        """Integers drawn uniformly from [low, high), by default from [0, 2^mantissa]
+        for floats (so every value is exact) or up to the integer type's maximum.
+        """
+        return _inplace.fill_random_integers(self, low, high)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _inplace.set_item(self, _index_key(index), value)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
 
     # Comparisons give bool tensors and never require grad. == and != with anything that
     # is not an operand (None, a string) fall back to identity, so `t in [None]` works.
@@ -552,6 +743,49 @@ class Tensor:
         return index_ops.GetItem.apply(self, index=key)
 
 
+def _array_of(data: Any, dtype: np.dtype[Any]) -> np.ndarray:
+    try:
+        return np.array(data._data if isinstance(data, Tensor) else data, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"data: cannot be read as a {dtype} array: {error}") from None
+
+
+def _scaled(other: Any, alpha: Any, like: Tensor) -> Any:
+    """``alpha * other`` for ``add``/``sub`` (``other`` itself when alpha is 1)."""
+    if alpha == 1:
+        return other
+    return _binary(elementwise.Mul, _as_operand(other, like, "add"), alpha, "mul")
+
+
+def _operand_kind(value: Any, like: Tensor) -> tuple[np.dtype[Any], bool]:
+    """An operand's dtype and whether it is 0-d, for the promotion rules."""
+    operand = _as_operand(value, like, "div")
+    return operand.dtype, operand.ndim == 0
+
+
+def _to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, bool]:
+    """PyTorch's ``to`` arguments: returns (dtype or None, copy); any device is checked."""
+    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(unknown)}")
+    dtype = kwargs.get("dtype")
+    _device.as_device(kwargs.get("device"))
+    if len(args) > 2:
+        raise TypeError(f"to: expected at most a device and a dtype, got {len(args)} arguments")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, str) and arg in dtypes.NAMES:
+            dtype = arg  # minigrad's own spelling: to("float64")
+        elif isinstance(arg, str | _device.device) or (_checks.is_int(arg) and arg is not None):
+            _device.as_device(arg)
+        elif isinstance(arg, bool):
+            continue  # PyTorch's positional non_blocking
+        else:
+            dtype = arg
+    return dtype, bool(kwargs.get("copy", False))
+
+
 def _is_operand(value: Any) -> bool:
     return isinstance(value, Tensor | int | float | bool | np.ndarray | np.generic)
 
@@ -563,7 +797,7 @@ def _as_operand(value: Any, like: Tensor, op: str) -> Tensor:
         dtype = dtypes.promote_scalar(like.dtype, value)
         return Tensor._wrap(np.asarray(value, dtype=dtype))
     if isinstance(value, np.ndarray | np.generic):
-        return Tensor(value)
+        return Tensor._from_data(value)
     raise TypeError(
         f"{op}: other: expected a Tensor, a number or a numpy array, got {type(value).__name__}"
     )
@@ -694,6 +928,8 @@ def _index_key(index: Any) -> Any:
 
 
 # The ops import Tensor from this module, so they are imported after the class.
+from minigrad import _inplace  # noqa: E402
+from minigrad import devices as _device  # noqa: E402
 from minigrad.ops import elementwise, linalg, reduce  # noqa: E402
 from minigrad.ops import index as index_ops  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402

@@ -2,7 +2,7 @@
 
 kernels ← ops ← functional ← nn ← optim, with autograd and tensor under the ops. Lazy
 imports inside functions count too; only tensor.py may import upward (its methods
-call ops).
+call ops, the in-place machinery and the legacy type names).
 """
 
 from __future__ import annotations
@@ -23,14 +23,21 @@ LAYERS = {
     "random": 0,
     "autograd": 0,
     "tensor": 0,
+    "devices": 0,
     "ops": 1,
+    "_inplace": 2,
+    "legacy": 2,
     "factories": 2,
     "functional": 2,
     "serialization": 2,
     "nn": 3,
     "optim": 4,
 }
-ALLOWED_UPWARD = {("minigrad.tensor", "ops")}
+ALLOWED_UPWARD = {
+    ("minigrad.tensor", "ops"),
+    ("minigrad.tensor", "_inplace"),
+    ("minigrad.tensor", "legacy"),
+}
 # The optimisers' elementwise updates are one-pass kernels (issue 6): arrays only, no graph.
 # Each one a kernel that a layer uses on arrays it owns: Adam's fused update, and
 # orthogonal_'s QR, which must run on one BLAS thread (its bits depend on the count).

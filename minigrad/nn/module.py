@@ -40,8 +40,7 @@ class Parameter(Tensor):
             raise TypeError(
                 f"Parameter: data: expected a float32 or float64 tensor, got dtype {array.dtype}"
             )
-        super().__init__(array, requires_grad=False)
-        self._data = array  # Tensor.__init__ copied; a Parameter shares
+        self._init(array, requires_grad=False)  # a Parameter shares the array
         if isinstance(data, Tensor):
             self._versions = data._counter()  # ... and so counts the same writes
         self.requires_grad_(requires_grad)

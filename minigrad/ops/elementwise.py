@@ -327,6 +327,18 @@ def where(condition: np.ndarray, x: Tensor, y: Tensor) -> Tensor:
     return Where.apply(x, y, condition=np.asarray(condition, dtype=bool))
 
 
+class Clone(Function):
+    """out = a copy of x.   dx = grad."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad,)
+
+
 class Cast(Function):
     """out = x converted to ``dtype``.   dx = grad converted back to x's dtype."""
 

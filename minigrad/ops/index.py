@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
+from minigrad.ops.elementwise import where
+from minigrad.ops.shape import broadcast_to
 from minigrad.tensor import Tensor
 
 
@@ -45,6 +47,20 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (GetItem.apply(grad, index=ctx.params["index"]),)
+
+
+def set_item(x: Tensor, index: Any, value: Tensor) -> Tensor:
+    """``x`` with ``x[index] = value`` (distinct indices), out of place.
+
+    ``value``, broadcast to the selection, is spread into zeros by ``index_add`` and
+    chosen where the index selects. dx = grad off the selection.   dvalue =
+    sum_to(grad[index]).
+    """
+    selected = np.zeros(x.shape, dtype=bool)
+    selected[index] = True
+    selection_shape = np.broadcast_to(np.zeros((), dtype=np.int8), x.shape)[index].shape
+    spread = IndexAdd.apply(broadcast_to(value, selection_shape), index=index, shape=x.shape)
+    return where(selected, spread, x)
 
 
 def is_basic_index(index: Any) -> bool:

@@ -376,3 +376,29 @@ def test_gradients_through_saved_outputs_are_exact_to_second_order():
         x = mg.tensor(np.linspace(0.2, 1.3, 5), requires_grad=True)
         assert mg.autograd.gradcheck(fn, (x,))
         assert mg.autograd.gradgradcheck(fn, (x,))
+
+
+def _in_place_between(library: Any, name: str, args: Any, kwargs: Any, saved: bool) -> str:
+    from tests.test_inplace import _operands
+
+    x = library.tensor(np.linspace(0.3, 1.2, 6).reshape(2, 3), requires_grad=True)
+    w = library.tensor(np.linspace(0.5, 1.5, 6).reshape(2, 3), requires_grad=True)
+    y = x * 1.5
+    z = (y * w) if saved else (y + w)  # the product saves y for w's gradient; the sum not
+    getattr(y, name)(*_operands(library, args, 1), **kwargs)
+    try:
+        z.sum().backward()
+    except RuntimeError as error:
+        assert MODIFIED in str(error)
+        return "raised"
+    return "ok"
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved", "not saved"])
+def test_each_in_place_method_between_forward_and_backward_as_torch(saved, torch):
+    from tests.test_inplace import METHODS
+
+    for name, args, kwargs in METHODS:
+        got = _in_place_between(mg, name, args, kwargs, saved)
+        want = _in_place_between(torch, name, args, kwargs, saved)
+        assert got == want == ("raised" if saved else "ok"), (name, got, want)
