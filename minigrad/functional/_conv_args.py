@@ -114,9 +114,28 @@ def spatial(
     return values
 
 
+def _plain(value: Any, rank: int, low: int, limit: int) -> tuple[int, ...] | None:
+    """``value`` as ``rank`` ints when it is spelt the common way, a plain int or a tuple
+    of one or ``rank`` plain ints, each in ``[low, limit)``; else None (the general
+    checks then decide, and word the error).
+    """
+    if type(value) is int:
+        return (value,) * rank if low <= value < limit else None
+    if type(value) is not tuple or (len(value) != rank and len(value) != 1):
+        return None
+    for v in value:
+        if type(v) is not int or not low <= v < limit:
+            return None
+    return value if len(value) == rank else value * rank
+
+
 def positive(
     value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
 ) -> tuple[int, ...]:
+    # Fast path: the common spellings pass every check below in one comparison each.
+    values = _plain(value, rank, 1, limit)
+    if values is not None:
+        return values
     values = spatial(value, rank, argument, call, limit)
     _checks.check_positive(values, f"{call}: {argument}")
     return values
@@ -125,6 +144,10 @@ def positive(
 def non_negative(
     value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
 ) -> tuple[int, ...]:
+    # Fast path: as in positive().
+    values = _plain(value, rank, 0, limit)
+    if values is not None:
+        return values
     values = spatial(value, rank, argument, call, limit)
     _checks.check_non_negative(values, f"{call}: {argument}")
     return values
@@ -159,6 +182,8 @@ def check_mode_fits(pairs: Pairs, sizes: tuple[int, ...], mode: str, call: str, 
     """Reflect pads must be smaller than the padded dim, circular ones at most its size
     (a wider border would copy padding, which PyTorch refuses too).
     """
+    if mode != "reflect" and mode != "circular":
+        return  # nothing to check for the other modes
     for dim, ((before, after), size) in enumerate(zip(pairs, sizes)):
         widest = max(before, after)
         if mode == "reflect" and widest >= size:
@@ -329,6 +354,8 @@ def check_allocatable(
     """Refuse, naming ``argument``, an array that could not be allocated (the rule in
     the module docstring); ``cause`` says where its size comes from.
     """
+    if fits(shape, itemsize):
+        return
     nonzero = math.prod(size for size in shape if size)
     elements = math.prod(shape)
     if nonzero * itemsize > INDEX_LIMIT:
@@ -336,17 +363,26 @@ def check_allocatable(
             f"numpy can index: its non-empty dims hold {nonzero} elements of {itemsize} "
             f"bytes, more than 2**63 - 1 bytes"
         )
-    elif PHYSICAL_MEMORY is not None and elements * itemsize > PHYSICAL_MEMORY:
+    else:  # then it is more bytes than the physical memory
         limit = (
             f"this machine can hold: {elements} elements of {itemsize} bytes "
             f"({elements * itemsize} bytes), more than its {PHYSICAL_MEMORY} bytes of "
             f"physical memory"
         )
-    else:
-        return
     raise ValueError(
         f"{call}: {argument}: {what} would have shape {shape}, more than {limit}; {cause}"
     )
+
+
+def fits(shape: tuple[int, ...], itemsize: int) -> bool:
+    """Whether ``check_allocatable`` lets this array be: callers test this first and
+    build the message's parts only when it does not.
+    """
+    elements = math.prod(shape)
+    if elements:  # no empty dim: the non-empty dims are all of them
+        nbytes = elements * itemsize
+        return nbytes <= INDEX_LIMIT and (PHYSICAL_MEMORY is None or nbytes <= PHYSICAL_MEMORY)
+    return math.prod(size for size in shape if size) * itemsize <= INDEX_LIMIT
 
 
 def conv_size_cause(

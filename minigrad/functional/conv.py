@@ -69,7 +69,7 @@ class _Plan:
 
 
 def _lift(sizes: tuple[int, ...], fill: int) -> tuple[int, int, int]:
-    lifted = (fill,) * (3 - len(sizes)) + tuple(sizes)
+    lifted = (fill,) * (3 - len(sizes)) + sizes
     return (lifted[0], lifted[1], lifted[2])
 
 
@@ -77,7 +77,7 @@ def _fused(pairs: args.Pairs, mode: str) -> tuple[args.Pairs, tuple[Pair, Pair, 
     """Split padding between the ops: zeros go into the geometry, other modes to Pad."""
     if mode != "zeros":
         return pairs, NO_PADDING
-    lifted = ((0, 0),) * (3 - len(pairs)) + tuple((int(b), int(a)) for b, a in pairs)
+    lifted = ((0, 0),) * (3 - len(pairs)) + pairs
     return (), (lifted[0], lifted[1], lifted[2])
 
 
@@ -88,7 +88,7 @@ def _check_weight(
     weight without filters (C_out = 0 for a convolution, C_in = 0 or C_out = 0 for a
     transposed one) is refused, as PyTorch does.
     """
-    if weight.ndim != rank + 2 or any(size < 1 for size in weight.shape[2:]):
+    if weight.ndim != rank + 2 or min(weight.shape[2:]) < 1:
         raise ValueError(
             f"{call}: weight: expected a {rank + 2}-d tensor {layout} with non-empty kernel, "
             f"got shape {weight.shape}"
@@ -120,28 +120,30 @@ def _check_layout(
     transposed: bool,
 ) -> tuple[int, int]:
     """Ranks, channels and groups; returns (input channels, output channels)."""
-    if input.ndim not in (rank + 1, rank + 2):
+    shape, ndim = input.shape, input.ndim
+    if ndim != rank + 1 and ndim != rank + 2:
         raise ValueError(
             f"{call}: input: expected a {rank + 2}-d (N, C, *spatial) or {rank + 1}-d "
-            f"unbatched tensor, got shape {input.shape}"
+            f"unbatched tensor, got shape {shape}"
         )
     layout = "(C_in, C_out/groups, *k)" if transposed else "(C_out, C_in/groups, *k)"
     _check_weight(call, rank, weight, groups, transposed, layout)
-    channels = input.shape[-rank - 1]
+    channels = shape[-rank - 1]
+    weight_shape = weight.shape
     if transposed:
-        expected_in, out_channels = weight.shape[0], weight.shape[1] * groups
+        expected_in, out_channels = weight_shape[0], weight_shape[1] * groups
     else:
-        expected_in, out_channels = weight.shape[1] * groups, weight.shape[0]
+        expected_in, out_channels = weight_shape[1] * groups, weight_shape[0]
     if channels != expected_in:
         raise ValueError(
             f"{call}: input: expected {expected_in} channels to match weight of shape "
-            f"{weight.shape} {layout} with groups={groups}, got {channels} channels "
-            f"(input shape {input.shape})"
+            f"{weight_shape} {layout} with groups={groups}, got {channels} channels "
+            f"(input shape {shape})"
         )
     # PyTorch lets a spatial dim be empty only when there is nothing to compute anyway:
     # an empty batch or no channels (a convolution's; a transposed one always has some).
-    empty = input.ndim == rank + 2 and input.shape[0] == 0 or channels == 0
-    if any(size < 1 for size in input.shape[-rank:]) and (transposed or not empty):
+    empty = ndim == rank + 2 and shape[0] == 0 or channels == 0
+    if min(shape[-rank:]) < 1 and (transposed or not empty):
         allowed = "" if transposed else " (allowed with an empty batch or no channels)"
         raise ValueError(
             f"{call}: input: expected non-empty spatial dims{allowed}, got shape {input.shape}"
@@ -176,7 +178,7 @@ def _check_common(
     count = args.check_groups(groups, call)
     mode = args.check_mode(padding_mode, call)
     channels, out_channels = _check_layout(call, rank, input, weight, bias, count, transposed)
-    kernel = tuple(weight.shape[2:])
+    kernel = weight.shape[2:]
     return strides, dilations, kernel, count, mode, channels, out_channels
 
 
@@ -196,33 +198,42 @@ def _conv_plan(
         call, rank, input, weight, bias, stride, dilation, groups, padding_mode, False
     )
     pairs = args.conv_pairs(padding, rank, strides, dilations, kernel, call)
-    sizes = tuple(input.shape[-rank:])
-    args.check_mode_input(input.shape, rank, mode, call)
+    shape = input.shape
+    sizes = shape[-rank:]
+    args.check_mode_input(shape, rank, mode, call)
     args.check_mode_fits(pairs, sizes, mode, call, "input")
     out_sizes = args.conv_output_size(sizes, pairs, kernel, strides, dilations, call)
     # PyTorch: an input without channels gives a result without channels.
     kept = out_channels if channels else 0
-    lead = tuple(input.shape[: -rank - 1])
+    lead = shape[: -rank - 1]
     out_shape = (*lead, kept, *out_sizes)
-    argument, formula = args.conv_size_cause(sizes, pairs, kernel, strides, dilations, out_sizes)
-    args.check_allocatable(out_shape, input.dtype.itemsize, call, argument, "the output", formula)
+    itemsize = input.dtype.itemsize
+    # The messages' parts are built only for a call that is refused.
+    if not args.fits(out_shape, itemsize):
+        argument, formula = args.conv_size_cause(
+            sizes, pairs, kernel, strides, dilations, out_sizes
+        )
+        args.check_allocatable(out_shape, itemsize, call, argument, "the output", formula)
     op_pairs, fused = _fused(pairs, mode)
-    padded = tuple(size + before + after for size, (before, after) in zip(sizes, op_pairs))
+    x_size = sizes
     if op_pairs:
-        # padding="same" pads by the dilated kernel's span: then that is to blame.
-        same = isinstance(padding, str)
-        blamed = "padding" if not same else "dilation" if max(dilations) > 1 else "weight"
-        args.check_allocatable(
-            (*lead, channels, *padded), input.dtype.itemsize, call, blamed,
-            f"the padded input (padding_mode={mode!r})",
-            f"L_in + 2*padding = {padded} per spatial dim",
-        )  # fmt: skip
+        x_size = tuple(size + before + after for size, (before, after) in zip(sizes, op_pairs))
+        padded_shape = (*lead, channels, *x_size)
+        if not args.fits(padded_shape, itemsize):
+            # padding="same" pads by the dilated kernel's span: then that is to blame.
+            same = isinstance(padding, str)
+            blamed = "padding" if not same else "dilation" if max(dilations) > 1 else "weight"
+            args.check_allocatable(
+                padded_shape, itemsize, call, blamed,
+                f"the padded input (padding_mode={mode!r})",
+                f"L_in + 2*padding = {x_size} per spatial dim",
+            )  # fmt: skip
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
         _lift(kernel, 1),
         count,
-        _lift(padded if op_pairs else sizes, 1),
+        _lift(x_size, 1),
         _lift(out_sizes, 1),
         fused,
     )
@@ -246,7 +257,8 @@ def _transposed_plan(
     strides, dilations, kernel, count, mode, _, out_channels = _check_common(
         call, rank, input, weight, bias, stride, dilation, groups, padding_mode, True
     )
-    sizes = tuple(input.shape[-rank:])
+    shape = input.shape
+    sizes = shape[-rank:]
     pairs, extra = args.transposed_pairs(
         padding, output_padding, rank, strides, dilations, kernel, call
     )
@@ -272,29 +284,35 @@ def _transposed_plan(
             batched=input.ndim == rank + 2,
         )
     out_sizes = args.transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
-    lead = tuple(input.shape[: -rank - 1])
+    lead = shape[: -rank - 1]
     out_shape = (*lead, out_channels, *out_sizes)
-    argument, formula = args.transposed_size_cause(
-        sizes, pairs, extra, kernel, strides, dilations, out_sizes
-    )
-    if output_size is not None:
-        argument = "output_size"
-    args.check_allocatable(out_shape, input.dtype.itemsize, call, argument, "the output", formula)
+    itemsize = input.dtype.itemsize
+    # The messages' parts are built only for a call that is refused.
+    if not args.fits(out_shape, itemsize):
+        argument, formula = args.transposed_size_cause(
+            sizes, pairs, extra, kernel, strides, dilations, out_sizes
+        )
+        if output_size is not None:
+            argument = "output_size"
+        args.check_allocatable(out_shape, itemsize, call, argument, "the output", formula)
     args.check_mode_fits(pairs, out_sizes, mode, call, "output")
     op_pairs, fused = _fused(pairs, mode)
-    padded = tuple(size + before + after for size, (before, after) in zip(out_sizes, op_pairs))
+    x_size = out_sizes
     if op_pairs:
-        args.check_allocatable(
-            (*lead, out_channels, *padded), input.dtype.itemsize, call, "padding",
-            f"the output before the fold (padding_mode={mode!r})",
-            f"L_out + 2*padding = {padded} per spatial dim",
-        )  # fmt: skip
+        x_size = tuple(size + before + after for size, (before, after) in zip(out_sizes, op_pairs))
+        padded_shape = (*lead, out_channels, *x_size)
+        if not args.fits(padded_shape, itemsize):
+            args.check_allocatable(
+                padded_shape, itemsize, call, "padding",
+                f"the output before the fold (padding_mode={mode!r})",
+                f"L_out + 2*padding = {x_size} per spatial dim",
+            )  # fmt: skip
     geometry = ConvGeometry(
         _lift(strides, 1),
         _lift(dilations, 1),
         _lift(kernel, 1),
         count,
-        _lift(padded if op_pairs else out_sizes, 1),
+        _lift(x_size, 1),
         _lift(sizes, 1),
         fused,
     )
@@ -338,10 +356,14 @@ def _conv(
         call, rank, input, weight, bias, stride, padding, dilation, groups, padding_mode
     )
     weight, bias = _kept(weight, plan.filters), _kept(bias, plan.filters)
+    x = _batched(input, rank)
+    if bias is None and not plan.pairs:
+        # Fast path: only the kernel computes, and it keeps numpy's warnings off itself.
+        return reshape(Conv.apply(x, weight, geometry=plan.geometry), plan.out_shape)
     # inf and NaN propagate as PyTorch's do, silently: numpy's warnings about them
     # (inf - inf in a sum, 0 * inf) are not the user's concern here.
     with np.errstate(invalid="ignore", over="ignore"):
-        x = pad(_batched(input, rank), plan.pairs, plan.mode)
+        x = pad(x, plan.pairs, plan.mode)
         y = Conv.apply(x, weight, geometry=plan.geometry)
         return reshape(_add_bias(y, bias), plan.out_shape)
 
@@ -377,8 +399,11 @@ def _conv_transpose(
     # The transposed weight (C_in, C_out/g, *k) is exactly the conv-layout weight
     # (C_out', C_in'/g, *k) of the convolution this op is the adjoint of, whose output
     # has our C_in channels: the same array goes to ConvTranspose, untransposed.
+    y = _batched(input, rank)
+    if bias is None and not plan.pairs:
+        # Fast path: only the kernel computes, and it keeps numpy's warnings off itself.
+        return reshape(ConvTranspose.apply(y, weight, geometry=plan.geometry), plan.out_shape)
     with np.errstate(invalid="ignore", over="ignore"):
-        y = _batched(input, rank)
         full = ConvTranspose.apply(y, weight, geometry=plan.geometry)
         # Adjoint of the padding: fold the border back (non-zero modes; zero padding is
         # fused, its taps dropped by the kernel). The trailing output_padding positions

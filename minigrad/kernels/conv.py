@@ -73,8 +73,16 @@ PARALLEL_WORK = 16_000_000
 
 def _triple(values: tuple[int, ...]) -> Triple:
     # Plain Python ints keep Numba to one compiled signature per dtype.
-    a, b, c = (int(v) for v in values)
-    return (a, b, c)
+    assert len(values) == 3, values
+    return (int(values[0]), int(values[1]), int(values[2]))
+
+
+def _quiet() -> np.errstate:
+    """An error state without numpy's warnings (inf and NaN propagate, silently), for
+    a kernel call: once per call, around all of its blocks and GEMMs, since each
+    ``np.errstate`` costs about a microsecond.
+    """
+    return np.errstate(invalid="ignore", over="ignore")
 
 
 def _contiguous(array: np.ndarray) -> np.ndarray:
@@ -120,6 +128,8 @@ def _batch_blocks(
     parts = -(-n // per_block)
     if parts == 1 and work >= 2 * PARALLEL_WORK:
         parts = 2
+    if parts == 1:
+        return [(0, n)]  # the small layers' case, without split()'s arithmetic
     return split(n, parts)
 
 
@@ -156,8 +166,7 @@ def _gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         return
 
     def rows(start: int, stop: int) -> None:
-        with np.errstate(invalid="ignore", over="ignore"):
-            np.dot(a[start:stop], b, out=out[start:stop])
+        np.dot(a[start:stop], b, out=out[start:stop])
 
     run_blocks(rows, split(a.shape[0], 2))
 
@@ -195,17 +204,13 @@ def _per_block(
     task: Callable[[int, int, Callable[..., None]], object], blocks: list[tuple[int, int]]
 ) -> list[object]:
     """Run ``task(start, stop, gemm)``: with several blocks each runs whole on one
-    thread; a single block may split its GEMMs instead. numpy's floating-point warnings
-    are off in the thread that runs a block (its error state is per thread).
+    thread; a single block may split its GEMMs instead. Every thread runs under the
+    caller's numpy error state (``run_blocks`` carries it over), so the kernels'
+    one ``_quiet()`` per call keeps numpy's warnings off in all of them.
     """
-
-    def quiet(start: int, stop: int, gemm: Callable[..., None]) -> object:
-        with np.errstate(invalid="ignore", over="ignore"):
-            return task(start, stop, gemm)
-
     if len(blocks) == 1:
-        return [quiet(*blocks[0], _gemm)]
-    return run_blocks(lambda start, stop: quiet(start, stop, np.dot), blocks)
+        return [task(*blocks[0], _gemm)]
+    return run_blocks(lambda start, stop: task(start, stop, np.dot), blocks)
 
 
 def _conv_block(
@@ -273,7 +278,7 @@ def conv_valid(
 
     blocks = _batch_blocks(n, positions, c_in * rows // c_group * positions * x.itemsize,
                            n * c_out * rows * positions)  # fmt: skip
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         _per_block(block, blocks)
     return y.reshape(n, c_out, *out_size)
 
@@ -302,20 +307,20 @@ def conv_transpose_valid(
     assert y.dtype == w.dtype, (y.dtype, w.dtype)
     n = y.shape[0]
     c_out, c_group = w.shape[:2]
-    kernel, y_size = _triple(w.shape[2:]), _triple(y.shape[2:])
+    kernel, y_size, in_size = _triple(w.shape[2:]), _triple(y.shape[2:]), _triple(in_size)
     if y.size == 0 or w.size == 0:
-        return np.zeros((n, c_group * groups, *_triple(in_size)), y.dtype)
+        return np.zeros((n, c_group * groups, *in_size), y.dtype)
     geometry = (kernel, _triple(stride), _triple(dilation), y_size, _triple(padding))
     if winograd.takes_transpose(*geometry[:3], groups, n, c_out, c_group, y_size, y.dtype):
-        fast = winograd.conv_transpose_valid(y, w, *geometry[1:3], groups,
-                                             _triple(in_size), geometry[4], True)  # fmt: skip
+        fast = winograd.conv_transpose_valid(y, w, *geometry[1:3], groups, in_size,
+                                             geometry[4], True)  # fmt: skip
         if fast is not None:
             return fast
     f_group, rows = c_out // groups, c_group * math.prod(kernel)
     positions = math.prod(y_size)
     weight = w.reshape(groups, f_group, rows)
     # Not zeroed here: each block's col2im writes all of its block.
-    x = np.empty((n, c_group * groups, *_triple(in_size)), y.dtype)
+    x = np.empty((n, c_group * groups, *in_size), y.dtype)
 
     scratch = _Scratch(y.dtype)
 
@@ -332,7 +337,7 @@ def conv_transpose_valid(
 
     blocks = _batch_blocks(n, positions, groups * rows * positions * y.itemsize,
                            n * c_out * rows * positions)  # fmt: skip
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         _per_block(block, blocks)
     return x
 
@@ -347,6 +352,8 @@ def _weight_grad_blocks(
     block_bytes = max(BLOCK_BYTES, 2 * c_out * rows * itemsize)
     per_sample = groups * rows * positions * itemsize
     per_block = max(1, block_bytes // max(1, per_sample), -(-MIN_COLUMNS // positions))
+    if per_block >= n:
+        return [(0, n)]  # the small layers' case, without split()'s arithmetic
     return split(n, -(-n // per_block))
 
 
@@ -381,9 +388,8 @@ def _weight_from_partials(partials: np.ndarray, kernel: Triple) -> np.ndarray:
     and laid out as ``(C_out, C_in/g, *k)``.
     """
     total = partials[0]
-    with np.errstate(invalid="ignore", over="ignore"):
-        for partial in partials[1:]:
-            total += partial
+    for partial in partials[1:]:
+        total += partial
     c_out, rows = total.shape[0] * total.shape[2], total.shape[1]
     return _transposed(total).reshape(c_out, rows // math.prod(kernel), *kernel)
 
@@ -448,9 +454,9 @@ def _weight_grad_pass(
         grad_columns = _channels_first(y, start, stop, scratch)
         _weight_partial(cols, grad_columns, gemm, partials[index[start]])
 
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         _per_block(block, blocks)
-    return _weight_from_partials(partials, kernel)
+        return _weight_from_partials(partials, kernel)
 
 
 def conv_and_weight_grad(

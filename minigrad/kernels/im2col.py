@@ -322,29 +322,39 @@ def _inside(x_size, kernel, stride, dilation, y_size, pads) -> bool:
     )
 
 
-def _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads):
-    """A zeroed array for samples ``start:stop`` of x with the padding before each dim
-    and enough after it for every tap, and the slices of x's place in it.
+def _padded_block(x, shape, pads):
+    """A zeroed array of ``shape`` (``_buffer_shape``'s) for a block of x, and the
+    slices of x's place in it, after the padding before each dim.
     """
-    sizes, inner = [], [slice(None), slice(None)]
-    for n, k, s, d, y, b in zip(x.shape[2:], kernel, stride, dilation, y_size, pads):
-        sizes.append(max(b + n, (y - 1) * s + d * (k - 1) + 1))
+    inner = [slice(None), slice(None)]
+    for n, b in zip(x.shape[2:], pads):
         inner.append(slice(b, b + n))
-    return np.zeros((stop - start, x.shape[1], *sizes), x.dtype), tuple(inner)
+    return np.zeros(shape, x.dtype), tuple(inner)
 
 
-def _buffer_too_large(x, start, stop, kernel, stride, dilation, y_size, pads, cols, long_line):
-    """Whether the block's phase buffer (lines of ``long_line`` or more) or padded copy
-    would exceed BUFFER_RATIO times the block's own elements and its columns'.
+def _buffer_shape(x, start, stop, kernel, stride, dilation, y_size, pads, long_line):
+    """The shape of the buffer the block's loops read: its stride phases (lines of
+    ``long_line`` or more), else a padded copy with the padding before each dim and
+    enough after it for every tap; None when the offset table reads x itself (short
+    lines whose taps all read inside x).
     """
     if y_size[2] >= long_line:
-        shape = _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads)
-    else:
-        shape = (stop - start, x.shape[1]) + tuple(
-            max(b + n, (y - 1) * s + d * (k - 1) + 1)
-            for n, k, s, d, y, b in zip(x.shape[2:], kernel, stride, dilation, y_size, pads)
-        )
-    block = (stop - start) * int(np.prod(x.shape[1:], dtype=np.int64))
+        return _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads)
+    if _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+        return None
+    # A list rather than a generator: a microsecond less on every call's path.
+    sizes = [
+        max(b + n, (y - 1) * s + d * (k - 1) + 1)
+        for n, k, s, d, y, b in zip(x.shape[2:], kernel, stride, dilation, y_size, pads)
+    ]
+    return (stop - start, x.shape[1], *sizes)
+
+
+def _buffer_too_large(shape, x, start, stop, cols):
+    """Whether a buffer of ``shape`` would exceed BUFFER_RATIO times the block's own
+    elements and its columns'.
+    """
+    block = (stop - start) * math.prod(x.shape[1:])
     return math.prod(shape) > BUFFER_RATIO * (block + cols.size)
 
 
@@ -358,20 +368,19 @@ def im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None
     unsigned ints, which spares Numba its negative-index test.
     """
     geometry = (kernel, stride, dilation, y_size, pads)
-    if _buffer_too_large(x, start, stop, *geometry, cols, LONG_LINE):
+    shape = _buffer_shape(x, start, stop, *geometry, LONG_LINE)
+    if shape is not None and _buffer_too_large(shape, x, start, stop, cols):
         _im2col_checked(x, start, stop, kernel, stride, dilation, y_size, pads, cols)
     elif y_size[2] >= LONG_LINE:
-        xs = np.empty(
-            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
-        )
+        xs = np.empty(shape, x.dtype)
         _split_phases(x, start, stop, stride[2], pads[2], kernel[2], dilation[2], xs)
         _im2col_phases(xs, kernel, stride, dilation, y_size, pads, cols)
-    elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+    elif shape is None:
         _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols)
     else:
         # Short lines with padding: the table gather on a padded copy of the block beats
         # bounds checks per element or per line (measured).
-        padded, inner = _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads)
+        padded, inner = _padded_block(x, shape, pads)
         padded[inner] = x[start:stop]
         _im2col_table(padded, 0, stop - start, kernel, stride, dilation, y_size, cols)
 
@@ -386,20 +395,19 @@ def col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None
     path adds into zeroed stride phases of the block, then merges them into x.
     """
     geometry = (kernel, stride, dilation, y_size, pads)
-    if _buffer_too_large(x, start, stop, *geometry, cols, LONG_SCATTER_LINE):
+    shape = _buffer_shape(x, start, stop, *geometry, LONG_SCATTER_LINE)
+    if shape is not None and _buffer_too_large(shape, x, start, stop, cols):
         x[start:stop] = 0
         _col2im_checked(cols, start, stop, kernel, stride, dilation, y_size, pads, x)
     elif y_size[2] >= LONG_SCATTER_LINE:
-        xs = np.zeros(
-            _phase_shape(x, start, stop, kernel, stride, dilation, y_size, pads), x.dtype
-        )
+        xs = np.zeros(shape, x.dtype)
         _col2im_phases(cols, kernel, stride, dilation, y_size, pads, xs)
         _merge_phases(xs, start, pads[2], x)
-    elif _inside(x.shape[2:], kernel, stride, dilation, y_size, pads):
+    elif shape is None:
         x[start:stop] = 0
         _col2im_table(cols, start, stop, kernel, stride, dilation, y_size, x)
     else:
         # Scatter into a zeroed padded copy, then keep its inside.
-        padded, inner = _padded_block(x, start, stop, kernel, stride, dilation, y_size, pads)
+        padded, inner = _padded_block(x, shape, pads)
         _col2im_table(cols, 0, stop - start, kernel, stride, dilation, y_size, padded)
         x[start:stop] = padded[inner]

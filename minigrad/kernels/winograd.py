@@ -91,22 +91,18 @@ MIN_COLUMNS = 512
 PARALLEL_WORK = 16_000_000
 
 
+def _quiet() -> np.errstate:
+    """An error state without numpy's warnings, for a kernel call (once, around all of
+    its blocks and GEMMs): inf and NaN are for ``trustworthy`` to find, not for numpy
+    to warn about.
+    """
+    return np.errstate(invalid="ignore", over="ignore")
+
+
 def _taps(kernel: Triple, stride: Triple) -> Triple:
     """Taps per phase and dim, ``ceil(k / s)``."""
     a, b, c = (-(-k // s) for k, s in zip(kernel, stride))
     return (a, b, c)
-
-
-def _applies(
-    kernel: Triple, stride: Triple, dilation: Triple, groups: int, work: int, dtype: np.dtype
-) -> bool:
-    return (
-        np.dtype(dtype) in DTYPES
-        and groups == 1
-        and dilation == (1, 1, 1)
-        and max(_taps(kernel, stride)) == 2
-        and work >= MIN_WORK
-    )
 
 
 def takes_conv(
@@ -117,9 +113,12 @@ def takes_conv(
     geometry (batch n, w: ``(C_out, C_in, *k)``, output size ``L_y``) and dtype run here.
     """
     work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
-    if not _applies(kernel, stride, dilation, groups, work, dtype):
+    # The work first: it settles the small layers, most calls, in one comparison.
+    if work < MIN_WORK or groups != 1 or dilation != (1, 1, 1):
         return False
     taps = _taps(kernel, stride)
+    if max(taps) != 2 or np.dtype(dtype) not in DTYPES:
+        return False
     narrow = min(c_out, math.prod(stride) * c_in)
     tiles = _tile_counts(y_size, taps)
     kept = point_tiles(taps, tiles, _drop(taps, tiles, y_size))
@@ -170,7 +169,10 @@ def trustworthy(*results: np.ndarray) -> bool:
     tested whole, by this function. Measured on the six float32 benchmark layers that
     take these kernels, one thread: 0.2-0.7 % of a layer's forward+backward.
     """
-    return all(bool(np.isfinite(sum_of_squares(r.reshape(-1), r.size))) for r in results)
+    # Its own error state: without Numba the squares overflow in numpy scalars, which
+    # warn (a microsecond, on the large layers that come here).
+    with _quiet():
+        return all(bool(np.isfinite(sum_of_squares(r.reshape(-1), r.size))) for r in results)
 
 
 @functools.lru_cache(maxsize=64)
@@ -202,21 +204,19 @@ def _matmul(a: Points, b: Points, out: Points) -> None:
     """``out[p] = a[p] @ b[p]`` for every point p (one stacked call when all three are
     arrays), shared between the threads when there is enough work and the caller is
     not already one of them. Each GEMM is the same single-threaded call either way, so
-    the bits do not change.
+    the bits do not change. numpy's warnings are off through the caller's ``_quiet()``,
+    which ``run_blocks`` carries into its threads.
     """
     work = sum(o.size * left.shape[-1] for o, left in zip(out, a))
 
     stacked = all(isinstance(operand, np.ndarray) for operand in (a, b, out))
 
     def part(start: int, stop: int) -> None:
-        # inf and NaN are for trustworthy() to find, not for numpy to warn about (its
-        # error state is per thread, hence here).
-        with np.errstate(invalid="ignore", over="ignore"):
-            if stacked:
-                np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
-                return
-            for p in range(start, stop):
-                np.matmul(a[p], b[p], out=out[p])
+        if stacked:
+            np.matmul(a[start:stop], b[start:stop], out=out[start:stop])
+            return
+        for p in range(start, stop):
+            np.matmul(a[p], b[p], out=out[p])
 
     if work < 2 * PARALLEL_WORK or len(out) < 2:
         part(0, len(out))
@@ -364,9 +364,8 @@ def _weight_from(
     as ``(C_out, C_in, *k)`` from ``_weight_partial``'s layout (``by_point`` or not).
     """
     total = partials[0]
-    with np.errstate(invalid="ignore", over="ignore"):
-        for partial in partials[1:]:
-            total += partial
+    for partial in partials[1:]:
+        total += partial
     points, phases, a, b = total.shape
     by_tap = np.empty((math.prod(kernel), a * b), total.dtype)
     rows, columns = _tap_map(kernel, stride, taps)
@@ -397,7 +396,7 @@ def conv_valid(
     tiles = _tile_counts(out_size, taps)
     n = x.shape[0]
     y = np.empty((n, w.shape[0], *out_size), x.dtype)
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         conv = _Conv(w, stride, taps)
 
         def block(start: int, stop: int) -> bool:
@@ -435,7 +434,7 @@ def conv_transpose_valid(
     n, c_out = y.shape[:2]
     rows = math.prod(stride) * w.shape[1]
     x = np.empty((n, w.shape[1], *_triple(in_size)), y.dtype)
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         # (P, C_out, rows) -> (P, rows, C_out), a view: BLAS reads it transposed.
         left = _Conv(w, stride, taps).u.transpose(0, 2, 1)
 
@@ -505,7 +504,7 @@ def _both(x, w, y, stride, padding, kernel, checked) -> tuple[np.ndarray | None,
     index = {start: i for i, (start, _) in enumerate(blocks)}
     out = None if w is None else np.empty((n, c_out, *y.shape[2:]), x.dtype)
     drop = _drop(taps, tiles, y.shape[2:])
-    with one_blas_thread():
+    with one_blas_thread(), _quiet():
         conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps)
 
         def block(start: int, stop: int) -> bool:
