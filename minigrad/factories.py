@@ -1,7 +1,10 @@
-"""Tensor factories: ``tensor``, constant fills, ranges and random draws.
+"""Tensor factories: from data (``tensor, as_tensor, from_numpy``), constant fills and
+ranges (``zeros, ones, full, empty, arange, linspace`` and the ``*_like`` forms).
 
-Each takes ``dtype=`` (default float32 for floats) and ``requires_grad=``.
-Random factories draw from the generator that ``mg.manual_seed`` controls.
+Each has PyTorch's signature: ``dtype=``, ``device=`` and ``requires_grad=`` are
+keyword-only; the only device is the CPU (``device="cuda"`` raises
+:class:`~minigrad.devices.DeviceError`). Python floats become float32 (the default
+dtype), ints int64, bools bool. Random draws are in :mod:`minigrad.sampling`.
 """
 
 from __future__ import annotations
@@ -11,20 +14,65 @@ from typing import Any
 import numpy as np
 
 from minigrad import _checks, dtypes
-from minigrad.random import generator
+from minigrad.devices import as_device
 from minigrad.tensor import Tensor
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
-    Python floats become float32, ints int64; a numpy array keeps its dtype.
+    Args:
+        data: a number, a (nested) list of numbers, a numpy array or a tensor.
+        dtype: the dtype; by default a numpy array keeps its own, Python floats become
+            float32, ints int64 and bools bool.
+        device: the CPU (``"cpu"``, ``mg.device("cpu")`` or None).
+        requires_grad: make a leaf that records operations (float dtypes only).
 
     >>> import minigrad as mg
     >>> mg.tensor([1.0, 2.0]).dtype
     dtype('float32')
     """
+    as_device(device)
     return Tensor._from_data(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing its memory when it can: a tensor of the dtype
+    asked for is returned itself, and a numpy array of a supported dtype is wrapped
+    without a copy (so writes to either show in the other). Anything else is copied.
+
+    >>> import numpy as np, minigrad as mg
+    >>> array = np.zeros(2)
+    >>> mg.as_tensor(array).numpy() is array
+    True
+    """
+    as_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return Tensor._wrap(np.asarray(data, dtype=dtypes.as_dtype(data.dtype, "data")))
+    return Tensor._from_data(data, dtype=dtype)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor over the same memory as ``ndarray`` (its dtype must be float32,
+    float64, int32, int64 or bool): writes to either show in the other.
+
+    >>> import numpy as np, minigrad as mg
+    >>> array = np.arange(3.0)
+    >>> t = mg.from_numpy(array)
+    >>> array[0] = 7.0
+    >>> t
+    tensor([7., 1., 2.], dtype=float64)
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(
+            f"from_numpy: ndarray: expected a numpy array, got {type(ndarray).__name__}"
+        )
+    dtypes.as_dtype(ndarray.dtype, "from_numpy: ndarray")
+    return Tensor._wrap(ndarray)
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -37,36 +85,66 @@ def _float_dtype(dtype: Any) -> np.dtype[Any]:
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros of the given size: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+def zeros(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of zeros of the given size: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Args:
+        size: the sizes, as separate ints or one sequence.
+        dtype: the dtype (default float32).
+        device: the CPU.
+        requires_grad: make a leaf that records operations.
+    """
+    as_device(device)
     return _make(np.zeros(_checks.as_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of the given size."""
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given size (arguments as :func:`zeros`)."""
+    as_device(device)
     return _make(np.ones(_checks.as_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of the given size filled with ``fill_value``."""
+def empty(
+    *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """An uninitialised tensor (here: zeros, so results never depend on old memory)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A tensor of ``size`` (a tuple, or an int) filled with ``fill_value``; its dtype
+    by default follows the value's type (float32 for a float, int64 for an int).
+
+    >>> import minigrad as mg
+    >>> mg.full((2,), 7)
+    tensor([7, 7])
+    """
+    as_device(device)
     shape = _checks.as_shape((size,) if _checks.is_int(size) else tuple(size))
     chosen = dtypes.infer_dtype(fill_value) if dtype is None else dtypes.as_dtype(dtype)
     return _make(np.full(shape, fill_value, dtype=chosen), requires_grad)
-
-
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (here: zeros, so results never depend on old memory)."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def arange(
     start: float,
     end: float | None = None,
     step: float = 1,
+    *,
     dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``;
+    ``arange(n)`` counts from 0.
 
     Integer arguments give int64, as in PyTorch; any float gives float32.
 
@@ -74,6 +152,7 @@ def arange(
     >>> mg.arange(3)
     tensor([0, 1, 2])
     """
+    as_device(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -92,144 +171,111 @@ def arange(
     return _make(np.arange(start, end, step).astype(chosen), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform draws on [0, 1)."""
-    shape = _checks.as_shape(size)
-    chosen = _random_dtype(dtype)
-    return _make(generator().random(shape).astype(chosen), requires_grad)
+def linspace(
+    start: Any,
+    end: Any,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
-
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal draws."""
-    shape = _checks.as_shape(size)
-    chosen = _random_dtype(dtype)
-    return _make(generator().standard_normal(shape).astype(chosen), requires_grad)
-
-
-def _random_dtype(dtype: Any) -> np.dtype[Any]:
-    # Random draws are real numbers: an integer dtype would truncate them, so PyTorch
-    # refuses it, and so do we.
-    return dtypes.get_default_dtype() if dtype is None else dtypes.as_float_dtype(dtype)
-
-
-def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    """Zeros with ``input``'s shape and (by default) dtype."""
-    return zeros(
-        *input.shape, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad
-    )
-
-
-def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    """Ones with ``input``'s shape and (by default) dtype."""
-    return ones(
-        *input.shape, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad
-    )
-
-
-def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    """Standard normal draws with ``input``'s shape and (by default) dtype."""
-    return randn(
-        *input.shape, dtype=input.dtype if dtype is None else dtype, requires_grad=requires_grad
-    )
-
-
-def cat(tensors: Any, dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim; all other dims must match.
+    Computed as PyTorch does, in the result's dtype: ``start + i * step`` for the first
+    half and ``end - (steps - 1 - i) * step`` for the rest, so both ends are exact. An
+    integer dtype truncates the values.
 
     >>> import minigrad as mg
-    >>> mg.cat([mg.zeros(1, 2), mg.ones(2, 2)]).shape
-    (3, 2)
+    >>> mg.linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    from minigrad.ops.index import Cat
-
-    items = _tensor_list(tensors, "cat")
-    for position, item in enumerate(items):
-        if item.ndim == 0:
-            raise ValueError(
-                f"cat: tensors[{position}]: expected a tensor with at least 1 dim, got a "
-                "0-d tensor (use stack to join scalars)"
-            )
-    axis = _checks.normalize_dim(dim, items[0].ndim)
-    first = items[0]
-    for position, item in enumerate(items[1:], start=1):
-        if item.ndim != first.ndim or any(
-            a != b for d, (a, b) in enumerate(zip(item.shape, first.shape)) if d != axis
-        ):
-            raise ValueError(
-                f"cat: tensors[{position}]: expected shape {first.shape} except in dim {axis}, "
-                f"got {item.shape}"
-            )
-    dtype = first.dtype
-    for item in items[1:]:
-        dtype = dtypes.promote(dtype, item.dtype)
-    return Cat.apply(*(t.to(dtype) for t in items), dim=axis)
+    as_device(device)
+    if not _checks.is_int(steps):
+        raise TypeError(f"linspace: steps: expected an int, got {type(steps).__name__} {steps!r}")
+    if steps < 0:
+        raise ValueError(f"linspace: steps: expected a non-negative number of steps, got {steps}")
+    ends = [_number(value, "linspace", name) for name, value in (("start", start), ("end", end))]
+    chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+    # Integer results are computed in float64 and truncated, as PyTorch does.
+    working = chosen.type if dtypes.is_float(chosen) else np.float64
+    first, last = working(ends[0]), working(ends[1])
+    if steps == 1:
+        values = np.full(1, first)
+    else:
+        step = (last - first) / working(max(steps - 1, 1))
+        index = np.arange(steps).astype(working)
+        values = np.where(
+            np.arange(steps) < steps // 2, first + step * index, last - step * (steps - 1 - index)
+        )
+    return _make(values.astype(chosen), requires_grad)
 
 
-def stack(tensors: Any, dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
-    items = _tensor_list(tensors, "stack")
-    axis = _checks.normalize_dim(dim, items[0].ndim + 1)
-    for position, item in enumerate(items[1:], start=1):
-        if item.shape != items[0].shape:
-            raise ValueError(
-                f"stack: tensors[{position}]: expected shape {items[0].shape}, got {item.shape}"
-            )
-    return cat([t.unsqueeze(axis) for t in items], dim=axis)
-
-
-def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Elementwise ``input if condition else other``, broadcasting all three.
-
-    >>> import minigrad as mg
-    >>> x = mg.tensor([-1.0, 2.0])
-    >>> mg.where(x > 0, x, 0.0)
-    tensor([0., 2.])
-    """
-    from minigrad.ops.elementwise import where as where_op
-
-    mask = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if mask.dtype != np.bool_:
-        raise TypeError(f"where: condition: expected a bool tensor, got dtype {mask.dtype}")
-    x = _where_operand(input, other, "input")
-    y = _where_operand(other, input, "other")
-    try:
-        np.broadcast_shapes(mask.shape, x.shape, y.shape)
-    except ValueError:
-        raise ValueError(
-            f"where: condition, input and other: shapes {mask.shape}, {x.shape} and {y.shape} "
-            "are not broadcastable"
-        ) from None
-    dtype = dtypes.promote_operands(x.dtype, x.ndim == 0, y.dtype, y.ndim == 0)
-    return where_op(mask, x.to(dtype), y.to(dtype))
-
-
-def _where_operand(value: Any, partner: Any, argument: str) -> Tensor:
-    """A ``where`` branch as a Tensor; a Python number takes its dtype as in arithmetic."""
+def _number(value: Any, op: str, argument: str) -> float:
+    """A real number (a Python or numpy number, or a one-element tensor) as a float."""
     if isinstance(value, Tensor):
-        return value
-    if isinstance(value, int | float | bool):
-        if isinstance(partner, Tensor):
-            dtype = dtypes.promote_scalar(partner.dtype, value)
-        else:
-            dtype = dtypes.infer_dtype(value)
-        return Tensor._wrap(np.asarray(value, dtype=dtype))
-    if isinstance(value, np.ndarray | np.generic):
-        return Tensor._from_data(value)
-    raise TypeError(
-        f"where: {argument}: expected a Tensor, a number or a numpy array, "
-        f"got {type(value).__name__}"
-    )
-
-
-def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
-    if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
-        raise TypeError(f"{op}: tensors: expected a list or tuple of Tensors")
-    items = list(tensors)
-    if not items:
-        raise ValueError(f"{op}: tensors: expected at least one tensor, got none")
-    for position, item in enumerate(items):
-        if not isinstance(item, Tensor):
-            raise TypeError(
-                f"{op}: tensors[{position}]: expected a Tensor, got {type(item).__name__}"
+        if value.numel() != 1:
+            raise ValueError(
+                f"{op}: {argument}: expected a number, got a tensor of shape {value.shape}"
             )
-    return items
+        return float(value.item())
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{op}: {argument}: expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def zeros_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Zeros with ``input``'s shape and (by default) dtype."""
+    chosen = _like(input, dtype, "zeros_like")
+    return zeros(*input.shape, dtype=chosen, device=device, requires_grad=requires_grad)
+
+
+def ones_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """Ones with ``input``'s shape and (by default) dtype."""
+    chosen = _like(input, dtype, "ones_like")
+    return ones(*input.shape, dtype=chosen, device=device, requires_grad=requires_grad)
+
+
+def empty_like(
+    input: Tensor,  # noqa: A002
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """An uninitialised tensor (zeros) with ``input``'s shape and (by default) dtype."""
+    chosen = _like(input, dtype, "empty_like")
+    return empty(*input.shape, dtype=chosen, device=device, requires_grad=requires_grad)
+
+
+def full_like(
+    input: Tensor,  # noqa: A002
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``fill_value`` in a tensor of ``input``'s shape and (by default) dtype, whatever
+    the type of the value (``full_like(ints, 2.5)`` holds 2), as in PyTorch.
+    """
+    chosen = _like(input, dtype, "full_like")
+    return full(input.shape, fill_value, dtype=chosen, device=device, requires_grad=requires_grad)
+
+
+def _like(input: Tensor, dtype: Any, op: str) -> Any:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    return input.dtype if dtype is None else dtype

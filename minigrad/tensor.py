@@ -1,14 +1,15 @@
 """The Tensor: one numpy array, plus what autograd needs to know about it.
 
-Arithmetic and shape methods are thin: they check arguments, promote dtypes and
-call one op from :mod:`minigrad.ops`, where forward and backward live.
+Every method past the core is one line. An operator or a method with nothing to
+interpret applies its op from :mod:`minigrad.ops` (where forward and backward live)
+directly: that is the hot path. A method with arguments calls the function of the same
+name in :mod:`minigrad.functions` (which is also ``mg.<name>``), where the argument
+checks, the dtype rules and PyTorch's calling conventions live.
 """
 
 from __future__ import annotations
 
 import builtins
-import math
-from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from minigrad.autograd.graph import Node
 
 Scalar = int | float | bool
-Operand = "Tensor | Scalar | np.ndarray"
-
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 class VersionCounter:
@@ -212,15 +210,19 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - numpy's and PyTorch's name
-        return self.permute(*reversed(range(self.ndim)))
+        """The dims in reverse order (the transpose, for a matrix)."""
+        return shape_ops.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
     def size(self, dim: int | None = None) -> Any:
+        """The shape, a tuple; with ``dim``, that dim's size (an int)."""
         return self.shape if dim is None else self.shape[_checks.normalize_dim(dim, self.ndim)]
 
     def dim(self) -> int:
+        """The number of dims (``ndim``)."""
         return self.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     def __len__(self) -> int:
@@ -236,6 +238,7 @@ class Tensor:
     # ---- conversion and autograd state ----------------------------------------------------
 
     def numpy(self) -> np.ndarray:
+        """The array itself (shared, not copied); refused while it requires grad."""
         if self.requires_grad:
             raise RuntimeError(
                 "Can't call numpy() on a Tensor that requires grad; use tensor.detach().numpy()"
@@ -248,11 +251,13 @@ class Tensor:
         return self._data.copy() if copy else self._data
 
     def item(self) -> Any:
+        """The one element as a Python number (float, int or bool)."""
         if self.numel() != 1:
             raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
         return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
+        """The elements as nested lists of Python numbers (a number for a 0-d tensor)."""
         return self._data.tolist()
 
     def detach(self) -> Tensor:
@@ -309,13 +314,11 @@ class Tensor:
         ``copy=`` keywords. The device must be the CPU. The tensor itself when nothing
         changes (and ``copy`` is false), else a new tensor on the tape (a cast).
         """
-        from minigrad.ops.elementwise import Cast
-
-        dtype, copy = _to_arguments(args, kwargs)
+        dtype, copy = conversion.to_arguments(args, kwargs)
         target = self.dtype if dtype is None else dtypes.as_dtype(dtype)
         if target == self.dtype:
             return self.clone() if copy else self
-        return Cast.apply(self, dtype=target)
+        return elementwise.Cast.apply(self, dtype=target)
 
     def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
         """With no argument, the type's name (``"minigrad.FloatTensor"``); else the tensor
@@ -328,17 +331,12 @@ class Tensor:
             return legacy.type_name(self.dtype)
         return self.to(legacy.dtype_of(dtype))
 
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
     def backward(
         self,
         gradient: Tensor | None = None,
         retain_graph: bool | None = None,
         create_graph: bool = False,
+        inputs: Tensor | Sequence[Tensor] | None = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
@@ -346,10 +344,13 @@ class Tensor:
             gradient: d(loss)/d(self), required unless self has one element.
             retain_graph: keep saved values for another backward (default: create_graph).
             create_graph: record the backward so that ``.grad`` is differentiable.
+            inputs: accumulate into these tensors' ``.grad`` only (leaves or not),
+                as :func:`minigrad.autograd.backward`.
         """
         from minigrad.autograd.engine import backward
 
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
+        gradients = None if gradient is None else [gradient]
+        backward([self], gradients, retain_graph, create_graph, inputs=inputs)
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
@@ -415,13 +416,14 @@ class Tensor:
         return _binary(elementwise.Pow, other, self, "pow")
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _matmul(self, other)
+        return arithmetic.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _matmul(other, self)
+        return arithmetic.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return elementwise.Neg.apply(self)
+        # A bool tensor is refused by neg, with PyTorch's advice; others take the op.
+        return elementwise.Neg.apply(self) if self._data.dtype.kind != "b" else self.neg()
 
     def __pos__(self) -> Tensor:
         return self
@@ -430,43 +432,420 @@ class Tensor:
         return self.abs()
 
     def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """``self + alpha * other``, as PyTorch's ``add``."""
-        return _binary(elementwise.Add, self, _scaled(other, alpha, self), "add")
+        """``self + alpha * other`` (:func:`minigrad.add`)."""
+        return arithmetic.add(self, other, alpha=alpha)
 
     def sub(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """``self - alpha * other``, as PyTorch's ``sub``."""
-        return _binary(elementwise.Sub, self, _scaled(other, alpha, self), "sub")
+        """``self - alpha * other`` (:func:`minigrad.sub`)."""
+        return arithmetic.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> Tensor:
+        """``self * other`` (:func:`minigrad.mul`)."""
         return _binary(elementwise.Mul, self, other, "mul")
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        """``self / other``; ``rounding_mode`` ``"trunc"`` or ``"floor"`` rounds the
-        quotient (with no gradient through the rounding), as in PyTorch.
-        """
-        quotient = _binary(elementwise.Div, self, other, "div", floating=True)
-        if rounding_mode is None:
-            return quotient
-        if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(
-                f"div: rounding_mode: expected None, 'trunc' or 'floor', got {rounding_mode!r}"
-            )
-        round_ = np.trunc if rounding_mode == "trunc" else np.floor
-        rounded = round_(quotient._data)
-        result_dtype = dtypes.promote_operands(
-            self.dtype, self.ndim == 0, *_operand_kind(other, self)
-        )
-        return Tensor._wrap(np.asarray(rounded).astype(result_dtype))
+        """``self / other``, optionally rounded (:func:`minigrad.div`)."""
+        return arithmetic.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent`` (:func:`minigrad.pow`)."""
         return _binary(elementwise.Pow, self, exponent, "pow")
 
     def neg(self) -> Tensor:
-        return elementwise.Neg.apply(self)
+        """``-self`` (:func:`minigrad.neg`)."""
+        return arithmetic.neg(self)
+
+    def matmul(self, other: Any) -> Tensor:
+        """``self @ other`` (:func:`minigrad.matmul`)."""
+        return arithmetic.matmul(self, other)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched ``(b, n, k) @ (b, k, m)``, strictly 3-d (:func:`minigrad.bmm`)."""
+        return arithmetic.bmm(self, mat2)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """The larger of self and other elementwise (:func:`minigrad.maximum`)."""
+        return arithmetic.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """The smaller of self and other elementwise (:func:`minigrad.minimum`)."""
+        return arithmetic.minimum(self, other)
 
     def clone(self) -> Tensor:
         """A copy with its own array, on the tape (its gradient flows back unchanged)."""
         return elementwise.Clone.apply(self)
+
+    # ---- comparisons and logic: bool tensors, never on the tape ----------------------------
+
+    # == and != with anything that is not an operand (None, a string) fall back to
+    # identity, so `t in [None]` works.
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
+        return comparison.compare(np.equal, self, other, "eq")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not _is_operand(other):
+            return NotImplemented
+        return comparison.compare(np.not_equal, self, other, "ne")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return comparison.compare(np.less, self, other, "lt")
+
+    def __le__(self, other: Any) -> Tensor:
+        return comparison.compare(np.less_equal, self, other, "le")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return comparison.compare(np.greater, self, other, "gt")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return comparison.compare(np.greater_equal, self, other, "ge")
+
+    def eq(self, other: Any) -> Tensor:
+        """``self == other`` elementwise (:func:`minigrad.eq`)."""
+        return comparison.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        """``self != other`` elementwise (:func:`minigrad.ne`)."""
+        return comparison.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        """``self < other`` elementwise (:func:`minigrad.lt`)."""
+        return comparison.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        """``self <= other`` elementwise (:func:`minigrad.le`)."""
+        return comparison.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        """``self > other`` elementwise (:func:`minigrad.gt`)."""
+        return comparison.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        """``self >= other`` elementwise (:func:`minigrad.ge`)."""
+        return comparison.ge(self, other)
+
+    def logical_not(self) -> Tensor:
+        """True where self is zero (:func:`minigrad.logical_not`)."""
+        return comparison.logical_not(self)
+
+    def __invert__(self) -> Tensor:
+        return comparison.bitwise(np.invert, self, None, "invert", unary=True)
+
+    def __and__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_and, self, other, "and")
+
+    def __rand__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_and, other, self, "and")
+
+    def __or__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_or, self, other, "or")
+
+    def __ror__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_or, other, self, "or")
+
+    def __xor__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_xor, self, other, "xor")
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return comparison.bitwise(np.bitwise_xor, other, self, "xor")
+
+    # ---- elementwise maths (integers and bools compute in the default float) ---------------
+
+    def exp(self) -> Tensor:
+        """The exponential of each element (:func:`minigrad.exp`)."""
+        return elementwise.Exp.apply(_floating(self))
+
+    def log(self) -> Tensor:
+        """The natural logarithm (:func:`minigrad.log`)."""
+        return elementwise.Log.apply(_floating(self))
+
+    def sqrt(self) -> Tensor:
+        """The square root (:func:`minigrad.sqrt`)."""
+        return elementwise.Sqrt.apply(_floating(self))
+
+    def abs(self) -> Tensor:
+        """The absolute value (:func:`minigrad.abs`)."""
+        return elementwise.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        """The hyperbolic tangent (:func:`minigrad.tanh`)."""
+        return elementwise.Tanh.apply(_floating(self))
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-self)) (:func:`minigrad.sigmoid`)."""
+        return elementwise.Sigmoid.apply(_floating(self))
+
+    def relu(self) -> Tensor:
+        """max(self, 0) (:func:`minigrad.relu`)."""
+        return elementwise.Relu.apply(self, slope=0.0)
+
+    def sin(self) -> Tensor:
+        """The sine (:func:`minigrad.sin`)."""
+        return elementwise.Sin.apply(_floating(self))
+
+    def cos(self) -> Tensor:
+        """The cosine (:func:`minigrad.cos`)."""
+        return elementwise.Cos.apply(_floating(self))
+
+    def log1p(self) -> Tensor:
+        """log(1 + self), accurate for small values (:func:`minigrad.log1p`)."""
+        return elementwise.Log1p.apply(_floating(self))
+
+    def expm1(self) -> Tensor:
+        """exp(self) - 1, accurate for small values (:func:`minigrad.expm1`)."""
+        return elementwise.Expm1.apply(_floating(self))
+
+    def reciprocal(self) -> Tensor:
+        """1 / self (:func:`minigrad.reciprocal`)."""
+        return elementwise.Reciprocal.apply(_floating(self))
+
+    def rsqrt(self) -> Tensor:
+        """1 / sqrt(self) (:func:`minigrad.rsqrt`)."""
+        return elementwise.Rsqrt.apply(_floating(self))
+
+    def square(self) -> Tensor:
+        """The square, self * self (:func:`minigrad.square`)."""
+        return maths.square(self)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element (:func:`minigrad.sign`)."""
+        return maths.sign(self)
+
+    def floor(self) -> Tensor:
+        """Rounded down (:func:`minigrad.floor`)."""
+        return maths.floor(self)
+
+    def ceil(self) -> Tensor:
+        """Rounded up (:func:`minigrad.ceil`)."""
+        return maths.ceil(self)
+
+    def trunc(self) -> Tensor:
+        """Rounded towards zero (:func:`minigrad.trunc`)."""
+        return maths.trunc(self)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """Rounded to ``decimals`` places, halves to even (:func:`minigrad.round`)."""
+        return maths.round(self, decimals=decimals)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Limited to ``[min, max]``, numbers or tensors (:func:`minigrad.clamp`)."""
+        return maths.clamp(self, min, max)
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Another name of :meth:`clamp`."""
+        return maths.clamp(self, min, max)
+
+    def softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """Softmax along ``dim`` (:func:`minigrad.softmax`)."""
+        return maths.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
+        """Log-softmax along ``dim`` (:func:`minigrad.log_softmax`)."""
+        return maths.log_softmax(self, dim, dtype)
+
+    # ---- reductions ----------------------------------------------------------------------
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The sum over ``dim`` (:func:`minigrad.sum`)."""
+        return reductions.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The mean over ``dim`` (:func:`minigrad.mean`)."""
+        return statistics.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
+        """The variance, unbiased by default (:func:`minigrad.var`)."""
+        return statistics.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: bool = False,
+        *,
+        correction: Any = None,
+    ) -> Tensor:
+        """The standard deviation, unbiased by default (:func:`minigrad.std`)."""
+        return statistics.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The product, of all or along ``dim`` (:func:`minigrad.prod`)."""
+        return reductions.prod(self, dim, keepdim, dtype=dtype)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running sum along ``dim`` (:func:`minigrad.cumsum`)."""
+        return reductions.cumsum(self, dim, dtype=dtype)
+
+    def norm(
+        self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
+    ) -> Tensor:
+        """The vector p-norm over ``dim`` (:func:`minigrad.norm`)."""
+        return reductions.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The largest element; ``(values, indices)`` along ``dim``; or the elementwise
+        maximum with a tensor (:func:`minigrad.max`).
+        """
+        return reductions.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The smallest element(s), as :meth:`max` (:func:`minigrad.min`)."""
+        return reductions.min(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the largest element (:func:`minigrad.argmax`)."""
+        return reductions.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the smallest element (:func:`minigrad.argmin`)."""
+        return reductions.argmin(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is non-zero (:func:`minigrad.all`)."""
+        return reductions.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether some element is non-zero (:func:`minigrad.any`)."""
+        return reductions.any(self, dim, keepdim)
+
+    # ---- shape ---------------------------------------------------------------------------
+
+    # The shape methods always record an op, even when nothing moves: as in PyTorch, a
+    # view of a leaf is a new non-leaf tensor, never the leaf itself.
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in ``shape``: ``reshape(2, -1)`` or ``reshape((2, -1))``."""
+        return shape_ops.Reshape.apply(self, shape=shaping.resolve_shape(self, shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        """As :meth:`reshape` (arrays here are never too strided to view)."""
+        return shape_ops.Reshape.apply(self, shape=shaping.resolve_shape(self, shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """Reshaped to ``other``'s shape."""
+        return shaping.view_as(self, other)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """Reshaped to ``other``'s shape."""
+        return shaping.view_as(self, other, "reshape_as")
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dims ``start_dim`` to ``end_dim`` merged (:func:`minigrad.flatten`)."""
+        return shaping.flatten(self, start_dim, end_dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new dim of size 1 at ``dim`` (:func:`minigrad.unsqueeze`)."""
+        return shaping.unsqueeze(self, dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Without dims of size 1 (:func:`minigrad.squeeze`)."""
+        return shaping.squeeze(self, dim)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Dims reordered: ``permute(2, 0, 1)`` or ``permute((2, 0, 1))``."""
+        return shaping.permute_dims(self, dims)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Dims ``dim0`` and ``dim1`` swapped (:func:`minigrad.transpose`)."""
+        return shaping.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix, at most 2-d (:func:`minigrad.t`)."""
+        return shaping.t(self)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to ``sizes`` (-1 keeps a size; new dims go in front)."""
+        return shaping.expand(self, sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to ``other``'s shape."""
+        return shaping.expand(self, tensor_input(other, "expand_as", "other").shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        """Tiled ``repeats[i]`` times along dim i: ``repeat(2, 1)`` or ``repeat((2, 1))``."""
+        return shaping.repeat(self, repeats)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """Reversed along ``dims``: ``flip(0)``, ``flip(0, 1)`` or ``flip((0, 1))``."""
+        return shaping.flip_dims(self, dim_list(dims))
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shifted cyclically along ``dims`` (:func:`minigrad.roll`)."""
+        return shaping.roll(self, shifts, dims)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut into ``chunks`` pieces along ``dim`` (:func:`minigrad.chunk`)."""
+        return joining.chunk(self, chunks, dim)
+
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Cut into pieces of a size or of sizes along ``dim`` (:func:`minigrad.split`)."""
+        return joining.split(self, split_size, dim)
+
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        """Itself when its array is laid out in C order, else a copy that is (on the tape)."""
+        return self if self._data.flags.c_contiguous else elementwise.Clone.apply(self)
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        """Whether the array is laid out in C order (a permuted view is not)."""
+        return bool(self._data.flags.c_contiguous)
+
+    # ---- indexing ------------------------------------------------------------------------
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return indexing.getitem(self, index)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        """Values picked along ``dim`` by ``index`` (:func:`minigrad.gather`)."""
+        return indexing.gather(self, dim, index)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        """``value`` where ``mask`` is True (:func:`minigrad.masked_fill`)."""
+        return indexing.masked_fill(self, mask, value)
+
+    # ---- new tensors like this one (its dtype by default) ---------------------------------
+
+    def new_tensor(
+        self, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """A copy of ``data``, of this tensor's dtype unless ``dtype`` is given."""
+        return conversion.new_tensor(self, data, dtype, device, requires_grad)
+
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Zeros of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+        return conversion.new_zeros(self, size, dtype, device, requires_grad)
+
+    def new_ones(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Ones of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+        return conversion.new_ones(self, size, dtype, device, requires_grad)
+
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """``fill_value`` in a tensor of ``size``, of this tensor's dtype by default."""
+        return conversion.new_full(self, size, fill_value, dtype, device, requires_grad)
+
+    def new_empty(
+        self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """An uninitialised tensor (zeros) of ``size``, of this tensor's dtype by default."""
+        return conversion.new_empty(self, size, dtype, device, requires_grad)
 
     # ---- in place (see minigrad._inplace: recorded, or written into the array) ---------
 
@@ -487,8 +866,8 @@ class Tensor:
     def pow_(self, exponent: Any) -> Tensor:
         return _inplace.run(self, "pow_", lambda x: x**exponent, (exponent,))
 
-    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:  # noqa: A002
-        return _inplace.run(self, "clamp_", lambda x: x.clamp(min, max))
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _inplace.run(self, "clamp_", lambda x: x.clamp(min, max), (min, max))
 
     def exp_(self) -> Tensor:
         return _inplace.run(self, "exp_", lambda x: x.exp())
@@ -542,8 +921,14 @@ class Tensor:
         """
         return _inplace.fill_random_integers(self, low, high)
 
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        """``value`` written where ``mask`` is True (which must keep the shape)."""
+        return _inplace.run(
+            self, "masked_fill_", lambda x: indexing.masked_fill(x, mask, value), (value,)
+        )
+
     def __setitem__(self, index: Any, value: Any) -> None:
-        _inplace.set_item(self, _index_key(index), value)
+        _inplace.set_item(self, indexing.index_key(index), value)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)
@@ -557,190 +942,39 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return self.div_(other)
 
-    # Comparisons give bool tensors and never require grad. == and != with anything that
-    # is not an operand (None, a string) fall back to identity, so `t in [None]` works.
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        if not _is_operand(other):
-            return NotImplemented
-        return _compare(np.equal, self, other, "eq")
+    # ---- conversions (last: the names float, int and bool are methods from here on) -----
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        if not _is_operand(other):
-            return NotImplemented
-        return _compare(np.not_equal, self, other, "ne")
+    def type_as(self, other: Tensor) -> Tensor:
+        """Converted to ``other``'s dtype (itself if it has it already)."""
+        return conversion.type_as(self, other)
 
-    def __lt__(self, other: Any) -> Tensor:
-        return _compare(np.less, self, other, "lt")
+    def float(self, memory_format: Any = None) -> Tensor:
+        """Converted to float32 (itself if it is float32)."""
+        return self.to(dtypes.float32)
 
-    def __le__(self, other: Any) -> Tensor:
-        return _compare(np.less_equal, self, other, "le")
+    def double(self, memory_format: Any = None) -> Tensor:
+        """Converted to float64."""
+        return self.to(dtypes.float64)
 
-    def __gt__(self, other: Any) -> Tensor:
-        return _compare(np.greater, self, other, "gt")
+    def long(self, memory_format: Any = None) -> Tensor:
+        """Converted to int64 (floats are truncated; no gradient flows through)."""
+        return self.to(dtypes.int64)
 
-    def __ge__(self, other: Any) -> Tensor:
-        return _compare(np.greater_equal, self, other, "ge")
+    def int(self, memory_format: Any = None) -> Tensor:
+        """Converted to int32."""
+        return self.to(dtypes.int32)
 
-    def all(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self._data.all()))
+    def bool(self, memory_format: Any = None) -> Tensor:
+        """Converted to bool: True where non-zero."""
+        return self.to(dtypes.bool_)
 
-    def any(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self._data.any()))
+    def half(self, memory_format: Any = None) -> Tensor:
+        """Refused with a ``TypeError``: minigrad has no float16 (use :meth:`float`)."""
+        raise conversion.refuse_half("half")
 
-    # ---- elementwise maths -------------------------------------------------------------
-
-    def exp(self) -> Tensor:
-        return elementwise.Exp.apply(_floating(self))
-
-    def log(self) -> Tensor:
-        return elementwise.Log.apply(_floating(self))
-
-    def sqrt(self) -> Tensor:
-        return elementwise.Sqrt.apply(_floating(self))
-
-    def abs(self) -> Tensor:
-        return elementwise.Abs.apply(self)
-
-    def tanh(self) -> Tensor:
-        return elementwise.Tanh.apply(_floating(self))
-
-    def sigmoid(self) -> Tensor:
-        return elementwise.Sigmoid.apply(_floating(self))
-
-    def relu(self) -> Tensor:
-        return elementwise.Relu.apply(self, slope=0.0)
-
-    def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:  # noqa: A002
-        if min is None and max is None:
-            raise ValueError("clamp: expected at least one of min and max, got neither")
-        for name, bound in (("min", min), ("max", max)):
-            if bound is not None and not isinstance(bound, int | float):
-                raise TypeError(f"clamp: {name}: expected a number, got {type(bound).__name__}")
-        return elementwise.Clamp.apply(self, low=min, high=max)
-
-    # ---- reductions ----------------------------------------------------------------------
-
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        dims = _checks.normalize_dims(dim, self.ndim)
-        # As in PyTorch, integer and bool sums count in int64.
-        summand = self if dtypes.is_float(self.dtype) else self.to(dtypes.int64)
-        return reduce.Sum.apply(summand, dims=dims, keepdim=keepdim)
-
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        dims = _checks.normalize_dims(dim, self.ndim)
-        count = math.prod([self.shape[d] for d in dims])
-        return _floating(self).sum(dims, keepdim) / count
-
-    def var(
-        self,
-        dim: Any = None,
-        keepdim: bool = False,
-        *,
-        correction: int = 1,
-        unbiased: bool | None = None,
-    ) -> Tensor:
-        """Variance over ``dim``: sum((x - mean)**2) / (n - correction); unbiased by default."""
-        if unbiased is not None:
-            correction = 1 if unbiased else 0
-        dims = _checks.normalize_dims(dim, self.ndim)
-        count = math.prod([self.shape[d] for d in dims])
-        centred = _floating(self) - self.mean(dims, keepdim=True)
-        return (centred * centred).sum(dims, keepdim) / max(count - correction, 0)
-
-    def std(self, dim: Any = None, keepdim: bool = False, *, correction: int = 1) -> Tensor:
-        return self.var(dim, keepdim, correction=correction).sqrt()
-
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The largest element; with ``dim``, ``(values, indices)`` along that dim."""
-        return _extreme(self, dim, keepdim, largest=True)
-
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The smallest element; with ``dim``, ``(values, indices)`` along that dim."""
-        return _extreme(self, dim, keepdim, largest=False)
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmax(self._data), dtype=np.int64))
-        return self.max(dim, keepdim).indices  # type: ignore[no-any-return]
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            return Tensor._wrap(np.asarray(np.argmin(self._data), dtype=np.int64))
-        return self.min(dim, keepdim).indices  # type: ignore[no-any-return]
-
-    # ---- shape ---------------------------------------------------------------------------
-
-    # The shape methods always record an op, even when nothing moves: as in PyTorch, a
-    # view of a leaf is a new non-leaf tensor, never the leaf itself.
-    def reshape(self, *shape: Any) -> Tensor:
-        return shape_ops.Reshape.apply(self, shape=_resolve_shape(self, shape))
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        if self.ndim == 0:
-            return self.reshape(1)
-        start = _checks.normalize_dim(start_dim, self.ndim, "start_dim")
-        end = _checks.normalize_dim(end_dim, self.ndim, "end_dim")
-        if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        if start == end:
-            return self  # nothing to merge: PyTorch returns the tensor itself
-        middle = math.prod(self.shape[start : end + 1])
-        return self.reshape(*self.shape[:start], middle, *self.shape[end + 1 :])
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        position = _checks.normalize_dim(dim, self.ndim + 1)
-        return self.reshape(*self.shape[:position], 1, *self.shape[position:])
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        dims = _checks.normalize_dims(dim, self.ndim)
-        return self.reshape(*[s for a, s in enumerate(self.shape) if not (a in dims and s == 1)])
-
-    def permute(self, *dims: Any) -> Tensor:
-        # Dims may be negative, so they are not a shape: unpack `permute((1, 0))` by hand.
-        given = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
-        order = tuple(_checks.normalize_dim(d, self.ndim, "dims") for d in given)
-        if sorted(order) != list(range(self.ndim)):
-            raise ValueError(
-                f"permute: dims: expected a permutation of {tuple(range(self.ndim))}, got {dims}"
-            )
-        return shape_ops.Permute.apply(self, dims=order)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        first = _checks.normalize_dim(dim0, self.ndim, "dim0")
-        second = _checks.normalize_dim(dim1, self.ndim, "dim1")
-        order = list(range(self.ndim))
-        order[first], order[second] = order[second], order[first]
-        return self.permute(*order)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        wanted = list(sizes[0] if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes)
-        offset = len(wanted) - self.ndim
-        if offset < 0:
-            raise ValueError(f"expand: size: expected at least {self.ndim} sizes, got {wanted}")
-        for axis, size in enumerate(self.shape):
-            if wanted[offset + axis] == -1:
-                wanted[offset + axis] = size
-        target = _checks.as_shape(tuple(wanted), "size")
-        stretchable = all(
-            size in (1, wanted_size) for size, wanted_size in zip(self.shape, target[offset:])
-        )
-        if not stretchable:
-            raise ValueError(
-                f"expand: size: cannot expand shape {self.shape} to {target} (only dims of "
-                "size 1 can grow)"
-            )
-        return shape_ops.BroadcastTo.apply(self, shape=target)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        key = _index_key(index)
-        try:
-            np.broadcast_to(np.zeros((), dtype=np.int8), self.shape)[key]
-        except IndexError as error:
-            raise IndexError(f"index: {error} (tensor of shape {self.shape})") from None
-        return index_ops.GetItem.apply(self, index=key)
+    def bfloat16(self, memory_format: Any = None) -> Tensor:
+        """Refused with a ``TypeError``: minigrad has no bfloat16 (use :meth:`float`)."""
+        raise conversion.refuse_half("bfloat16")
 
 
 def _array_of(data: Any, dtype: np.dtype[Any]) -> np.ndarray:
@@ -750,186 +984,24 @@ def _array_of(data: Any, dtype: np.dtype[Any]) -> np.ndarray:
         raise ValueError(f"data: cannot be read as a {dtype} array: {error}") from None
 
 
-def _scaled(other: Any, alpha: Any, like: Tensor) -> Any:
-    """``alpha * other`` for ``add``/``sub`` (``other`` itself when alpha is 1)."""
-    if alpha == 1:
-        return other
-    return _binary(elementwise.Mul, _as_operand(other, like, "add"), alpha, "mul")
-
-
-def _operand_kind(value: Any, like: Tensor) -> tuple[np.dtype[Any], bool]:
-    """An operand's dtype and whether it is 0-d, for the promotion rules."""
-    operand = _as_operand(value, like, "div")
-    return operand.dtype, operand.ndim == 0
-
-
-def _to_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, bool]:
-    """PyTorch's ``to`` arguments: returns (dtype or None, copy); any device is checked."""
-    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
-    if unknown:
-        raise TypeError(f"to: unexpected keyword arguments {sorted(unknown)}")
-    dtype = kwargs.get("dtype")
-    _device.as_device(kwargs.get("device"))
-    if len(args) > 2:
-        raise TypeError(f"to: expected at most a device and a dtype, got {len(args)} arguments")
-    for arg in args:
-        if isinstance(arg, Tensor):
-            dtype = arg.dtype
-        elif isinstance(arg, str) and arg in dtypes.NAMES:
-            dtype = arg  # minigrad's own spelling: to("float64")
-        elif isinstance(arg, str | _device.device) or (_checks.is_int(arg) and arg is not None):
-            _device.as_device(arg)
-        elif isinstance(arg, bool):
-            continue  # PyTorch's positional non_blocking
-        else:
-            dtype = arg
-    return dtype, bool(kwargs.get("copy", False))
-
-
-def _is_operand(value: Any) -> bool:
-    return isinstance(value, Tensor | int | float | bool | np.ndarray | np.generic)
-
-
-def _as_operand(value: Any, like: Tensor, op: str) -> Tensor:
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, int | float | bool):
-        dtype = dtypes.promote_scalar(like.dtype, value)
-        return Tensor._wrap(np.asarray(value, dtype=dtype))
-    if isinstance(value, np.ndarray | np.generic):
-        return Tensor._from_data(value)
-    raise TypeError(
-        f"{op}: other: expected a Tensor, a number or a numpy array, got {type(value).__name__}"
-    )
-
-
-def _binary(function: Any, left: Any, right: Any, op: str, floating: bool = False) -> Tensor:
-    """Promote both operands to one dtype, check shapes, then apply the op."""
-    anchor = left if isinstance(left, Tensor) else right
-    x = _as_operand(left, anchor, op)
-    y = _as_operand(right, anchor, op)
-    if x.shape != y.shape:
-        _checks.broadcast_shapes(x.shape, y.shape, op)
-    if x.dtype == y.dtype and (not floating or x.dtype.kind == "f"):
-        # The common case, and every call inside a backward: nothing to promote.
-        return function.apply(x, y)  # type: ignore[no-any-return]
-    dtype = dtypes.promote_operands(x.dtype, x.ndim == 0, y.dtype, y.ndim == 0)
-    if floating and not dtypes.is_float(dtype):
-        dtype = dtypes.get_default_dtype()
-    return function.apply(x.to(dtype), y.to(dtype))  # type: ignore[no-any-return]
-
-
-def _compare(compare: Any, left: Tensor, right: Any, op: str) -> Tensor:
-    other = _as_operand(right, left, op)
-    _checks.broadcast_shapes(left.shape, other.shape, op)
-    return Tensor._wrap(np.asarray(compare(left._data, other._data)))
-
-
-def _floating(x: Tensor) -> Tensor:
-    return x if dtypes.is_float(x.dtype) else x.to(dtypes.get_default_dtype())
-
-
-def _matmul(left: Any, right: Any) -> Tensor:
-    anchor = left if isinstance(left, Tensor) else right
-    x = _as_operand(left, anchor, "matmul")
-    y = _as_operand(right, anchor, "matmul")
-    if x.ndim == 0 or y.ndim == 0:
-        raise ValueError(
-            f"matmul: expected operands with at least 1 dim, got shapes {x.shape} and {y.shape}"
-        )
-    # Vectors become matrices for the op, and the added dim is removed afterwards.
-    x2 = x.unsqueeze(0) if x.ndim == 1 else x
-    y2 = y.unsqueeze(-1) if y.ndim == 1 else y
-    if x2.shape[-1] != y2.shape[-2]:
-        raise ValueError(
-            f"matmul: other: expected {x2.shape[-1]} rows to match the {x2.shape[-1]} columns "
-            f"of {x.shape}, got shape {y.shape}"
-        )
-    try:
-        np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
-    except ValueError:
-        raise ValueError(
-            f"matmul: batch dims of {x.shape} and {y.shape} are not broadcastable"
-        ) from None
-    dtype = dtypes.promote(x.dtype, y.dtype)
-    out = linalg.MatMul.apply(x2.to(dtype), y2.to(dtype))
-    if x.ndim == 1:
-        out = out.squeeze(-2)
-    if y.ndim == 1:
-        out = out.squeeze(-1)
-    return out
-
-
-def _extreme(x: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Any:
-    name = "max" if largest else "min"
-    if dim is None and x.numel() == 0:
-        raise ValueError(
-            f"{name}: expected a non-empty tensor, got shape {x.shape} (give dim= to reduce "
-            "an empty tensor along a non-empty dim)"
-        )
-    if dim is None:
-        dims = tuple(range(x.ndim))
-        return reduce.ExtremeOfAll.apply(
-            x, dims=dims, keepdim=False, largest=largest, first_only=False
-        )
-    axis = _checks.normalize_dim(dim, x.ndim)
-    if x.ndim == 0:
-        return ValuesIndices(x, Tensor._wrap(np.asarray(0, dtype=np.int64)))
-    if x.shape[axis] == 0:
-        raise ValueError(
-            f"{name}: dim: expected a dim of non-zero size to reduce, got dim {dim} of shape "
-            f"{x.shape}"
-        )
-    values = reduce.Extreme.apply(
-        x, dims=(axis,), keepdim=keepdim, largest=largest, first_only=True
-    )
-    pick = np.argmax if largest else np.argmin
-    indices = np.asarray(pick(x._data, axis=axis), dtype=np.int64)
-    if keepdim:
-        indices = np.expand_dims(indices, axis)
-    return ValuesIndices(values, Tensor._wrap(indices))
-
-
-def _resolve_shape(x: Tensor, shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """The target of ``reshape``: one -1 is inferred; the element count must match."""
-    if len(shape) == 1 and isinstance(shape[0], Sequence):
-        shape = tuple(shape[0])
-    if not all(_checks.is_int(s) for s in shape):
-        raise TypeError(f"reshape: shape: expected ints, got {shape!r}")
-    sizes = [int(s) for s in shape]
-    if sizes.count(-1) > 1 or any(s < -1 for s in sizes):
-        raise ValueError(f"reshape: shape: expected sizes >= 0 and at most one -1, got {shape}")
-    known = math.prod([s for s in sizes if s != -1])
-    if -1 in sizes and known > 0 and x.numel() % known == 0:
-        sizes[sizes.index(-1)] = x.numel() // known
-    if math.prod(sizes) != x.numel() or -1 in sizes:
-        raise ValueError(
-            f"reshape: shape: cannot view a tensor of shape {x.shape} ({x.numel()} elements) "
-            f"as {tuple(shape)}"
-        )
-    return tuple(sizes)
-
-
-def _index_key(index: Any) -> Any:
-    """Tensors and lists in an index become numpy arrays, so numpy semantics apply."""
-    parts = index if isinstance(index, tuple) else (index,)
-    converted = []
-    for part in parts:
-        if isinstance(part, Tensor):
-            if dtypes.is_float(part.dtype):
-                raise TypeError("index: tensors used as indices must be integer or bool")
-            part = part._data
-        elif isinstance(part, list):
-            part = np.asarray(part)
-        elif isinstance(part, np.integer):
-            part = int(part)
-        converted.append(part)
-    return tuple(converted) if isinstance(index, tuple) else converted[0]
-
-
-# The ops import Tensor from this module, so they are imported after the class.
+# The ops and the functions import Tensor from this module, so they are imported after
+# the class (each method looks its module up when it runs).
 from minigrad import _inplace  # noqa: E402
 from minigrad import devices as _device  # noqa: E402
-from minigrad.ops import elementwise, linalg, reduce  # noqa: E402
-from minigrad.ops import index as index_ops  # noqa: E402
+from minigrad.functions import (  # noqa: E402
+    arithmetic,
+    comparison,
+    conversion,
+    indexing,
+    joining,
+    maths,
+    reductions,
+    shaping,
+    statistics,
+)
+from minigrad.functions._arguments import binary as _binary  # noqa: E402
+from minigrad.functions._arguments import dim_list, tensor_input  # noqa: E402
+from minigrad.functions._arguments import floating as _floating  # noqa: E402
+from minigrad.functions._arguments import is_operand as _is_operand  # noqa: E402
+from minigrad.ops import elementwise  # noqa: E402
 from minigrad.ops import shape as shape_ops  # noqa: E402

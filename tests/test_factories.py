@@ -1,11 +1,13 @@
-"""Factories: tensor(), fills, ranges, random draws and *_like, with dtype= and
-requires_grad=.
+"""Factories: tensor(), fills, ranges, random draws and *_like, with dtype=, device= and
+requires_grad=; linspace against torch.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
 from tests.helpers import assert_raises_with
@@ -126,7 +128,9 @@ def test_arange_refuses_bad_steps():
         mg.arange(0, 3, -1)
 
 
-@pytest.mark.parametrize("name", ["zeros_like", "ones_like", "randn_like"])
+@pytest.mark.parametrize(
+    "name", ["zeros_like", "ones_like", "randn_like", "rand_like", "empty_like"]
+)
 def test_like_factories(name):
     factory = getattr(mg, name)
     source = mg.ones(2, 3, dtype=mg.float64, requires_grad=True)
@@ -146,3 +150,88 @@ def test_factories_refuse_requires_grad_on_integers():
         mg.full((2,), 3, requires_grad=True)
     with assert_raises_with(TypeError, "requires_grad"):
         mg.arange(3, requires_grad=True)
+
+
+def test_full_like_keeps_the_dtype_whatever_the_value(torch):
+    for library in (mg, torch):
+        assert library.full_like(library.tensor([1, 2]), 2.5).tolist() == [2, 2]
+        made = library.full_like(library.ones(2), 3, dtype=library.float64, requires_grad=True)
+        assert made.tolist() == [3.0, 3.0] and made.requires_grad
+
+
+FACTORIES = {
+    "tensor": lambda **kw: mg.tensor([1.0, 2.0], **kw),
+    "as_tensor": lambda **kw: mg.as_tensor([1.0, 2.0], **kw),
+    "zeros": lambda **kw: mg.zeros(2, 3, **kw),
+    "ones": lambda **kw: mg.ones((2, 3), **kw),
+    "full": lambda **kw: mg.full((2,), 1.5, **kw),
+    "empty": lambda **kw: mg.empty(2, **kw),
+    "arange": lambda **kw: mg.arange(0, 3, **kw),
+    "linspace": lambda **kw: mg.linspace(0, 1, 3, **kw),
+    "rand": lambda **kw: mg.rand(2, **kw),
+    "randn": lambda **kw: mg.randn(2, **kw),
+    "randint": lambda **kw: mg.randint(3, (2,), **kw),
+    "randperm": lambda **kw: mg.randperm(3, **kw),
+    "normal": lambda **kw: mg.normal(0.0, 1.0, (2,), **kw),
+    "zeros_like": lambda **kw: mg.zeros_like(mg.ones(2), **kw),
+    "ones_like": lambda **kw: mg.ones_like(mg.ones(2), **kw),
+    "full_like": lambda **kw: mg.full_like(mg.ones(2), 7.0, **kw),
+    "empty_like": lambda **kw: mg.empty_like(mg.ones(2), **kw),
+    "rand_like": lambda **kw: mg.rand_like(mg.ones(2), **kw),
+    "randn_like": lambda **kw: mg.randn_like(mg.ones(2), **kw),
+    "new_tensor": lambda **kw: mg.ones(2).new_tensor([1.0], **kw),
+    "new_zeros": lambda **kw: mg.ones(2).new_zeros(2, **kw),
+    "new_ones": lambda **kw: mg.ones(2).new_ones(2, **kw),
+    "new_full": lambda **kw: mg.ones(2).new_full((2,), 3.0, **kw),
+    "new_empty": lambda **kw: mg.ones(2).new_empty(2, **kw),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_factory_takes_the_cpu_and_refuses_cuda_naming_the_argument(name):
+    factory = FACTORIES[name]
+    for device in (None, "cpu", "cpu:0", mg.device("cpu")):
+        assert factory(device=device).device == mg.device("cpu")
+    for device in ("cuda", "cuda:0", 0):
+        with assert_raises_with(mg.DeviceError, "device", "CPU"):
+            factory(device=device)
+    with assert_raises_with(TypeError, "device"):
+        factory(device=1.5)
+
+
+def test_dtype_device_and_requires_grad_are_keyword_only_as_in_torch():
+    with pytest.raises(TypeError, match="positional"):
+        mg.tensor([1.0], mg.float64)
+    with pytest.raises(TypeError, match="positional"):
+        mg.full((2,), 1.0, mg.float64)
+    with pytest.raises(TypeError, match="positional"):
+        mg.arange(0, 3, 1, mg.float64)
+
+
+@settings(max_examples=30)
+@given(
+    start=st.floats(-100, 100),
+    end=st.floats(-100, 100),
+    steps=st.integers(0, 300),
+    dtype=st.sampled_from(["float32", "float64", "int64"]),
+)
+def test_linspace_matches_torch(start, end, steps, dtype):
+    import torch
+
+    ours = mg.linspace(start, end, steps, dtype=getattr(mg, dtype))
+    theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+    assert ours.dtype == getattr(mg, dtype) and ours.shape == tuple(theirs.shape)
+    if dtype == "int64":
+        # Truncation: a value within rounding of an integer may land on either side.
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1)
+    else:
+        tolerance = 4 * np.finfo(dtype).eps * max(abs(start), abs(end), 1)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=0, atol=tolerance)
+    if steps and dtype != "int64":
+        assert ours[0].item() == theirs[0].item() and ours[-1].item() == theirs[-1].item()
+
+
+def test_tensor_and_as_tensor_keep_a_float64_array():
+    array = np.zeros(2)
+    assert mg.tensor(array).dtype == mg.float64 and mg.as_tensor(array).dtype == mg.float64
+    assert not np.shares_memory(mg.tensor(array).numpy(), array)

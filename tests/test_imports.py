@@ -2,7 +2,7 @@
 
 kernels ← ops ← functional ← nn ← optim, with autograd and tensor under the ops. Lazy
 imports inside functions count too; only tensor.py may import upward (its methods
-call ops, the in-place machinery and the legacy type names).
+call ops, the in-place machinery, the legacy type names and the torch.* functions).
 """
 
 from __future__ import annotations
@@ -24,10 +24,15 @@ LAYERS = {
     "autograd": 0,
     "tensor": 0,
     "devices": 0,
+    "cuda": 0,
+    "accelerator": 0,
+    "backends": 0,
     "ops": 1,
     "_inplace": 2,
     "legacy": 2,
     "factories": 2,
+    "sampling": 2,
+    "functions": 2,
     "functional": 2,
     "serialization": 2,
     "nn": 3,
@@ -37,6 +42,7 @@ ALLOWED_UPWARD = {
     ("minigrad.tensor", "ops"),
     ("minigrad.tensor", "_inplace"),
     ("minigrad.tensor", "legacy"),
+    ("minigrad.tensor", "functions"),
 }
 # The optimisers' elementwise updates are one-pass kernels (issue 6): arrays only, no graph.
 # Each one a kernel that a layer uses on arrays it owns: Adam's fused update, and

@@ -199,3 +199,111 @@ def test_save_refuses_keys_that_cannot_name_a_member(tmp_path, key):
     with assert_raises_with(ValueError, repr(key), "cannot name an archive member"):
         mg.save({key: np.ones(2)}, tmp_path / "x.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- torch.save / torch.load's arguments -----------------------------------------------
+
+
+def test_torch_s_save_arguments_are_accepted_and_write_the_same_file(tmp_path):
+    state = _model().state_dict()
+    mg.save(state, tmp_path / "plain.npz")
+    mg.save(
+        state,
+        tmp_path / "torch_style.npz",
+        pickle_module=pickle,
+        pickle_protocol=4,
+        _use_new_zipfile_serialization=False,
+        _disable_byteorder_record=True,
+    )
+    mg.save(state, f=tmp_path / "keyword.npz")
+    plain = (tmp_path / "plain.npz").read_bytes()
+    assert (tmp_path / "torch_style.npz").read_bytes() == plain  # no pickle either way
+    assert (tmp_path / "keyword.npz").read_bytes() == plain
+
+
+def test_torch_s_save_signature_matches(torch):
+    import inspect
+
+    ours = list(inspect.signature(mg.save).parameters)
+    theirs = list(inspect.signature(torch.save).parameters)
+    assert ours == theirs
+    ours = inspect.signature(mg.load).parameters
+    theirs = inspect.signature(torch.load).parameters
+    assert list(ours) == list(theirs)
+    assert [p.kind for p in ours.values()] == [p.kind for p in theirs.values()]
+
+
+CPU_LOCATIONS = [
+    "cpu",
+    "cpu:0",
+    mg.device("cpu"),
+    {"cuda:0": "cpu"},
+    {"cuda:1": mg.device("cpu"), "cpu": "cpu"},
+    lambda storage, location: storage,
+    lambda storage, location: storage.cpu(),
+    lambda storage, location: None,
+]
+
+
+@pytest.mark.parametrize("map_location", CPU_LOCATIONS)
+def test_load_takes_map_locations_of_the_cpu(tmp_path, map_location):
+    path = tmp_path / "model.npz"
+    mg.save({"w": mg.ones(2)}, path)
+    assert mg.load(path, map_location=map_location)["w"].tolist() == [1.0, 1.0]
+
+
+def test_the_usual_torch_load_calls_port(tmp_path):
+    device = mg.device("cuda" if mg.cuda.is_available() else "cpu")
+    path = tmp_path / "model.npz"
+    model = _model()
+    mg.save(model.state_dict(), path)
+    for loaded in (
+        mg.load(path, map_location=device),
+        mg.load(path, map_location="cpu", weights_only=True),
+        mg.load(path, weights_only=False, mmap=True),
+        mg.load(path, None, pickle, encoding="latin1"),
+    ):
+        model.load_state_dict(loaded)
+
+
+@pytest.mark.parametrize(
+    ("map_location", "fragments"),
+    [
+        ("cuda", ("map_location", "CPU only", "'cuda'")),
+        ("cuda:0", ("map_location", "'cuda:0'")),
+        ("mps", ("map_location", "'mps'")),
+        (0, ("map_location", "device index 0")),
+        ({"cpu": "cuda:0"}, ("map_location['cpu']", "'cuda:0'")),
+        (lambda storage, location: storage.cuda(0), ("map_location", ".cuda()")),
+        (lambda storage, location: storage.to("cuda"), ("map_location", "'cuda'")),
+        (lambda storage, location: "cuda", ("map_location", "str")),
+    ],
+)
+def test_load_refuses_other_devices(tmp_path, map_location, fragments):
+    path = tmp_path / "model.npz"
+    mg.save({"w": mg.ones(2)}, path)
+    with assert_raises_with(mg.DeviceError, *fragments):
+        mg.load(path, map_location=map_location)
+
+
+def test_bad_save_and_load_arguments_name_the_argument(tmp_path):
+    import io
+
+    path = tmp_path / "model.npz"
+    mg.save({"w": mg.ones(2)}, path)
+    with assert_raises_with(TypeError, "load", "f", "BytesIO", "path"):
+        mg.load(io.BytesIO(path.read_bytes()))
+    with assert_raises_with(TypeError, "save", "f", "BytesIO"):
+        mg.save({"w": mg.ones(2)}, io.BytesIO())
+    with assert_raises_with(TypeError, "pickle_protocol", "str"):
+        mg.save({"w": mg.ones(2)}, path, pickle_protocol="2")
+    with assert_raises_with(TypeError, "weights_only", "'yes'"):
+        mg.load(path, weights_only="yes")
+    with assert_raises_with(TypeError, "mmap", "1"):
+        mg.load(path, mmap=1)
+    with assert_raises_with(TypeError, "load", "unexpected", "allow_pickle"):
+        mg.load(path, allow_pickle=True)
+    with assert_raises_with(TypeError, "map_location", "float"):
+        mg.load(path, map_location=1.5)
+    with assert_raises_with(TypeError, "map_location", "keys", "0"):
+        mg.load(path, map_location={0: "cpu"})

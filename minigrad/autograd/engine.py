@@ -1,32 +1,32 @@
 """Reverse-mode autodiff over the tape: discover -> seed -> propagate -> finish.
 
-``backward`` writes gradients into leaf ``.grad``; ``grad`` returns them. Both run
-the same four steps. With ``create_graph=True`` the propagation itself is recorded
-(it runs in grad mode), so the gradients it produces can be differentiated again.
+``backward`` writes gradients into ``.grad``; ``grad`` returns them. Both run the
+same four steps. With ``create_graph=True`` the propagation itself is recorded (it
+runs in grad mode), so the gradients it produces can be differentiated again. Their
+arguments are read, as PyTorch reads them, in :mod:`minigrad.autograd._arguments`.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minigrad.autograd import _arguments as args
 from minigrad.autograd import grad_mode
+from minigrad.autograd._arguments import ImplicitGradientError
+from minigrad.autograd._batched import grad_rows
 from minigrad.autograd.graph import Node
 
 if TYPE_CHECKING:
     from minigrad.tensor import Tensor
 
+__all__ = ["FREED_MESSAGE", "ImplicitGradientError", "backward", "grad", "run_backward"]
 
-class ImplicitGradientError(RuntimeError, ValueError):
-    """A non-scalar output was given no gradient. It is a ``RuntimeError`` as in
-    PyTorch, and a ``ValueError`` because the missing value is an argument.
-    """
-
-
-Results = dict[int, tuple["Tensor", "Tensor"]]
+# id(tensor) -> (tensor, its total gradient)
+Gradients = dict[int, tuple["Tensor", "Tensor"]]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use saved values after "
@@ -36,60 +36,125 @@ FREED_MESSAGE = (
 )
 
 
+class _Plan:
+    """Step 1's result: the nodes to visit, each with its number of consumers among
+    them, and the tensors asked for (``targets``; None: every leaf).
+    """
+
+    def __init__(self, roots: Sequence[Tensor], targets: Sequence[Tensor] | None) -> None:
+        self.targets = targets
+        self.target_nodes = {t.grad_fn: t for t in targets or () if t.grad_fn is not None}
+        self.target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
+        self.consumers = _count_consumers([r.grad_fn for r in roots if r.grad_fn is not None])
+        if targets is not None:
+            self.consumers = self._pruned(self.consumers)
+
+    def _pruned(self, consumers: dict[Node, int]) -> dict[Node, int]:
+        """Only the nodes with a path to a target, with consumers recounted among them."""
+        useful: set[Node] = set()
+        # Nodes in creation order: every edge points to an older node, so whether a
+        # node's edges are useful is settled before the node itself is visited.
+        for node in sorted(consumers, key=lambda n: n.sequence):
+            if node in self.target_nodes or any(self._wanted(e, useful) for e in node.edges):
+                useful.add(node)
+        kept = {node: 0 for node in consumers if node in useful}
+        for node in kept:
+            for edge in node.edges:
+                if isinstance(edge, Node) and edge in kept:
+                    kept[edge] += 1
+        return kept
+
+    def _wanted(self, edge: Any, useful: Container[Node]) -> bool:
+        """Whether a gradient along ``edge`` is wanted: it goes to a useful node, or
+        to a target leaf.
+        """
+        if isinstance(edge, Node):
+            return edge in useful
+        return edge is not None and id(edge) in self.target_leaves
+
+    def wants_leaf(self, edge: Tensor) -> bool:
+        return self.targets is None or id(edge) in self.target_leaves
+
+    def runs(self, node: Node) -> bool:
+        """Whether ``node``'s backward runs: with targets, only if a gradient leaving it
+        is wanted (so grad(loss, middle) leaves middle's own op, and its saved values,
+        alone, as in PyTorch).
+        """
+        if self.targets is None:
+            return True
+        return any(self._wanted(edge, self.consumers) for edge in node.edges)
+
+
 def run_backward(
     roots: Sequence[Tensor],
-    root_grads: Sequence[Tensor],
+    seeds: Sequence[Tensor],
     retain_graph: bool,
     create_graph: bool,
     targets: Sequence[Tensor] | None = None,
-) -> Results:
-    """Propagate ``root_grads`` from ``roots`` down the tape.
+) -> tuple[Gradients, Gradients]:
+    """Propagate ``seeds`` from ``roots`` down the tape.
 
-    Returns ``(tensor, total gradient)`` for every reached leaf (and every target),
-    keyed by ``id`` of the tensor. When ``targets`` is given, only the part of the graph that
-    leads to a target is visited, and nothing is written to ``.grad``.
+    Returns the gradients found (of every reached leaf, or of the reached targets) and
+    those of the tensors that called ``retain_grad()``. Nothing is written to ``.grad``.
     """
-    # 1. Discover: the reachable nodes and, for each, how many reachable consumers it has.
-    consumers = _count_consumers([r.grad_fn for r in roots if r.grad_fn is not None])
-    if targets is not None:
-        consumers = _prune_to_targets(consumers, targets)
-    # ... and refuse now, before any work, if one that will run cannot run its backward.
-    target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
-    _check_saved_values(consumers, targets, target_leaves)
-
-    # 2. Seed: the root gradients go into their node's slot (or straight to a leaf root).
-    slots: dict[Node, Tensor] = {}
-    results: Results = {}
+    # 1. Discover: the reachable nodes (with targets, those on a path to one) and their
+    # consumer counts; refuse now, before any work, if one that will run cannot.
+    plan = _Plan(roots, targets)
+    _check_saved_values(plan)
     # As in PyTorch, a backward through infs and NaNs (inf * 0, say) is silent: numpy's
     # warnings would point into minigrad's ops rather than at the user's values.
-    mode = grad_mode.no_grad() if not create_graph else grad_mode.enable_grad()
+    mode = grad_mode.enable_grad() if create_graph else grad_mode.no_grad()
     with mode, np.errstate(all="ignore"):
-        for root, seed in zip(roots, root_grads):
-            if root.grad_fn is None:
-                _accumulate_leaf(results, root, seed)
-            elif root.grad_fn in consumers:
-                _accumulate(slots, root.grad_fn, seed)
+        # 2. Seed.
+        slots, found = _seed(plan, roots, seeds)
+        # 3. Propagate.
+        retained = _propagate(plan, slots, found, retain_graph)
+    # (4. Finish is the caller's: backward writes .grad, grad returns the gradients.)
+    return found, retained
 
-        # 3. Propagate: Kahn's algorithm; ties go to the newest node, a fixed order.
-        target_nodes = {id(t.grad_fn): t for t in targets or () if t.grad_fn is not None}
-        ready = [(-node.sequence, node) for node in consumers if consumers[node] == 0]
-        heapq.heapify(ready)
-        while ready:
-            _, node = heapq.heappop(ready)
-            node_grad = slots.pop(node, None)
-            if node_grad is not None:
-                if id(node) in target_nodes:
-                    _accumulate_leaf(results, target_nodes[id(node)], node_grad)
-                # A target's own op runs only if something below it is wanted too, so
-                # grad(loss, middle) leaves middle's history intact, as in PyTorch.
-                if targets is None or _feeds_a_target(node, consumers, target_leaves):
-                    _call_backward(node, node_grad, results, slots, consumers, retain_graph)
-            for edge in node.edges:
-                if isinstance(edge, Node) and edge in consumers:
-                    consumers[edge] -= 1
-                    if consumers[edge] == 0:
-                        heapq.heappush(ready, (-edge.sequence, edge))
-    return results
+
+def _seed(
+    plan: _Plan, roots: Sequence[Tensor], seeds: Sequence[Tensor]
+) -> tuple[dict[Node, Tensor], Gradients]:
+    """Each root's gradient goes into its node's slot (a leaf root's is found at once)."""
+    slots: dict[Node, Tensor] = {}
+    found: Gradients = {}
+    for root, seed in zip(roots, seeds):
+        if root.grad_fn is None:
+            _accumulate_tensor(found, root, seed)
+        elif root.grad_fn in plan.consumers:
+            _accumulate(slots, root.grad_fn, seed)
+    return slots, found
+
+
+def _propagate(
+    plan: _Plan, slots: dict[Node, Tensor], found: Gradients, retain_graph: bool
+) -> Gradients:
+    """Kahn's algorithm; ties go to the newest node, a fixed order. A node's gradient
+    is complete when it is popped: it is noted for a target or a retained tensor, and
+    handed on by the node's backward.
+    """
+    retained: Gradients = {}
+    consumers = plan.consumers
+    ready = [(-node.sequence, node) for node in consumers if consumers[node] == 0]
+    heapq.heapify(ready)
+    while ready:
+        _, node = heapq.heappop(ready)
+        node_grad = slots.pop(node, None)
+        if node_grad is not None:
+            if node in plan.target_nodes:
+                _accumulate_tensor(found, plan.target_nodes[node], node_grad)
+            tensor = node.retained() if node.retained is not None else None
+            if tensor is not None:
+                _accumulate_tensor(retained, tensor, node_grad)
+            if plan.runs(node):
+                _call_backward(node, node_grad, plan, slots, found, retain_graph)
+        for edge in node.edges:
+            if isinstance(edge, Node) and edge in consumers:
+                consumers[edge] -= 1
+                if consumers[edge] == 0:
+                    heapq.heappush(ready, (-edge.sequence, edge))
+    return retained
 
 
 def _count_consumers(starts: list[Node]) -> dict[Node, int]:
@@ -107,15 +172,12 @@ def _count_consumers(starts: list[Node]) -> dict[Node, int]:
     return consumers
 
 
-def _check_saved_values(
-    nodes: dict[Node, int], targets: Sequence[Tensor] | None, target_leaves: set[int]
-) -> None:
+def _check_saved_values(plan: _Plan) -> None:
     """Refuse unless every node whose backward will run still has its saved values,
-    unchanged since its forward (a target's own op runs only if something below it is
-    wanted too).
+    unchanged since its forward.
     """
-    for node in nodes:
-        if targets is not None and not _feeds_a_target(node, nodes, target_leaves):
+    for node in plan.consumers:
+        if not plan.runs(node):
             continue
         if node.spent:
             raise RuntimeError(FREED_MESSAGE)
@@ -137,50 +199,17 @@ def _modified_message(node: Node, position: int, now: int, then: int) -> str:
     )
 
 
-def _prune_to_targets(consumers: dict[Node, int], targets: Sequence[Tensor]) -> dict[Node, int]:
-    """Keep only nodes with a path to a target; recount consumers within what is kept."""
-    target_leaves = {id(t) for t in targets if t.grad_fn is None}
-    target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
-    useful: dict[Node, bool] = {}
-    # Nodes in creation order: every edge points to an older node, so whether a node's
-    # edges are useful is settled before the node itself is visited.
-    for node in sorted(consumers, key=lambda n: n.sequence):
-        useful[node] = node in target_nodes or any(
-            (isinstance(e, Node) and useful.get(e, False))
-            or (e is not None and not isinstance(e, Node) and id(e) in target_leaves)
-            for e in node.edges
-        )
-    kept = {node: 0 for node in consumers if useful[node]}
-    for node in kept:
-        for edge in node.edges:
-            if isinstance(edge, Node) and edge in kept:
-                kept[edge] += 1
-    return kept
-
-
-def _feeds_a_target(node: Node, kept: dict[Node, int], target_leaves: set[int]) -> bool:
-    """Whether a gradient leaving ``node`` reaches a kept node or a target leaf."""
-    return any(
-        edge in kept if isinstance(edge, Node) else edge is not None and id(edge) in target_leaves
-        for edge in node.edges
-    )
-
-
 def _call_backward(
     node: Node,
     grad: Tensor,
-    results: Results,
+    plan: _Plan,
     slots: dict[Node, Tensor],
-    consumers: dict[Node, int],
+    found: Gradients,
     retain_graph: bool,
 ) -> None:
     """Run one node's backward and hand each input gradient to its edge."""
     if node.spent:
         raise RuntimeError(FREED_MESSAGE)
-    if node.retained is not None:
-        retained = node.retained()
-        if retained is not None:
-            retained.grad = grad if retained.grad is None else retained.grad + grad
     input_grads = node.function.backward(node.ctx, grad)
     if not retain_graph:
         node.release()
@@ -193,10 +222,10 @@ def _call_backward(
                 f"for an input of shape {edge.shape}"
             )
         if isinstance(edge, Node):
-            if edge in consumers:
+            if edge in plan.consumers:
                 _accumulate(slots, edge, input_grad)
-        else:
-            _accumulate_leaf(results, edge, input_grad)
+        elif plan.wants_leaf(edge):
+            _accumulate_tensor(found, edge, input_grad)
 
 
 def _accumulate(slots: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
@@ -204,9 +233,22 @@ def _accumulate(slots: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
     slots[node] = grad if node not in slots else slots[node] + grad
 
 
-def _accumulate_leaf(results: Results, tensor: Tensor, grad: Tensor) -> None:
+def _accumulate_tensor(gradients: Gradients, tensor: Tensor, grad: Tensor) -> None:
     key = id(tensor)
-    results[key] = (tensor, grad if key not in results else results[key][1] + grad)
+    gradients[key] = (tensor, grad if key not in gradients else gradients[key][1] + grad)
+
+
+def _write_grads(gradients: Gradients, create_graph: bool) -> None:
+    """4. Finish: add each gradient into its tensor's ``.grad``, as PyTorch accumulates."""
+    from minigrad.tensor import Tensor
+
+    for tensor, grad in gradients.values():
+        if not create_graph:
+            # A fresh array: one gradient may reach several leaves (x + y) or be the
+            # caller's own `gradient`, and editing one .grad in place must not change another.
+            grad = Tensor._wrap(np.array(grad._data))
+        # ._grad: the shapes were checked in step 3, as the setter would.
+        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
 
 
 def backward(
@@ -214,20 +256,24 @@ def backward(
     grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    grad_variables: Tensor | Sequence[Tensor | None] | None = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
 ) -> None:
-    """Accumulate d(tensors)/d(leaf) into every reachable leaf's ``.grad``."""
-    from minigrad.tensor import Tensor
-
-    roots = _as_tensor_list(tensors, "tensors")
-    seeds = _seed_gradients(roots, grad_tensors, "gradient")
+    """Accumulate d(tensors)/d(leaf) into every reachable leaf's ``.grad``; with
+    ``inputs``, into those tensors' ``.grad`` only (leaves or not), as in PyTorch.
+    ``grad_variables`` is PyTorch's deprecated name for ``grad_tensors``.
+    """
+    roots = args.tensor_list(tensors, "tensors")
+    given = args.grad_tensors_of(grad_tensors, grad_variables)
+    targets = None if inputs is None else args.targets_of(inputs, "backward")[1]
+    seeds = args.seed_gradients(roots, given, "gradient")
     retain = create_graph if retain_graph is None else retain_graph
-    for tensor, grad in run_backward(roots, seeds, retain, create_graph).values():
-        if not create_graph:
-            # A fresh array: one gradient may reach several leaves (x + y) or be the
-            # caller's own `gradient`, and editing one .grad in place must not change another.
-            grad = Tensor._wrap(np.array(grad._data))
-        # ._grad: the shapes and dtypes were checked in step 3, as the setter would.
-        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+    found, retained = run_backward(roots, seeds, retain, create_graph, targets)
+    if targets is not None:
+        wanted = {id(t) for t in targets}
+        found = {key: pair for key, pair in found.items() if key in wanted}
+    # A retained tensor that is also an input gets its gradient once.
+    _write_grads({**retained, **found}, create_graph)
 
 
 def grad(
@@ -236,12 +282,21 @@ def grad(
     grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
-    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple.
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> Any:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple
+    (a dict when ``inputs`` is a dict of named tensors).
 
-    Nothing is written to ``.grad``. With ``create_graph=True`` the returned
-    gradients are themselves differentiable.
+    Nothing is written to ``.grad`` of the inputs. With ``create_graph=True`` the
+    returned gradients are themselves differentiable. An input that the outputs do not
+    depend on is refused, unless ``allow_unused`` (None for it; the default is
+    ``materialize_grads``) or ``materialize_grads`` (zeros for it). With
+    ``is_grads_batched=True`` each ``grad_outputs`` tensor has a leading batch dim, and
+    each answer gets it too: one vector-Jacobian product per row. ``only_inputs`` is
+    deprecated in PyTorch and ignored (False warns).
 
     >>> import minigrad as mg
     >>> x = mg.tensor(3.0, requires_grad=True)
@@ -250,74 +305,20 @@ def grad(
     >>> dx.item(), ddx.item()
     (27.0, 18.0)
     """
-    roots = _as_tensor_list(outputs, "outputs")
-    targets = _as_tensor_list(inputs, "inputs")
-    for index, target in enumerate(targets):
-        if not target.requires_grad:
-            raise RuntimeError(f"inputs[{index}] does not require grad")
-    seeds = _seed_gradients(roots, grad_outputs, "grad_outputs")
+    roots = args.tensor_list(outputs, "outputs")
+    names, targets = args.targets_of(inputs, "grad")
+    allowed = args.allow_unused_of(allow_unused, materialize_grads, only_inputs)
     retain = create_graph if retain_graph is None else retain_graph
-    results = run_backward(roots, seeds, retain, create_graph, targets=targets)
-    answers: list[Tensor | None] = []
-    for index, target in enumerate(targets):
-        found = results.get(id(target))
-        if found is None and not allow_unused:
-            raise RuntimeError(
-                f"inputs[{index}] was not used to compute outputs; pass allow_unused=True "
-                "to get None for it"
-            )
-        answers.append(None if found is None else found[1])
-    return tuple(answers)
 
+    def gradients(seeds: list[Tensor], keep_graph: bool) -> list[Tensor | None]:
+        found, retained = run_backward(roots, seeds, keep_graph, create_graph, targets)
+        _write_grads(retained, create_graph)
+        return [found[id(t)][1] if id(t) in found else None for t in targets]
 
-def _as_tensor_list(value: Tensor | Sequence[Tensor], argument: str) -> list[Tensor]:
-    from minigrad.tensor import Tensor
-
-    items = [value] if isinstance(value, Tensor) else list(value)
-    for index, item in enumerate(items):
-        if not isinstance(item, Tensor):
-            raise TypeError(f"{argument}[{index}]: expected a Tensor, got {type(item).__name__}")
-    return items
-
-
-def _seed_gradients(
-    roots: list[Tensor], given: Tensor | Sequence[Tensor | None] | None, argument: str
-) -> list[Tensor]:
-    """Step 2's seeds: the given gradients, or ones for scalar roots."""
-    from minigrad.tensor import Tensor
-
-    if given is None:
-        given_list: list[Tensor | None] = [None] * len(roots)
-    elif isinstance(given, Tensor):
-        given_list = [given]
+    if is_grads_batched:
+        rows = args.batched_seeds(roots, grad_outputs)
+        results = grad_rows(gradients, rows, retain)
     else:
-        given_list = list(given)
-    if len(given_list) != len(roots):
-        raise ValueError(
-            f"{argument}: expected {len(roots)} gradient(s), one per output, got {len(given_list)}"
-        )
-    seeds = []
-    for index, (root, seed) in enumerate(zip(roots, given_list)):
-        if not root.requires_grad:
-            raise RuntimeError(
-                f"element {index} of tensors does not require grad and does not have a grad_fn"
-            )
-        if seed is None:
-            if root.numel() != 1:
-                raise ImplicitGradientError(
-                    f"grad can be implicitly created only for scalar outputs; got an output "
-                    f"of shape {root.shape}: pass {argument}= with a tensor of that shape"
-                )
-            seed = Tensor._wrap(np.ones(root.shape, dtype=root.dtype))
-        elif not isinstance(seed, Tensor):
-            raise TypeError(f"{argument}: expected a Tensor, got {type(seed).__name__}")
-        elif seed.dtype != root.dtype:
-            raise TypeError(
-                f"{argument}: expected dtype {root.dtype} (the output's), got {seed.dtype}"
-            )
-        elif seed.shape != root.shape:
-            raise ValueError(
-                f"{argument}: expected shape {root.shape} (the output's), got {seed.shape}"
-            )
-        seeds.append(seed)
-    return seeds
+        results = gradients(args.seed_gradients(roots, grad_outputs, "grad_outputs"), retain)
+    answers = args.answers_of(results, targets, allowed, materialize_grads, create_graph)
+    return args.named(names, answers)

@@ -4,7 +4,10 @@ functions. Messages name the function, the argument, the value and the expectati
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from minigrad import dtypes
 from minigrad.tensor import Tensor
@@ -24,7 +27,7 @@ def check_tensor(value: Any, argument: str, op: str, floating: bool = True) -> T
 
 
 def check_same_dtype(first: Tensor, other: Tensor, argument: str, op: str) -> None:
-    """Refuse mixed float32/float64 operands instead of promoting silently, as PyTorch."""
+    """Refuse mixed float32/float64 operands, where PyTorch refuses them too."""
     if other.dtype != first.dtype:
         raise TypeError(
             f"{op}: {argument}: expected dtype {first.dtype} (the input's), got {other.dtype}"
@@ -38,6 +41,63 @@ def check_reduction(reduction: Any, op: str) -> str:
             f"{op}: reduction: expected one of 'mean', 'sum', 'none', got {reduction!r}"
         )
     return str(reduction)
+
+
+def legacy_reduction(size_average: Any, reduce: Any, reduction: Any, op: str) -> str:
+    """The reduction, with PyTorch's deprecated ``size_average`` and ``reduce``: when
+    either is given it decides (with PyTorch's warning), and ``reduction`` is ignored.
+    """
+    if size_average is None and reduce is None:
+        return check_reduction(reduction, op)
+    average = True if size_average is None else bool(size_average)
+    reduced = True if reduce is None else bool(reduce)
+    chosen = "none" if not reduced else "mean" if average else "sum"
+    warnings.warn(
+        f"{op}: size_average and reduce are deprecated; pass reduction={chosen!r} instead",
+        UserWarning,
+        stacklevel=3,
+    )
+    return chosen
+
+
+def promoted_pair(input: Tensor, target: Tensor, op: str) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``input`` and ``target`` at their common dtype, as PyTorch promotes them
+    (float64 over float32, floats over ints), for the losses that broadcast: a target
+    of another shape broadcasts against the input, with PyTorch's warning.
+    """
+    check_tensor(input, "input", op, floating=False)
+    check_tensor(target, "target", op, floating=False)
+    dtype = dtypes.promote(input.dtype, target.dtype)
+    if not dtypes.is_float(dtype):
+        raise TypeError(
+            f"{op}: input: expected a float32 or float64 input or target, got dtypes "
+            f"{input.dtype} and {target.dtype}"
+        )
+    if target.shape != input.shape:
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ValueError(
+                f"{op}: target: expected the input's shape {input.shape} (or one that "
+                f"broadcasts with it), got {target.shape}"
+            ) from None
+        warnings.warn(
+            f"{op}: the target's shape {target.shape} differs from the input's "
+            f"{input.shape}; they broadcast, which is likely not what you meant: give "
+            "them the same shape",
+            UserWarning,
+            stacklevel=3,
+        )
+    return input.to(dtype), target.to(dtype)
+
+
+def check_flag(value: Any, argument: str, op: str) -> bool:
+    """A bool (``inplace=``, ...): PyTorch's flags are bools, and anything else is more
+    likely a misplaced positional argument than a truth value.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{op}: {argument}: expected a bool, got {type(value).__name__}")
+    return bool(value)
 
 
 def check_number(value: Any, argument: str, op: str) -> float:

@@ -6,7 +6,7 @@
 (2, 1)
 """
 
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init, parallel
 from minigrad.nn.activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.conv import (
     Conv1d,
@@ -19,9 +19,10 @@ from minigrad.nn.conv import (
 from minigrad.nn.dropout import Dropout
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.linear import Identity, Linear
-from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from minigrad.nn.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
 from minigrad.nn.module import Module, ModuleList, Parameter, Sequential, StateDictError
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from minigrad.nn.parallel import DataParallel
 
 __all__ = [
     "BCELoss",
@@ -36,9 +37,11 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Flatten",
     "Identity",
+    "L1Loss",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -55,4 +58,5 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "parallel",
 ]

@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from minigrad import dtypes
+from minigrad import dtypes, legacy
+from minigrad.devices import DeviceError, as_device
+from minigrad.devices import device as Device
 from minigrad.tensor import Tensor
 
 
@@ -58,6 +60,9 @@ class StateDictError(ValueError, RuntimeError):
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+_M = TypeVar("_M", bound="Module")
 
 
 class Module:
@@ -214,6 +219,17 @@ class Module:
                 seen.add(id(child))
                 yield name, child
 
+    def apply(self: _M, fn: Any) -> _M:
+        """Call ``fn`` on every descendant, children first, then on this module itself,
+        as PyTorch does (DCGAN's ``net.apply(weights_init)``); returns self.
+        """
+        if not callable(fn):
+            raise TypeError(f"apply: fn: expected a callable, got {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def children(self) -> Iterator[Module]:
         for _, child in self.named_children():
             yield child
@@ -274,26 +290,80 @@ class Module:
             else:
                 param.grad = Tensor._wrap(np.zeros_like(param.grad._data))
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers (and gradients) to ``dtype`` in place.
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's ``Module.to``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``
+        or ``to(tensor)`` (the tensor's dtype), with the keywords ``device=``,
+        ``dtype=``, ``non_blocking=`` and ``memory_format=``. Returns self.
 
-        The Parameter objects stay the same, so an optimiser built earlier still
-        holds them. Integer buffers (``num_batches_tracked``) keep their dtype.
+        The device must be the CPU (anything else raises ``DeviceError``). A dtype,
+        which must be float32 or float64, casts the floating parameters and buffers
+        (and their gradients) in place: the Parameter objects stay the same, so an
+        optimiser built earlier still holds them. Integer buffers
+        (``num_batches_tracked``) keep their dtype.
+
+        >>> import minigrad as mg
+        >>> layer = mg.nn.Linear(2, 3).to("cpu", mg.float64)
+        >>> layer.weight.dtype
+        dtype('float64')
         """
-        target = dtypes.as_float_dtype(dtype, "dtype")
-        tensors = [*self.parameters(), *self.buffers()]
-        for tensor in tensors:
-            if dtypes.is_float(tensor.dtype):
-                tensor._set_array(tensor._data.astype(target))
-                if tensor.grad is not None:
-                    tensor.grad = Tensor._wrap(tensor.grad._data.astype(target))
+        dtype = _to_dtype(args, kwargs)
+        if dtype is not None:
+            target = dtypes.as_dtype(dtype, "dtype")
+            if not dtypes.is_float(target):
+                raise TypeError(
+                    f"to: dtype: Module.to takes a floating dtype (float32 or float64), got "
+                    f"{target}"
+                )
+            self._cast(target, floating_only=True)
+        return self
+
+    def cpu(self) -> Module:
+        """Self: every parameter and buffer is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused: minigrad runs on the CPU only (``DeviceError``)."""
+        raise DeviceError("cuda: minigrad runs on the CPU only; drop .cuda() or use .cpu()")
+
+    def type(self, dst_type: Any) -> Module:
+        """Cast every parameter and buffer, integer buffers included, to ``dst_type``
+        (a dtype, a legacy type such as ``mg.DoubleTensor``, or its name), as
+        PyTorch's ``Module.type`` does. Returns self.
+        """
+        target = legacy.dtype_of(dst_type)
+        if not dtypes.is_float(target):
+            for name, param in self.named_parameters():
+                if param.requires_grad:
+                    raise TypeError(
+                        f"type: dst_type: the parameter {name!r} requires grad, so its dtype "
+                        f"must be float32 or float64, got {target}"
+                    )
+        self._cast(target, floating_only=False)
         return self
 
     def double(self) -> Module:
+        """Cast floating parameters and buffers to float64; returns self."""
         return self.to(dtypes.float64)
 
     def float(self) -> Module:
+        """Cast floating parameters and buffers to float32; returns self."""
         return self.to(dtypes.float32)
+
+    def half(self) -> Module:
+        """Refused: minigrad has float32 and float64 only (``TypeError``)."""
+        raise TypeError("half: minigrad has no float16; use float() or double()")
+
+    def bfloat16(self) -> Module:
+        """Refused: minigrad has float32 and float64 only (``TypeError``)."""
+        raise TypeError("bfloat16: minigrad has no bfloat16; use float() or double()")
+
+    def _cast(self, target: np.dtype[Any], floating_only: bool) -> None:
+        for tensor in [*self.parameters(), *self.buffers()]:
+            if tensor.dtype == target or (floating_only and not dtypes.is_float(tensor.dtype)):
+                continue
+            tensor._set_array(tensor._data.astype(target))
+            if tensor.grad is not None:
+                tensor.grad = Tensor._wrap(tensor.grad._data.astype(target))
 
     # ---- state dicts -------------------------------------------------------------------
 
@@ -401,6 +471,29 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return f"{type(self).__name__}({lines[0]})"
         return type(self).__name__ + "(\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _to_dtype(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The dtype asked of ``Module.to`` (None for none); any device is checked."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"}
+    if unknown:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(unknown)}")
+    if len(args) > 3:
+        raise TypeError(f"to: expected at most a device, a dtype and non_blocking, got {args}")
+    as_device(kwargs.get("device"))
+    dtype = kwargs.get("dtype")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif arg is None or isinstance(arg, bool):
+            continue  # to(None, dtype), and PyTorch's positional non_blocking
+        elif isinstance(arg, str) and arg in dtypes.NAMES:
+            dtype = arg  # minigrad's own spelling, as Tensor.to takes it: to("float64")
+        elif isinstance(arg, str | Device | int):
+            as_device(arg)
+        else:
+            dtype = arg
+    return dtype
 
 
 def _quoted(keys: list[str]) -> str:

@@ -1,7 +1,8 @@
-"""Shape ops: reshape, permute, and the adjoint pair broadcast_to / sum_to.
+"""Shape ops: reshape, permute, flip, roll, and the adjoint pair broadcast_to / sum_to.
 
 Each is linear, and each one's backward is its adjoint: reshape back, the inverse
-permutation, and ``sum_to`` for ``broadcast_to`` (and the other way round).
+permutation, the same flip, the opposite roll, and ``sum_to`` for ``broadcast_to``
+(and the other way round).
 """
 
 from __future__ import annotations
@@ -43,6 +44,40 @@ class Permute(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         inverse = tuple(int(i) for i in np.argsort(ctx.params["dims"]))
         return (Permute.apply(grad, dims=inverse),)
+
+
+class Flip(Function):
+    """out = x with the order of the elements reversed along ``dims``.
+    dx = Flip(grad, dims): a flip is its own adjoint (and inverse).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
+        return np.flip(x, dims).copy()  # a copy, as PyTorch's flip
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (Flip.apply(grad, dims=ctx.params["dims"]),)
+
+
+class Roll(Function):
+    """out = x shifted cyclically by ``shifts`` along ``dims`` (with ``dims`` None: the
+    flattened x, then reshaped back).   dx = Roll(grad, -shifts, dims): the adjoint of
+    a cyclic shift is the opposite shift.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, *, shifts: tuple[int, ...], dims: tuple[int, ...] | None
+    ) -> np.ndarray:
+        if dims is None:
+            return np.roll(x, shifts[0])
+        return np.roll(x, shifts, axis=dims)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        shifts = tuple(-shift for shift in ctx.params["shifts"])
+        return (Roll.apply(grad, shifts=shifts, dims=ctx.params["dims"]),)
 
 
 class BroadcastTo(Function):

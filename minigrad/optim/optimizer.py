@@ -13,6 +13,7 @@ before they change anything. The checks live in :mod:`minigrad.optim._checks`.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -93,16 +94,30 @@ class Optimizer:
             )
         params = [params] if isinstance(params, Tensor) else list(params)
         for position, param in enumerate(params):
-            if not isinstance(param, Tensor) or not param.is_leaf:
+            if not isinstance(param, Tensor):
                 raise TypeError(
                     f"{name}: params[{position}]: expected a leaf Tensor (a Parameter), got "
                     f"{type(param).__name__}"
                 )
+            if not param.is_leaf:
+                raise ValueError(
+                    f"{name}: params[{position}]: expected a leaf Tensor (a Parameter), got the "
+                    "result of an op, which cannot be optimised"
+                )
         known = {id(p) for group in self.param_groups for p in group["params"]}
-        if any(id(p) in known for p in params) or len({id(p) for p in params}) != len(params):
+        if any(id(p) in known for p in params):
             raise ValueError(f"{name}: params: a parameter appears in more than one group")
         group = {**self.defaults, **{k: v for k, v in param_group.items() if k != "params"}}
         self._check_hyperparameters(group, name)
+        if len({id(p) for p in params}) != len(params):
+            # PyTorch warns (and will refuse in a future release), and keeps both entries:
+            # each step then updates such a parameter once per entry, as PyTorch's does.
+            warnings.warn(
+                f"{name}: a parameter group lists a parameter more than once; PyTorch "
+                "warns that this will become an error (pass each parameter once)",
+                UserWarning,
+                stacklevel=3,
+            )
         group["params"] = params
         self.param_groups.append(group)
 
@@ -180,12 +195,15 @@ class Optimizer:
         """
         index: dict[int, int] = {}
         groups = []
+        start = 0
         for group in self.param_groups:
             entries = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
-            entries["params"] = []
-            for param in group["params"]:
-                index.setdefault(id(param), len(index))
-                entries["params"].append(index[id(param)])
+            # Numbered by position across the groups; a parameter listed twice in its
+            # group takes its last position, as PyTorch numbers it.
+            for position, param in enumerate(group["params"], start):
+                index[id(param)] = position
+            entries["params"] = [index[id(param)] for param in group["params"]]
+            start += len(group["params"])
             groups.append(entries)
         state = {}
         for group in self.param_groups:
@@ -268,7 +286,8 @@ class Optimizer:
                     f"{len(indices)}"
                 )
             for index, param in zip(indices, group["params"]):
-                if int(index) in by_index:
+                # An index repeats only where this group repeats its parameter.
+                if int(index) in by_index and by_index[int(index)][0] is not param:
                     raise ValueError(f"{where}['params']: the index {index} appears twice")
                 by_index[int(index)] = (param, position)
             values = {k: copy.deepcopy(plain(v)) for k, v in saved.items() if k != "params"}

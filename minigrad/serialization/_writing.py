@@ -20,28 +20,45 @@ from minigrad.serialization._structure import STRUCTURE_KEY, _array, _encode, _i
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 
-def save(obj: Any, path: str | os.PathLike[str]) -> None:
+def save(
+    obj: Any,
+    f: str | os.PathLike[str],
+    pickle_module: Any = None,
+    pickle_protocol: int = 2,
+    _use_new_zipfile_serialization: bool = True,
+    _disable_byteorder_record: bool = False,
+) -> None:
     """Write a state dict (name -> Tensor or array), or a nested dict of them, to
-    ``path`` as an ``.npz`` archive (exactly at ``path``: no suffix is added).
+    ``f`` as an ``.npz`` archive (exactly at ``f``: no suffix is added).
 
     The write is atomic: a temporary file in the same directory is written, fsynced
-    and renamed over ``path``, so an existing file at ``path`` is replaced whole or
-    not at all (see the package docstring). The new file keeps an existing file's
-    permission bits.
+    and renamed over ``f``, so an existing file at ``f`` is replaced whole or not at
+    all (see the package docstring). The new file keeps an existing file's permission
+    bits.
+
+    PyTorch's other arguments (``pickle_module``, ``pickle_protocol``,
+    ``_use_new_zipfile_serialization``, ``_disable_byteorder_record``) are accepted so
+    that ``torch.save`` calls port unchanged, and ignored: they only concern pickle,
+    and no pickle is ever written.
 
     Args:
         obj: a mapping from str to Tensors / numpy arrays, optionally nested with
             dicts, lists, tuples, ints, floats, bools, strings and None (as in an
             optimiser's ``state_dict()``), at most :data:`MAX_DEPTH` levels deep.
-        path: the file to write.
+        f: the file to write (a path; minigrad writes atomically, so not a file object).
+        pickle_module: ignored.
+        pickle_protocol: an int; ignored.
+        _use_new_zipfile_serialization: a bool; ignored.
+        _disable_byteorder_record: a bool; ignored.
 
     Raises:
-        TypeError: for a value that cannot be stored without pickle, naming its key.
+        TypeError: for a value that cannot be stored without pickle, naming its key,
+            or an argument of the wrong type.
         ValueError: for a key that cannot name an archive member (empty, or with an
             empty, ``.`` or ``..`` part between slashes), or nesting deeper than
             :data:`MAX_DEPTH`, naming the key path.
         OSError: when the file cannot be written (``PermissionError`` for a read-only
-            file at ``path``); ``path`` is then left as it was.
+            file at ``f``); ``f`` is then left as it was.
 
     >>> import minigrad as mg, os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
@@ -51,6 +68,13 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """
     if not isinstance(obj, dict):
         raise TypeError(f"save: obj: expected a dict (a state dict), got {type(obj).__name__}")
+    name = check_path("save", f)
+    if isinstance(pickle_protocol, bool) or not isinstance(pickle_protocol, int):
+        raise TypeError(
+            f"save: pickle_protocol: expected an int, got {type(pickle_protocol).__name__}"
+        )
+    check_flag("save", "_use_new_zipfile_serialization", _use_new_zipfile_serialization)
+    check_flag("save", "_disable_byteorder_record", _disable_byteorder_record)
     arrays: dict[str, np.ndarray] = {}
     flat = all(isinstance(k, str) and _is_array(v) for k, v in obj.items())
     if STRUCTURE_KEY in obj:
@@ -67,7 +91,25 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
                 f"save: {key!r}: cannot name an archive member (expected a non-empty key "
                 "without empty, '.' or '..' parts between slashes, backslashes or NUL)"
             )
-    _write_atomically(arrays, os.path.realpath(os.fsdecode(path)))
+    _write_atomically(arrays, os.path.realpath(name))
+
+
+def check_path(caller: str, f: Any) -> str:
+    """``f`` as a file name: a str, bytes or path-like (not a file object)."""
+    if not isinstance(f, str | bytes | os.PathLike):
+        raise TypeError(
+            f"{caller}: f: expected a path (str or os.PathLike), got {type(f).__name__}; "
+            "minigrad reads and writes files by name, never file objects"
+        )
+    return os.fsdecode(f)
+
+
+def check_flag(caller: str, name: str, value: Any, optional: bool = False) -> None:
+    """A bool (or None when ``optional``), as PyTorch's signature says."""
+    if (value is None and optional) or isinstance(value, bool):
+        return
+    expected = "None, True or False" if optional else "True or False"
+    raise TypeError(f"{caller}: {name}: expected {expected}, got {value!r}")
 
 
 def _write_atomically(arrays: dict[str, np.ndarray], target: str) -> None:

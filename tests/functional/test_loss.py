@@ -1,6 +1,10 @@
-"""Losses against torch for every reduction, gradcheck, gradgradcheck, stability, errors."""
+"""Losses against torch for every reduction, gradcheck, gradgradcheck, stability, errors;
+mixed dtypes, mismatched shapes and the deprecated size_average/reduce as torch has them.
+"""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -33,10 +37,35 @@ def test_mse(torch, reduction):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_l1(torch, reduction):
+    check_op(
+        lambda x, y: F.l1_loss(x, y, reduction=reduction),
+        randn(3, 4),
+        randn(3, 4, seed=1),
+        torch_fn=lambda x, y: _tf().l1_loss(x, y, reduction=reduction),
+        gradgrad=False,  # |x - y| has a kink where finite differences disagree; none here
+    )
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_and_l1_with_a_weight(torch, name, reduction):
+    weight = _probabilities(3, 4, seed=9)
+    check_op(
+        lambda x, y: getattr(F, name)(x, y, reduction=reduction, weight=mg.tensor(weight)),
+        randn(3, 4),
+        randn(3, 4, seed=1),
+        torch_fn=lambda x, y: getattr(_tf(), name)(
+            x, y, reduction=reduction, weight=torch.tensor(weight)
+        ),
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy(torch, reduction):
     weight = _probabilities(4, seed=5)
     check_op(
-        lambda p, y: F.binary_cross_entropy(p, y, mg.tensor(weight), reduction),
+        lambda p, y: F.binary_cross_entropy(p, y, mg.tensor(weight), reduction=reduction),
         _probabilities(3, 4),
         _probabilities(3, 4, seed=1),
         torch_fn=lambda p, y: _tf().binary_cross_entropy(
@@ -60,7 +89,7 @@ def test_binary_cross_entropy_with_logits(torch, reduction):
 
     def mg_fn(x, y):
         return F.binary_cross_entropy_with_logits(
-            x, y, mg.tensor(weight), reduction, pos_weight=mg.tensor(pos_weight)
+            x, y, mg.tensor(weight), reduction=reduction, pos_weight=mg.tensor(pos_weight)
         )
 
     def torch_fn(x, y):
@@ -156,11 +185,205 @@ def test_bad_input():
         F.mse_loss(x, x, reduction="avg")
     with assert_raises_with(ValueError, "mse_loss", "target", "(3, 4)", "(4, 3)"):
         F.mse_loss(x, mg.randn(4, 3))
-    with assert_raises_with(TypeError, "target", "float32", "float64"):
-        F.mse_loss(x, x.double())
-    with assert_raises_with(ValueError, "probabilities in [0, 1]"):
+    with assert_raises_with(TypeError, "binary_cross_entropy", "target", "float32", "float64"):
+        F.binary_cross_entropy(x.sigmoid(), x.sigmoid().double())
+    with assert_raises_with(ValueError, "input", "values in [0, 1]"):
         F.binary_cross_entropy(x, mg.zeros(3, 4))
+    with assert_raises_with(ValueError, "target", "values in [0, 1]"):
+        F.binary_cross_entropy(x.sigmoid(), x)
+    with assert_raises_with(ValueError, "weight", "(3, 4)", "(4,)"):
+        F.mse_loss(x, x, weight=mg.ones(4))
+    with assert_raises_with(TypeError, "mse_loss", "int64"):
+        F.mse_loss(mg.tensor([1, 2]), mg.tensor([1, 2]))
     with assert_raises_with(ValueError, "pos_weight", "broadcasts", "(3,)"):
         F.binary_cross_entropy_with_logits(x, mg.zeros(3, 4), pos_weight=mg.ones(3))
     with assert_raises_with(ValueError, "label_smoothing", "[0, 1]", "1.5"):
         F.cross_entropy(x, mg.tensor([0, 1, 2]), label_smoothing=1.5)
+
+
+# ---- as torch: dtypes, shapes and deprecated arguments ------------------------------------
+
+
+def _run(library, call):
+    """``call`` under recorded warnings: ("error", None, []) or ("ok", result, categories)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call(library)
+        except (RuntimeError, ValueError, TypeError, NotImplementedError):
+            return "error", None, []
+    return "ok", result, sorted({w.category.__name__ for w in caught})
+
+
+def _both(torch, call):
+    """Run ``call`` on minigrad and torch; the same outcome, dtype, value and warnings."""
+    ours, theirs = _run(mg, call), _run(torch, call)
+    assert ours[0] == theirs[0], (ours, theirs)
+    assert ours[2] == theirs[2], (ours[2], theirs[2])
+    if ours[0] == "ok":
+        got, want = ours[1], theirs[1]
+        assert str(got.dtype) == str(want.dtype).removeprefix("torch."), (got.dtype, want.dtype)
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=2e-6)
+    return ours[1], theirs[1]
+
+
+def _tensors(library, *arrays, grad=False):
+    return [library.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+
+
+FLOATS = [np.float32, np.float64]
+MIXED = [(a, b) for a in FLOATS for b in FLOATS]
+
+
+@pytest.mark.parametrize(("input_dtype", "target_dtype"), MIXED)
+@pytest.mark.parametrize(
+    "name",
+    ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"],
+)
+def test_mixed_float_dtypes_promote_or_fail_as_torch(torch, name, input_dtype, target_dtype):
+    x = _probabilities(3, 4).astype(input_dtype)
+    y = _probabilities(3, 4, seed=1).astype(target_dtype)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        tx, ty = _tensors(lib, x, y, grad=True)
+        loss = getattr(functional, name)(tx, ty)
+        loss.backward()
+        # The input's gradient keeps the input's dtype, as in torch.
+        assert str(tx.grad.dtype).removeprefix("torch.") == str(tx.dtype).removeprefix("torch.")
+        return loss
+
+    _both(torch, call)
+
+
+@pytest.mark.parametrize("weight_dtype", FLOATS)
+@pytest.mark.parametrize("input_dtype", FLOATS)
+@pytest.mark.parametrize(
+    ("name", "argument"),
+    [
+        ("binary_cross_entropy", "weight"),
+        ("binary_cross_entropy_with_logits", "weight"),
+        ("binary_cross_entropy_with_logits", "pos_weight"),
+    ],
+)
+def test_bce_weights_of_another_dtype_as_torch(torch, name, argument, input_dtype, weight_dtype):
+    """The result keeps the input's dtype (BCE) or the target's (with logits), as torch."""
+    x = _probabilities(3, 4).astype(input_dtype)
+    y = _probabilities(3, 4, seed=1).astype(input_dtype)
+    w = _probabilities(4, seed=2).astype(weight_dtype)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        tx, ty, tw = _tensors(lib, x, y, w)
+        return getattr(functional, name)(tx, ty, **{argument: tw})
+
+    _both(torch, call)
+
+
+@pytest.mark.parametrize(("input_dtype", "other_dtype"), MIXED)
+@pytest.mark.parametrize("case", ["soft target", "soft weight", "index weight"])
+def test_cross_entropy_mixed_dtypes_as_torch(torch, case, input_dtype, other_dtype):
+    x = randn(4, 3).astype(input_dtype)
+    soft = np.random.default_rng(3).dirichlet(np.ones(3), size=4)
+    indices = np.array([0, 2, 1, 2])
+    w = _probabilities(3, seed=4).astype(other_dtype)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        if case == "soft target":
+            tx, ty = _tensors(lib, x, soft.astype(other_dtype))
+            return functional.cross_entropy(tx, ty)
+        if case == "soft weight":
+            tx, ty, tw = _tensors(lib, x, soft.astype(input_dtype), w)
+            return functional.cross_entropy(tx, ty, weight=tw)
+        tx, ty, tw = _tensors(lib, x, indices, w)
+        return functional.cross_entropy(tx, ty, weight=tw)
+
+    _both(torch, call)
+
+
+@pytest.mark.parametrize(
+    ("name", "target_dtype"),
+    [("mse_loss", np.int64), ("mse_loss", np.int32), ("mse_loss", np.bool_)]
+    + [("l1_loss", np.int64), ("l1_loss", np.int32)],
+)
+def test_integer_targets_join_the_input_dtype_as_torch(torch, name, target_dtype):
+    x = randn(5).astype(np.float32)
+    y = (np.arange(5) % 2).astype(target_dtype)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        return getattr(functional, name)(*_tensors(lib, x, y))
+
+    _both(torch, call)
+
+
+@pytest.mark.parametrize(
+    ("input_shape", "target_shape"), [((4,), (4, 1)), ((4, 1), (4,)), ((2, 3), (3,)), ((4,), (3,))]
+)
+@pytest.mark.parametrize(
+    "name",
+    ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"],
+)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_target_of_another_shape_as_torch(torch, name, input_shape, target_shape, reduction):
+    """mse and l1 broadcast with a UserWarning (or fail when they cannot); the binary
+    cross entropies refuse, as in torch.
+    """
+    x = _probabilities(*input_shape)
+    y = _probabilities(*target_shape, seed=1)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        return getattr(functional, name)(*_tensors(lib, x, y), reduction=reduction)
+
+    ours, _ = _both(torch, call)
+    if name.startswith("binary") or input_shape[-1] != target_shape[-1] == 3:
+        assert ours is None
+
+
+SIZE_AVERAGE_REDUCE = [(a, r) for a in (None, True, False) for r in (None, True, False)]
+
+
+@pytest.mark.parametrize(("size_average", "reduce"), SIZE_AVERAGE_REDUCE)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mse_loss",
+        "l1_loss",
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "cross_entropy",
+    ],
+)
+def test_deprecated_size_average_and_reduce_as_torch(torch, name, size_average, reduce):
+    """Either one given decides the reduction (over ``reduction``) and warns."""
+    x = _probabilities(4, 3)
+    y = np.array([0, 2, 1, 2]) if name == "cross_entropy" else _probabilities(4, 3, seed=1)
+
+    def call(lib):
+        functional = F if lib is mg else _tf()
+        return getattr(functional, name)(
+            *_tensors(lib, x, y), size_average=size_average, reduce=reduce, reduction="sum"
+        )
+
+    ours, _ = _both(torch, call)
+    legacy = size_average is not None or reduce is not None
+    expected = "sum" if not legacy else "none" if reduce is False else "sum"
+    if size_average in (None, True) and reduce in (None, True) and legacy:
+        expected = "mean"
+    assert ours.ndim == (1 if name == "cross_entropy" else 2) * (expected == "none")
+
+
+def test_torch_positional_order_of_size_average_and_reduce(torch):
+    x, y = _probabilities(3), _probabilities(3, seed=1)
+    mx, my = mg.tensor(x), mg.tensor(y)
+    tx, ty = torch.tensor(x), torch.tensor(y)
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        got = F.binary_cross_entropy(mx, my, None, False)
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        want = _tf().binary_cross_entropy(tx, ty, None, False)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        got = F.cross_entropy(mg.tensor(randn(2, 3)), mg.tensor([0, 2]), None, None, -100, False)
+    assert got.shape == (2,)

@@ -197,3 +197,130 @@ def test_seed_makes_models_reproducible():
     third = _architecture(mg.nn, None).state_dict()
     assert all(np.array_equal(first[k].numpy(), second[k].numpy()) for k in first)
     assert not np.array_equal(first["0.weight"].numpy(), third["0.weight"].numpy())
+
+
+# ---- devices and dtypes, as torch's Module.to / cpu / cuda / type ---------------------------
+
+
+def _dtypes(module):
+    return {k: str(v.dtype).removeprefix("torch.") for k, v in module.state_dict().items()}
+
+
+def _batch_norm_pair(torch):
+    return mg.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, m: m.to("cpu"),
+        lambda lib, m: m.to(lib.device("cpu")),
+        lambda lib, m: m.to(lib.float64),
+        lambda lib, m: m.to("cpu", lib.float64),
+        lambda lib, m: m.to(None, lib.float64),
+        lambda lib, m: m.to(device="cpu", dtype=lib.float64),
+        lambda lib, m: m.to(lib.ones(1, dtype=lib.float64)),
+        lambda lib, m: m.to("cpu", non_blocking=True),
+        lambda lib, m: m.to("cpu", lib.float64, True),
+        lambda lib, m: m.to(),
+        lambda lib, m: m.cpu(),
+        lambda lib, m: m.double(),
+        lambda lib, m: m.double().float(),
+        lambda lib, m: m.type(lib.float64),
+        lambda lib, m: m.type(lib.DoubleTensor),
+        lambda lib, m: m.type("torch.DoubleTensor"),
+    ],
+)
+def test_to_cpu_and_type_return_self_with_torch_s_dtypes(torch, call):
+    ours, theirs = _batch_norm_pair(torch)
+    assert call(mg, ours) is ours
+    assert call(torch, theirs) is theirs
+    # type() casts every tensor (num_batches_tracked too); to() and double() only floats.
+    assert _dtypes(ours) == _dtypes(theirs)
+
+
+@pytest.mark.parametrize(
+    ("call", "torch_error", "error", "fragments"),
+    [
+        (lambda lib, m: m.to("cuda"), AssertionError, mg.DeviceError, ("CPU only", "'cuda'")),
+        (lambda lib, m: m.to("cuda:0", lib.float64), AssertionError, mg.DeviceError, ("cuda",)),
+        (lambda lib, m: m.to(0), RuntimeError, mg.DeviceError, ("device index 0",)),
+        (lambda lib, m: m.cuda(), AssertionError, mg.DeviceError, ("cuda", "CPU only")),
+        (lambda lib, m: m.cuda(0), RuntimeError, mg.DeviceError, ("cuda",)),
+        (lambda lib, m: m.to(lib.int64), TypeError, TypeError, ("floating", "int64")),
+        (
+            lambda lib, m: m.to(lib.ones(1, dtype=lib.int64)),
+            TypeError,
+            TypeError,
+            ("floating", "int64"),
+        ),
+        (lambda lib, m: m.to(copy=True), RuntimeError, TypeError, ("copy",)),
+        (lambda lib, m: m.to("cpu", lib.float64, True, 1), TypeError, TypeError, ("at most",)),
+        (lambda lib, m: m.type(lib.LongTensor), RuntimeError, TypeError, ("weight", "int64")),
+        (lambda lib, m: m.type("torch.cuda.FloatTensor"), RuntimeError, mg.DeviceError, ()),
+    ],
+)
+def test_bad_devices_and_dtypes_are_refused_as_torch(torch, call, torch_error, error, fragments):
+    ours, theirs = _batch_norm_pair(torch)
+    before = _dtypes(ours)
+    with pytest.raises(torch_error):
+        call(torch, theirs)
+    with assert_raises_with(error, *fragments):
+        call(mg, ours)
+    assert _dtypes(ours) == before  # nothing changed
+
+
+def test_half_precision_is_refused_by_name():
+    layer = mg.nn.Linear(2, 2)
+    with assert_raises_with(TypeError, "half", "float16"):
+        layer.half()
+    with assert_raises_with(TypeError, "bfloat16"):
+        layer.bfloat16()
+    assert layer.weight.dtype == mg.float32
+
+
+def test_to_casts_gradients_and_keeps_parameters_as_torch(torch):
+    for lib in (mg, torch):
+        layer = lib.nn.Linear(2, 2)
+        weight = layer.weight
+        layer(lib.ones(1, 2)).sum().backward()
+        assert layer.to("cpu", lib.float64) is layer
+        assert layer.weight is weight
+        assert str(layer.weight.grad.dtype).endswith("float64")
+
+
+def test_type_without_grad_may_go_to_integers_as_torch(torch):
+    for lib in (mg, torch):
+        layer = lib.nn.BatchNorm1d(2, affine=False)
+        layer.type(lib.int64)
+        assert str(layer.running_mean.dtype).endswith("int64")
+
+
+def test_apply_visits_children_first_as_torch(torch):
+    orders = []
+    for lib in (mg, torch):
+        seen: list[str] = []
+        net = lib.nn.Sequential(
+            lib.nn.Linear(2, 3), lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Linear(3, 1))
+        )
+        assert net.apply(lambda m, seen=seen: seen.append(type(m).__name__)) is net
+        orders.append(seen)
+    assert orders[0] == orders[1]
+    with pytest.raises(TypeError, match="apply"):
+        mg.nn.Linear(1, 1).apply("not callable")
+
+
+def test_apply_ports_the_dcgan_weight_initialisation():
+    def weights_init(m):
+        name = m.__class__.__name__
+        if name.find("Conv") != -1:
+            mg.nn.init.normal_(m.weight.data, 0.0, 0.02)
+        elif name.find("BatchNorm") != -1:
+            mg.nn.init.normal_(m.weight.data, 1.0, 0.02)
+            mg.nn.init.constant_(m.bias.data, 0)
+
+    net = mg.nn.Sequential(mg.nn.ConvTranspose2d(4, 8, 4), mg.nn.BatchNorm2d(8))
+    net.apply(weights_init)
+    assert abs(float(net[0].weight.std()) - 0.02) < 0.005
+    assert net[1].bias.tolist() == [0.0] * 8
+    assert abs(float(net[1].weight.mean()) - 1.0) < 0.05

@@ -5,9 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.ops.elementwise import Cast, LeakyRelu
+from minigrad.autograd.function import OUTPUT
+from minigrad.ops.elementwise import (
+    Cast,
+    Cos,
+    Expm1,
+    LeakyRelu,
+    Log1p,
+    Maximum,
+    Reciprocal,
+    Rsqrt,
+    Sin,
+)
 from tests.helpers import assert_close, check_op, randn, torch_or_none
 from tests.strategies import arrays, broadcastable_pairs
 
@@ -268,3 +280,82 @@ def test_rows_stretches_a_per_channel_operand_over_its_trailing_dims():
     assert stretched.shape == (1, 8, 2, 2)
     np.testing.assert_array_equal(stretched, np.broadcast_to(per_channel, (1, 8, 2, 2)))
     assert rows(x[:1], per_channel)[1] is per_channel  # small: left to numpy
+
+
+# ---- sin, cos, log1p, expm1, reciprocal, rsqrt; maximum and minimum; the roundings -------
+
+SMOOTH = {
+    "sin": (lambda x: x.sin(), None),
+    "cos": (lambda x: x.cos(), None),
+    "log1p": (lambda x: x.log1p(), -0.5),
+    "expm1": (lambda x: x.expm1(), None),
+    "reciprocal": (lambda x: x.reciprocal(), 0.5),
+    "rsqrt": (lambda x: x.rsqrt(), 0.5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SMOOTH))
+@settings(max_examples=4)
+@given(data=st.data())
+def test_smooth_unary_ops_match_torch(name, data):
+    fn, low = SMOOTH[name]
+    check_op(fn, data.draw(arrays(low=low)))
+
+
+@pytest.mark.parametrize(
+    ("op", "reads"),
+    [(Sin, {0: (0,)}), (Cos, {0: (0,)}), (Log1p, {0: (0,)}), (Expm1, {0: (OUTPUT,)})]
+    + [(Reciprocal, {0: (OUTPUT,)}), (Rsqrt, {0: (OUTPUT,)}), (Maximum, {0: (0, 1), 1: (0, 1)})],
+)
+def test_new_ops_read_what_pytorch_saves(op, reads):
+    assert op.reads == reads
+
+
+def test_an_inplace_write_to_what_sin_reads_is_refused_as_in_torch(torch):
+    for lib in (mg, torch):
+        x = lib.tensor([0.5, 1.0], requires_grad=True)
+        y = x * 1
+        z = y.sin()
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+@settings(max_examples=6)
+@given(pair=broadcastable_pairs(max_dims=3))
+def test_maximum_and_minimum_broadcast_as_torch(name, pair):
+    def fn(x, y):
+        return getattr(x, name)(y)
+
+    check_op(fn, randn(*pair[0], seed=2), randn(*pair[1], seed=3))
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_and_minimum_share_ties_and_nans_as_torch(name, torch):
+    x = np.array([1.0, 2.0, np.nan, 0.0])
+    y = np.array([1.0, 1.0, 0.0, 5.0])
+    ours, theirs = (mg.tensor(x, requires_grad=True), mg.tensor(y, requires_grad=True))
+    t_x, t_y = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+    getattr(mg, name)(ours, theirs).sum().backward()
+    getattr(torch, name)(t_x, t_y).sum().backward()
+    assert_close(ours.grad, t_x.grad)
+    assert_close(theirs.grad, t_y.grad)
+    assert ours.grad.tolist()[0] == 0.5  # a tie splits the gradient
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc", "sign"])
+@settings(max_examples=4)
+@given(x=arrays())
+def test_piecewise_constant_ops_have_zero_gradients_on_the_tape(name, x):
+    out = check_op(lambda t: getattr(t, name)(), x * 3)
+    assert out.requires_grad  # as PyTorch: on the tape, with a zero gradient
+
+
+def test_round_with_decimals_and_sign_of_nan_match_torch(torch):
+    values = np.random.default_rng(0).standard_normal(50) * 100
+    for decimals in (-1, 0, 2):
+        ours = mg.tensor(values).round(decimals=decimals)
+        assert_close(ours, torch.tensor(values).round(decimals=decimals), atol=0, rtol=0)
+    special = np.array([np.nan, -0.0, 0.0, -2.5, 3.0], dtype=np.float32)
+    assert mg.tensor(special).sign().tolist() == torch.tensor(special).sign().tolist()

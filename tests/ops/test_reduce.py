@@ -1,12 +1,19 @@
-"""Reductions: sum, mean, var, max, min with dim and keepdim; gradients of ties."""
+"""Reductions: sum, mean, var, max, min with dim and keepdim; gradients of ties; prod
+(with zeros), cumsum and the vector norms against torch.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
+from minigrad.autograd.function import OUTPUT
+from minigrad.ops.reduce import CumSum, Prod, VectorNorm
 from tests.helpers import assert_close, assert_raises_with, check_op, randn
+from tests.strategies import arrays, shapes
 
 DIMS = [None, 0, 1, -1, (0, 2), [1, 2]]
 
@@ -144,3 +151,96 @@ def test_argmax_and_argmin_match_torch(torch):
     assert ours.argmax().item() == theirs.argmax().item()
     assert ours.argmin(1).tolist() == theirs.argmin(1).tolist()
     assert ours.argmax(0, keepdim=True).tolist() == theirs.argmax(0, keepdim=True).tolist()
+
+
+# ---- prod, cumsum and the vector norms -------------------------------------------------
+
+
+@settings(max_examples=6)
+@given(data=st.data())
+def test_prod_matches_torch(data):
+    x = data.draw(arrays(data.draw(shapes(min_dims=1))))
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    keepdim = data.draw(st.booleans())
+    check_op(lambda t: t.prod(dim, keepdim), x)
+    check_op(lambda t: t.prod(), x)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[2.0, 0.0, 3.0], [2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, -1.5, 4.0, 0.5]],
+    ids=["one zero", "two zeros", "all zeros", "zero first"],
+)
+def test_prod_with_zeros_has_torchs_gradient_and_hessian(values, torch):
+    ours = mg.tensor(values, dtype=mg.float64, requires_grad=True)
+    (gradient,) = mg.autograd.grad(ours.prod(), [ours], create_graph=True)
+    hessian = [mg.autograd.grad(g, [ours], retain_graph=True)[0].tolist() for g in gradient]
+    theirs = torch.tensor(values, dtype=torch.float64)
+    (t_gradient,) = torch.autograd.grad(theirs.requires_grad_().prod(), [theirs])
+    assert gradient.tolist() == t_gradient.tolist()
+    assert hessian == torch.autograd.functional.hessian(lambda t: t.prod(), theirs).tolist()
+
+
+def test_prod_with_zeros_along_a_dim_matches_torch():
+    x = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 2.0], [1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    check_op(lambda t: t.prod(1), x)
+    check_op(lambda t: t.prod(0, keepdim=True), x)
+
+
+@settings(max_examples=6)
+@given(data=st.data())
+def test_cumsum_matches_torch(data):
+    x = data.draw(arrays(data.draw(shapes(min_dims=1))))
+    dim = data.draw(st.integers(-x.ndim, x.ndim - 1))
+    check_op(lambda t: t.cumsum(dim), x)
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_cumsum_and_its_reverse_are_adjoint(data):
+    shape = data.draw(shapes(min_dims=1))
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    gap = mg.autograd.check_adjoint(
+        lambda t: CumSum.apply(t, dim=dim, reverse=False),
+        lambda t: CumSum.apply(t, dim=dim, reverse=True),
+        shape,
+        shape,
+    )
+    assert gap < 1e-12
+
+
+NORMS = ["fro", 1, 2, 3, 0.5, -1, float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("p", NORMS)
+@settings(max_examples=4)
+@given(data=st.data())
+def test_vector_norms_match_torch(p, data):
+    x = data.draw(arrays(data.draw(shapes(min_dims=1))))
+    # Away from 0, where p < 1 (and the ties of +-inf) have no derivative.
+    x = np.sign(x) * (np.abs(x) + 0.3) + np.arange(x.size).reshape(x.shape) * 1e-3
+    dims = data.draw(st.sampled_from([None, 0, -1, tuple(range(x.ndim))]))
+    keepdim = data.draw(st.booleans())
+    check_op(lambda t: t.norm(p, dims, keepdim), x)
+
+
+def test_norm_zero_counts_the_non_zeros_with_a_zero_gradient(torch):
+    x = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    out = check_op(lambda t: t.norm(0, 1), x)
+    assert out.tolist() == [2.0, 1.0]
+
+
+@pytest.mark.parametrize("p", ["fro", 1, 3, 0.5, -1])
+def test_norm_gradients_at_zero_are_torchs(p, torch):
+    for values in ([0.0, 0.0], [0.0, 2.0, -1.0]):
+        ours = mg.tensor(values, dtype=mg.float64, requires_grad=True)
+        ours.norm(p).backward()
+        theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+        theirs.norm(p).backward()
+        assert_close(ours.grad, theirs.grad)
+
+
+def test_new_reductions_read_what_pytorch_saves():
+    assert Prod.reads == {0: (0, OUTPUT)}
+    assert VectorNorm.reads == {0: (0, OUTPUT)}
+    assert CumSum.reads == {}

@@ -1,5 +1,5 @@
-"""Shape ops: reshape/view, permute, transpose, flatten, (un)squeeze, expand, and the
-adjoint pair broadcast_to / sum_to.
+"""Shape ops: reshape/view, permute, transpose, flatten, (un)squeeze, expand, flip, roll,
+and the adjoint pair broadcast_to / sum_to.
 """
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
-from minigrad.ops.shape import broadcast_to, reshape, sum_to
+from minigrad.ops.shape import Flip, Roll, broadcast_to, reshape, sum_to
 from tests.helpers import assert_raises_with, check_op, randn, torch_or_none
 from tests.strategies import broadcastable_pairs, shapes
 
@@ -200,3 +201,43 @@ def test_sum_to_of_a_per_channel_broadcast_matches_numpy():
     grad = randn(3, 4, 5, 6)
     got = sum_to(mg.tensor(grad), (1, 4, 1, 1)).numpy()
     np.testing.assert_allclose(got, grad.sum(axis=(0, 2, 3), keepdims=True), rtol=1e-12)
+
+
+# ---- flip and roll: each its own adjoint (flip) or the opposite shift's (roll) ----------
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_flip_is_its_own_adjoint_and_matches_torch(data):
+    shape = data.draw(shapes(min_dims=1))
+    dims = tuple(data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)))
+    gap = mg.autograd.check_adjoint(
+        lambda t: Flip.apply(t, dims=dims), lambda t: Flip.apply(t, dims=dims), shape, shape
+    )
+    assert gap < 1e-12
+    check_op(lambda t: t.flip(dims), randn(*shape), numpy_fn=lambda a: np.flip(a, dims))
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_roll_and_the_opposite_roll_are_adjoint_and_match_torch(data):
+    shape = data.draw(shapes(min_dims=1))
+    dims = tuple(data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)))
+    shifts = tuple(data.draw(st.integers(-5, 5)) for _ in dims)
+    back = tuple(-s for s in shifts)
+    gap = mg.autograd.check_adjoint(
+        lambda t: Roll.apply(t, shifts=shifts, dims=dims),
+        lambda t: Roll.apply(t, shifts=back, dims=dims),
+        shape,
+        shape,
+    )
+    assert gap < 1e-12
+    check_op(lambda t: t.roll(shifts, dims), randn(*shape))
+    check_op(lambda t: t.roll(shifts[0]), randn(*shape))  # flattened, then reshaped
+
+
+def test_flip_copies_and_roll_of_nothing_is_a_copy_on_the_tape():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    flipped = x.flip(0)
+    assert not np.shares_memory(flipped.detach().numpy(), x.detach().numpy())
+    assert x.roll(0).grad_fn is not None and x.flip(()).grad_fn is not None

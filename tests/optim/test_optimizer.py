@@ -147,3 +147,59 @@ def test_zero_grad_keeps_the_parameters_shape_and_dtype():
     optimizer.zero_grad(set_to_none=False)
     assert param.grad.shape == (2, 3) and param.grad.dtype == mg.float64
     assert not param.grad.numpy().any()
+
+
+# ---- where torch warns rather than refuses ---------------------------------------------
+
+
+def _duplicated(lib, model):
+    first, *rest = list(model.parameters())
+    return [first, *rest, first]  # the first weight listed twice in one group
+
+
+@pytest.mark.parametrize(
+    "name, options",
+    [("SGD", {"lr": 0.1}), ("Adam", {"lr": 0.01}), ("AdamW", {"lr": 0.01, "amsgrad": True})],
+)
+def test_a_parameter_listed_twice_in_a_group_warns_and_steps_as_torch(torch, name, options):
+    model, twin = make_models(torch)
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        twin_optimizer = getattr(torch.optim, name)(
+            _duplicated(torch, twin), foreach=False, **options
+        )
+    with pytest.warns(UserWarning, match="more than once"):
+        optimizer = getattr(mg.optim, name)(_duplicated(mg, model), **options)
+    assert len(optimizer.param_groups[0]["params"]) == len(
+        twin_optimizer.param_groups[0]["params"]
+    )
+    for step in range(3):
+        x = np.random.default_rng(step).standard_normal((8, 4))
+        for module, opt, lib in ((model, optimizer, mg), (twin, twin_optimizer, torch)):
+            opt.zero_grad()
+            (module(lib.tensor(x)) ** 2).mean().backward()
+            opt.step()
+    for (key, value), twin_value in zip(model.state_dict().items(), twin.state_dict().values()):
+        np.testing.assert_allclose(value.numpy(), twin_value.numpy(), rtol=1e-10, err_msg=key)
+    # The state dict numbers a repeated parameter by its last position, as torch's.
+    state, twin_state = optimizer.state_dict(), twin_optimizer.state_dict()
+    assert state["param_groups"][0]["params"] == twin_state["param_groups"][0]["params"]
+    assert sorted(state["state"]) == sorted(twin_state["state"])
+    # Both its own and torch's state dict load back.
+    with pytest.warns(UserWarning):
+        fresh = getattr(mg.optim, name)(_duplicated(mg, model), **options)
+    fresh.load_state_dict(state)
+    fresh.load_state_dict(_to_numpy(twin_state))
+    assert len(fresh.state) == len(optimizer.state)
+
+
+def test_duplicates_across_groups_and_non_leaves_are_refused_as_torch(torch):
+    for lib in (mg, torch):
+        param = lib.nn.Parameter(lib.zeros(2))
+        with pytest.raises(ValueError, match="more than one"):
+            lib.optim.SGD([{"params": [param]}, {"params": [param]}], lr=0.1)
+        with pytest.raises(ValueError, match="leaf"):
+            lib.optim.SGD([param * 2], lr=0.1)
+        optimizer = lib.optim.SGD([param], lr=0.1)
+        with pytest.raises(ValueError, match="more than one"):
+            optimizer.add_param_group({"params": [param]})
+        assert len(optimizer.param_groups) == 1

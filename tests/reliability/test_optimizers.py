@@ -587,7 +587,6 @@ def test_the_state_dict_survives_mg_save_and_load_and_resumes_as_torch(torch, tm
         (lambda new, old: {"params": [new], "lr": -1.0}, ValueError, ["lr", "-1.0"]),
         (lambda new, old: {"params": [new], "lr": "fast"}, TypeError, ["lr", "str"]),
         (lambda new, old: {"params": [new, old]}, ValueError, ["more than one group"]),
-        (lambda new, old: {"params": [new, new]}, ValueError, ["more than one group"]),
         (lambda new, old: {"params": [new, "weight"]}, TypeError, ["params[1]", "str"]),
         (lambda new, old: {"params": {new}}, TypeError, ["set"]),
         (lambda new, old: {"lr": 0.1}, TypeError, ["'params'"]),
@@ -772,3 +771,10 @@ def test_each_step_bumps_each_updated_parameter_once_and_no_other(config):
                 state_tensors[(position, key)] = (value, value._version)
     has_state = name != "SGD" or options.get("momentum", 0) != 0
     assert bool(state_tensors) == has_state
+
+
+def test_a_parameter_twice_in_one_group_warns_as_torch_does(torch):
+    for lib in (mg, torch):
+        weight = lib.nn.Parameter(lib.ones(2))
+        with pytest.warns(UserWarning, match="duplicate|more than once"):
+            lib.optim.SGD([weight, weight], lr=0.1)

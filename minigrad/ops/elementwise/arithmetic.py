@@ -1,7 +1,5 @@
-"""Elementwise ops. Binary ops broadcast; their backward ends in ``sum_to``.
-
-Notation: ``x``, ``y`` inputs of broadcastable shapes, ``grad`` the gradient of the
-output, ``sum_to(g, shape)`` the adjoint of broadcasting.
+"""Elementwise arithmetic, selection and copies: add, sub, mul, div, pow, neg, maximum,
+minimum, where, clone, cast. Binary ops broadcast; their backward ends in ``sum_to``.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
-from minigrad.kernels import leaky_relu
 from minigrad.ops.shape import sum_to
 from minigrad.tensor import Tensor
 
@@ -156,148 +153,45 @@ class Neg(Function):
         return (-grad,)
 
 
-class Exp(Function):
-    """out = exp(x).   dx = grad * out."""
-
-    reads = {0: (OUTPUT,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        return np.exp(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad * ctx.output(),)
-
-
-class Log(Function):
-    """out = log(x).   dx = grad / x."""
-
-    reads = {0: (0,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (x,) = ctx.inputs
-        return (grad / x,)
-
-
-class Sqrt(Function):
-    """out = sqrt(x).   dx = grad / (2 out)."""
-
-    reads = {0: (OUTPUT,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return np.sqrt(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad / (2 * ctx.output()),)
-
-
-class Abs(Function):
-    """out = |x|.   dx = grad * sign(x)  (0 at x == 0, as in PyTorch)."""
-
-    # The sign is saved as an array, but PyTorch counts abs as reading x: so do we.
-    reads = {0: (0,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        ctx.saved["sign"] = np.sign(x)
-        return np.abs(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad * Tensor._wrap(ctx.saved["sign"]),)
-
-
-class Clamp(Function):
-    """out = min(max(x, low), high).   dx = grad where low <= x <= high, else 0."""
-
-    reads = {0: (0,)}  # as PyTorch, though only the saved mask is used
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray, *, low: Any, high: Any) -> np.ndarray:
-        ctx.saved["inside"] = _inside(x, low, high)
-        return np.clip(x, low, high).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad * Tensor._wrap(ctx.saved["inside"]),)
-
-
-def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
-    inside = np.ones_like(x)
-    if low is not None:
-        inside = inside * (x >= low)
-    if high is not None:
-        inside = inside * (x <= high)
-    return inside.astype(x.dtype)
-
-
-class Tanh(Function):
-    """out = tanh(x).   dx = grad * (1 - out**2)."""
-
-    reads = {0: (OUTPUT,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        return np.tanh(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        out = ctx.output()
-        return (grad * (1 - out * out),)
-
-
-class Sigmoid(Function):
-    """out = 1 / (1 + exp(-x)).   dx = grad * out * (1 - out)."""
-
-    reads = {0: (OUTPUT,)}
-
-    @staticmethod
-    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        # exp of a non-positive number only, so large |x| neither overflows nor warns.
-        positive = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + positive), positive / (1 + positive)).astype(x.dtype)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        out = ctx.output()
-        return (grad * out * (1 - out),)
-
-
-class LeakyRelu(Function):
-    """out = x if x > 0 else slope * x.   dx = grad * (1 if x > 0 else slope).
-
-    ``relu`` is the case slope = 0.
+class Maximum(Function):
+    """out = max(x, y) elementwise (nan if either is nan).
+    dx = sum_to(grad * w).   dy = sum_to(grad * w'), with w = 1 where x > y, 1/2 where
+    x == y, 0 where x < y (and w' likewise with the roles swapped), as PyTorch; where a
+    nan is involved, both get the whole gradient, as in PyTorch.
     """
 
-    reads = {0: (0,)}  # as PyTorch, though only the saved factors are used
+    reads = {0: (0, 1), 1: (0, 1)}  # as PyTorch, though only the saved weights are used
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
-        out, factor = leaky_relu(x, slope)
-        ctx.saved["factor"] = factor
-        return out
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.saved["weights"] = _tie_weights(x, y, larger=True)
+        return np.maximum(x, y)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad * Tensor._wrap(ctx.saved["factor"]),)
+        x, y = ctx.inputs
+        for_x, for_y = ctx.saved["weights"]
+        dx = sum_to(grad * Tensor._wrap(for_x), x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to(grad * Tensor._wrap(for_y), y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
 
 
-class Relu(LeakyRelu):
-    """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,
-    which PyTorch counts as reading its output rather than x.
-    """
+class Minimum(Maximum):
+    """out = min(x, y) elementwise: ``Maximum`` with the comparisons reversed."""
 
-    reads = {0: (OUTPUT,)}
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ctx.saved["weights"] = _tie_weights(x, y, larger=False)
+        return np.minimum(x, y)
+
+
+def _tie_weights(x: np.ndarray, y: np.ndarray, larger: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each operand's share of the gradient: 1 where it is chosen, 1/2 at a tie, else 0."""
+    dtype = np.result_type(x, y)
+    shares = np.where(x == y, 0.5, 1.0).astype(dtype)
+    x_loses = x < y if larger else x > y
+    y_loses = x > y if larger else x < y
+    return np.where(x_loses, 0, shares).astype(dtype), np.where(y_loses, 0, shares).astype(dtype)
 
 
 class Where(Function):

@@ -1,0 +1,296 @@
+"""Elementwise maths: ``exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, log1p, expm1,
+reciprocal, rsqrt, square, sign, floor, ceil, trunc, round, clamp`` and ``softmax``,
+``log_softmax`` along a dim.
+
+Each is PyTorch's function of the same name, and a Tensor method. The smooth functions
+of an integer or bool tensor compute in the default float dtype (``mg.exp(labels)`` is
+float32), as in PyTorch; ``square``, ``sign`` and the roundings keep integer dtypes.
+
+>>> import minigrad as mg
+>>> mg.sin(mg.tensor([0.0]))
+tensor([0.])
+>>> mg.clamp(mg.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+tensor([0. , 0.5, 1. ])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad import _checks, dtypes
+from minigrad.functions._arguments import as_operand, floating, tensor_input
+from minigrad.ops import elementwise
+from minigrad.tensor import Tensor
+
+
+def exp(input: Tensor) -> Tensor:  # noqa: A002
+    """The exponential, e to the power of ``input``, elementwise."""
+    return tensor_input(input, "exp").exp()
+
+
+def log(input: Tensor) -> Tensor:  # noqa: A002
+    """The natural logarithm, elementwise (nan below 0, -inf at 0)."""
+    return tensor_input(input, "log").log()
+
+
+def sqrt(input: Tensor) -> Tensor:  # noqa: A002
+    """The square root, elementwise (nan below 0)."""
+    return tensor_input(input, "sqrt").sqrt()
+
+
+def abs(input: Tensor) -> Tensor:  # noqa: A001, A002
+    """The absolute value, elementwise; the derivative at 0 is 0, as in PyTorch."""
+    return tensor_input(input, "abs").abs()
+
+
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
+    """The hyperbolic tangent, elementwise."""
+    return tensor_input(input, "tanh").tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + exp(-input)), elementwise, without overflow."""
+    return tensor_input(input, "sigmoid").sigmoid()
+
+
+def relu(input: Tensor) -> Tensor:  # noqa: A002
+    """max(input, 0), elementwise; the derivative at 0 is 0, as in PyTorch."""
+    return tensor_input(input, "relu").relu()
+
+
+def sin(input: Tensor) -> Tensor:  # noqa: A002
+    """The sine, elementwise (radians)."""
+    return tensor_input(input, "sin").sin()
+
+
+def cos(input: Tensor) -> Tensor:  # noqa: A002
+    """The cosine, elementwise (radians)."""
+    return tensor_input(input, "cos").cos()
+
+
+def log1p(input: Tensor) -> Tensor:  # noqa: A002
+    """log(1 + input), elementwise, accurate for small values.
+
+    >>> import minigrad as mg
+    >>> mg.log1p(mg.tensor([1e-10], dtype=mg.float64)).item()
+    1e-10
+    """
+    return tensor_input(input, "log1p").log1p()
+
+
+def expm1(input: Tensor) -> Tensor:  # noqa: A002
+    """exp(input) - 1, elementwise, accurate for small values."""
+    return tensor_input(input, "expm1").expm1()
+
+
+def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / input, elementwise (inf at 0)."""
+    return tensor_input(input, "reciprocal").reciprocal()
+
+
+def rsqrt(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / sqrt(input), elementwise."""
+    return tensor_input(input, "rsqrt").rsqrt()
+
+
+def square(input: Tensor) -> Tensor:  # noqa: A002
+    """The square, input * input; integers stay integers, bool becomes int64 (PyTorch)."""
+    tensor_input(input, "square")
+    base = input.to(dtypes.int64) if input.dtype == dtypes.bool_ else input
+    return base * base
+
+
+def sign(input: Tensor) -> Tensor:  # noqa: A002
+    """-1, 0 or 1 as each element is negative, zero or positive (0 for nan).
+
+    Its derivative is 0. Integer tensors keep their dtype; bool is returned as is.
+    """
+    tensor_input(input, "sign")
+    if dtypes.is_float(input.dtype):
+        return elementwise.Sign.apply(input)
+    return Tensor._wrap(
+        np.sign(input._data) if input.dtype != dtypes.bool_ else input._data.copy()
+    )
+
+
+def floor(input: Tensor) -> Tensor:  # noqa: A002
+    """The largest integer not above each element; its derivative is 0."""
+    return _rounded(input, "floor", elementwise.Floor)
+
+
+def ceil(input: Tensor) -> Tensor:  # noqa: A002
+    """The smallest integer not below each element; its derivative is 0."""
+    return _rounded(input, "ceil", elementwise.Ceil)
+
+
+def trunc(input: Tensor) -> Tensor:  # noqa: A002
+    """Each element rounded towards zero; its derivative is 0."""
+    return _rounded(input, "trunc", elementwise.Trunc)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
+    """Each element rounded to ``decimals`` decimal places, halves to the even
+    neighbour, as PyTorch (and numpy); its derivative is 0.
+
+    >>> import minigrad as mg
+    >>> mg.round(mg.tensor([0.5, 1.5, 2.567]), decimals=0)
+    tensor([0., 2., 3.])
+    """
+    if not _checks.is_int(decimals):
+        raise TypeError(f"round: decimals: expected an int, got {type(decimals).__name__}")
+    if decimals == 0:
+        return _rounded(input, "round", elementwise.Round, decimals=0)
+    tensor_input(input, "round")
+    if not dtypes.is_float(input.dtype):
+        raise TypeError(
+            f"round: decimals: only 0 for a tensor of dtype {input.dtype}, got {decimals}"
+        )
+    return elementwise.Round.apply(input, decimals=int(decimals))
+
+
+def _rounded(input: Tensor, op: str, function: Any, **params: Any) -> Tensor:  # noqa: A002
+    """An integer tensor is already whole: a copy, as PyTorch returns. Bool is refused."""
+    tensor_input(input, op)
+    if dtypes.is_float(input.dtype):
+        return function.apply(input, **params)  # type: ignore[no-any-return]
+    if input.dtype == dtypes.bool_:
+        raise TypeError(f"{op}: input: not defined for a bool tensor")
+    return Tensor._wrap(input._data.copy())
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    """Each element limited to ``[min, max]``: ``minimum(maximum(input, min), max)``.
+
+    Args:
+        input: a tensor.
+        min: a number or a tensor (broadcastable with ``input``), or None.
+        max: likewise; at least one of the two must be given. Where ``min > max``
+            the result is ``max``, as in PyTorch.
+
+    The gradient goes to whichever of ``input``, ``min`` and ``max`` the value came
+    from (``input`` at the bounds). A float bound makes an integer input float.
+
+    >>> import minigrad as mg
+    >>> mg.clamp(mg.tensor([1, 5, 9]), 2, 6)
+    tensor([2, 5, 6])
+    """
+    tensor_input(input, "clamp")
+    if min is None and max is None:
+        raise ValueError("clamp: expected at least one of min and max, got neither")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clamp_by_tensors(input, min, max)
+    bounds = []
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, np.integer | np.floating):
+            bound = bound.item()
+        if bound is not None and not isinstance(bound, int | float):
+            raise TypeError(f"clamp: {name}: expected a number, got {type(bound).__name__}")
+        bounds.append(bound)
+    low, high = bounds
+    x = input
+    if isinstance(low, float) or isinstance(high, float):
+        x = floating(input)
+    return elementwise.Clamp.apply(x, low=low, high=high)
+
+
+def clip(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
+    """Another name of :func:`clamp`, as in PyTorch."""
+    return clamp(input, min, max)
+
+
+def _clamp_by_tensors(input: Tensor, min: Any, max: Any) -> Tensor:  # noqa: A002
+    """``clamp`` with tensor bounds: three ``where`` ops, one branch per origin of the
+    value (PyTorch's rule: ``input`` where min <= input <= max, ``min`` where input <
+    min < max, ``max`` where input > max or max < min; nowhere else, e.g. nan).
+    """
+    low = None if min is None else as_operand(min, input, "clamp", "min")
+    high = None if max is None else as_operand(max, input, "clamp", "max")
+    dtype = input.dtype
+    for bound in (low, high):
+        if bound is not None:
+            _checks.broadcast_shapes(input.shape, bound.shape, "clamp")
+            dtype = dtypes.promote_operands(dtype, input.ndim == 0, bound.dtype, bound.ndim == 0)
+    x = input.to(dtype)
+    x_values = x._data
+    value = x_values
+    branches = []
+    with np.errstate(invalid="ignore"):
+        if low is not None:
+            low = low.to(dtype)
+            value = np.maximum(value, low._data)
+        if high is not None:
+            high = high.to(dtype)
+            value = np.minimum(value, high._data)
+        if low is not None and high is not None:
+            branches.append(((x_values >= low._data) & (x_values <= high._data), x))
+            branches.append(((x_values < low._data) & (low._data < high._data), low))
+            branches.append(((x_values > high._data) | (high._data < low._data), high))
+        elif low is not None:
+            branches += [(x_values >= low._data, x), (x_values < low._data, low)]
+        elif high is not None:
+            branches += [(x_values <= high._data, x), (x_values > high._data, high)]
+    out = Tensor._wrap(np.asarray(value))  # the value where no branch is taken (nan)
+    for taken, source in reversed(branches):
+        out = elementwise.where(taken, source, out)
+    return out
+
+
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """exp(x_i - m) / sum_j exp(x_j - m) along ``dim``, with m the maximum along ``dim``
+    (treated as a constant, which is exact: softmax does not change under that shift).
+
+    Args:
+        input: a float tensor of any shape (or any tensor, with ``dtype``).
+        dim: the dim along which the result sums to one.
+        dtype: if given, the input is cast to it first.
+
+    Returns:
+        A tensor of ``input``'s shape.
+
+    >>> import minigrad as mg
+    >>> mg.softmax(mg.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5000, 0.5000])
+    """
+    shifted, dims = shifted_by_max(input, dim, dtype, "softmax")
+    exponentials = shifted.exp()
+    return exponentials / exponentials.sum(dims, keepdim=True)
+
+
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
+    """x_i - m - log(sum_j exp(x_j - m)) along ``dim`` (m the maximum): finite for any
+    finite input. Arguments as for :func:`softmax`.
+
+    >>> import minigrad as mg
+    >>> mg.log_softmax(mg.tensor([1000.0, 1000.0]), dim=0)
+    tensor([-0.6931, -0.6931])
+    """
+    shifted, dims = shifted_by_max(input, dim, dtype, "log_softmax")
+    return shifted - shifted.exp().sum(dims, keepdim=True).log()
+
+
+def shifted_by_max(
+    input: Tensor,  # noqa: A002
+    dim: int,
+    dtype: Any,
+    op: str,
+) -> tuple[Tensor, tuple[int, ...]]:
+    """``input - max(input, dim)`` with the max as a constant, and the reduced dims."""
+    tensor_input(input, op)
+    if dtype is not None:
+        input = input.to(dtypes.as_float_dtype(dtype, "dtype"))
+    if not dtypes.is_float(input.dtype):
+        raise TypeError(
+            f"{op}: input: expected a float32 or float64 tensor, got dtype {input.dtype}"
+        )
+    axis = _checks.normalize_dim(dim, input.ndim)
+    dims = (axis,) if input.ndim > 0 else ()
+    if input.numel() == 0:
+        shifted = input + 0.0
+    else:
+        peak = np.max(input._data, axis=dims, keepdims=True)
+        # An infinite maximum would turn the shift into inf - inf = nan.
+        peak = np.where(np.isfinite(peak), peak, 0).astype(input.dtype)
+        shifted = input - Tensor._wrap(peak)
+    return shifted, dims

@@ -1,0 +1,88 @@
+"""Elementwise ops. Binary ops broadcast; their backward ends in ``sum_to``.
+
+Notation: ``x``, ``y`` inputs of broadcastable shapes, ``grad`` the gradient of the
+output, ``sum_to(g, shape)`` the adjoint of broadcasting.
+
+* :mod:`~minigrad.ops.elementwise.arithmetic`: add, sub, mul, div, pow, neg, maximum,
+  minimum, where, clone, cast;
+* :mod:`~minigrad.ops.elementwise.transcendental`: exp, log, sqrt, tanh, sigmoid, sin,
+  cos, log1p, expm1, reciprocal, rsqrt;
+* :mod:`~minigrad.ops.elementwise.piecewise`: abs, clamp, relu, leaky_relu, and floor,
+  ceil, trunc, round and sign (zero derivative).
+"""
+
+from minigrad.ops.elementwise.arithmetic import (
+    Add,
+    Cast,
+    Clone,
+    Div,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Sub,
+    Where,
+    rows,
+    where,
+)
+from minigrad.ops.elementwise.piecewise import (
+    Abs,
+    Ceil,
+    Clamp,
+    Floor,
+    LeakyRelu,
+    Relu,
+    Round,
+    Sign,
+    Trunc,
+)
+from minigrad.ops.elementwise.transcendental import (
+    Cos,
+    Exp,
+    Expm1,
+    Log,
+    Log1p,
+    Reciprocal,
+    Rsqrt,
+    Sigmoid,
+    Sin,
+    Sqrt,
+    Tanh,
+)
+
+__all__ = [
+    "Abs",
+    "Add",
+    "Cast",
+    "Ceil",
+    "Clamp",
+    "Clone",
+    "Cos",
+    "Div",
+    "Exp",
+    "Expm1",
+    "Floor",
+    "LeakyRelu",
+    "Log",
+    "Log1p",
+    "Maximum",
+    "Minimum",
+    "Mul",
+    "Neg",
+    "Pow",
+    "Reciprocal",
+    "Relu",
+    "Round",
+    "Rsqrt",
+    "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sqrt",
+    "Sub",
+    "Tanh",
+    "Trunc",
+    "Where",
+    "rows",
+    "where",
+]

@@ -1,0 +1,134 @@
+"""Piecewise elementwise functions: abs, clamp, relu / leaky_relu, and the piecewise
+constant floor, ceil, round, trunc and sign, whose derivative is zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.autograd.function import OUTPUT, Context, Function
+from minigrad.kernels import leaky_relu
+from minigrad.tensor import Tensor
+
+
+class Abs(Function):
+    """out = |x|.   dx = grad * sign(x)  (0 at x == 0, as in PyTorch)."""
+
+    # The sign is saved as an array, but PyTorch counts abs as reading x: so do we.
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.saved["sign"] = np.sign(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["sign"]),)
+
+
+class Clamp(Function):
+    """out = min(max(x, low), high).   dx = grad where low <= x <= high, else 0."""
+
+    reads = {0: (0,)}  # as PyTorch, though only the saved mask is used
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, low: Any, high: Any) -> np.ndarray:
+        ctx.saved["inside"] = _inside(x, low, high)
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["inside"]),)
+
+
+def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
+    inside = np.ones_like(x)
+    if low is not None:
+        inside = inside * (x >= low)
+    if high is not None:
+        inside = inside * (x <= high)
+    return inside.astype(x.dtype)
+
+
+class LeakyRelu(Function):
+    """out = x if x > 0 else slope * x.   dx = grad * (1 if x > 0 else slope).
+
+    ``relu`` is the case slope = 0.
+    """
+
+    reads = {0: (0,)}  # as PyTorch, though only the saved factors are used
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
+        out, factor = leaky_relu(x, slope)
+        ctx.saved["factor"] = factor
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(ctx.saved["factor"]),)
+
+
+class Relu(LeakyRelu):
+    """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,
+    which PyTorch counts as reading its output rather than x.
+    """
+
+    reads = {0: (OUTPUT,)}
+
+
+class _PiecewiseConstant(Function):
+    """Base of the piecewise constant ops: dx = 0 (a zero of grad's shape, on the tape,
+    as PyTorch gives), so every order of derivative is zero.
+    """
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * Tensor._wrap(np.zeros((), dtype=grad.dtype)),)
+
+
+class Floor(_PiecewiseConstant):
+    """out = floor(x), the largest integer <= x.   dx = 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.floor(x)
+
+
+class Ceil(_PiecewiseConstant):
+    """out = ceil(x), the smallest integer >= x.   dx = 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.ceil(x)
+
+
+class Trunc(_PiecewiseConstant):
+    """out = trunc(x), x rounded towards zero.   dx = 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.trunc(x)
+
+
+class Round(_PiecewiseConstant):
+    """out = x rounded to ``decimals`` decimal places, halves to even (as PyTorch:
+    ``round(x * 10**d) / 10**d``).   dx = 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, decimals: int) -> np.ndarray:
+        return np.round(x, decimals)
+
+
+class Sign(_PiecewiseConstant):
+    """out = -1, 0 or 1 as x is negative, zero or positive (0 for nan, as PyTorch).
+    dx = 0.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype, copy=False)

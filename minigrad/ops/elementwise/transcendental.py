@@ -1,0 +1,180 @@
+"""Smooth elementwise functions: exp, log, sqrt, tanh, sigmoid, sin, cos, log1p, expm1,
+reciprocal, rsqrt. Each backward is the derivative times ``grad``, written with ops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.autograd.function import OUTPUT, Context, Function
+from minigrad.tensor import Tensor
+
+
+class Exp(Function):
+    """out = exp(x).   dx = grad * out."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.exp(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * ctx.output(),)
+
+
+class Log(Function):
+    """out = log(x).   dx = grad / x."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / x,)
+
+
+class Sqrt(Function):
+    """out = sqrt(x).   dx = grad / (2 out)."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad / (2 * ctx.output()),)
+
+
+class Tanh(Function):
+    """out = tanh(x).   dx = grad * (1 - out**2)."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.tanh(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        out = ctx.output()
+        return (grad * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + exp(-x)).   dx = grad * out * (1 - out)."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        # exp of a non-positive number only, so large |x| neither overflows nor warns.
+        positive = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + positive), positive / (1 + positive)).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        out = ctx.output()
+        return (grad * out * (1 - out),)
+
+
+class Sin(Function):
+    """out = sin(x).   dx = grad * cos(x)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad * Cos.apply(x),)
+
+
+class Cos(Function):
+    """out = cos(x).   dx = -grad * sin(x)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (-(grad * Sin.apply(x)),)
+
+
+class Log1p(Function):
+    """out = log(1 + x), accurate for small x.   dx = grad / (1 + x)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / (x + 1),)
+
+
+class Expm1(Function):
+    """out = exp(x) - 1, accurate for small x.   dx = grad * (out + 1)."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.expm1(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * (ctx.output() + 1),)
+
+
+class Reciprocal(Function):
+    """out = 1 / x.   dx = -grad * out**2."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        out = ctx.output()
+        return (-(grad * (out * out)),)
+
+
+class Rsqrt(Function):
+    """out = 1 / sqrt(x).   dx = -grad * out**3 / 2."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.reciprocal(np.sqrt(x))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        out = ctx.output()
+        return (grad * (out * out * out) * -0.5,)
