@@ -9,28 +9,52 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from minigrad import _checks, dtypes
-from minigrad.functional._arguments import check_number, check_tensor
+from minigrad import _inplace
+from minigrad.functional._arguments import check_flag, check_number, check_tensor
+from minigrad.functions import maths
 from minigrad.ops.elementwise import LeakyRelu
 from minigrad.tensor import Tensor
 
-__all__ = ["leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "tanh"]
+__all__ = [
+    "leaky_relu",
+    "leaky_relu_",
+    "log_softmax",
+    "relu",
+    "relu_",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
 
 
-def relu(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
     """max(x, 0) elementwise; the derivative at 0 is taken as 0, as in PyTorch.
+
+    With ``inplace=True`` the result is written into ``input``, which is returned
+    (recorded on the tape as PyTorch's in-place ops are; see ``Tensor.add_``).
 
     >>> import minigrad as mg
     >>> mg.functional.relu(mg.tensor([-1.0, 2.0]))
     tensor([0., 2.])
     """
-    return check_tensor(input, "input", "relu").relu()
+    check_tensor(input, "input", "relu")
+    if check_flag(inplace, "inplace", "relu"):
+        return _inplace.run(input, "relu_", Tensor.relu)
+    return input.relu()
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
-    """Leaky rectifier: x for x > 0, ``negative_slope * x`` otherwise.
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    """``relu(input, inplace=True)``: max(x, 0) written into ``input``, which is returned."""
+    return relu(input, inplace=True)
+
+
+def leaky_relu(
+    input: Tensor,  # noqa: A002
+    negative_slope: float = 0.01,
+    inplace: bool = False,
+) -> Tensor:
+    """Leaky rectifier: x for x > 0, ``negative_slope * x`` otherwise; ``inplace=True``
+    writes the result into ``input``, as :func:`relu`'s.
 
     >>> import minigrad as mg
     >>> mg.functional.leaky_relu(mg.tensor([-2.0, 3.0]), 0.5)
@@ -38,7 +62,14 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: 
     """
     check_tensor(input, "input", "leaky_relu")
     slope = check_number(negative_slope, "negative_slope", "leaky_relu")
+    if check_flag(inplace, "inplace", "leaky_relu"):
+        return _inplace.run(input, "leaky_relu_", lambda x: LeakyRelu.apply(x, slope=slope))
     return LeakyRelu.apply(input, slope=slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    """``leaky_relu(input, negative_slope, inplace=True)``."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
@@ -71,15 +102,14 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         dtype: if given, the input is cast to it first.
 
     Returns:
-        A tensor of ``input``'s shape.
+        A tensor of ``input``'s shape (the same code as :func:`minigrad.softmax`).
 
     >>> import minigrad as mg
     >>> mg.functional.softmax(mg.tensor([0.0, 0.0]), dim=0)
     tensor([0.5000, 0.5000])
     """
-    shifted, dims = _shifted(input, dim, dtype, "softmax")
-    exponentials = shifted.exp()
-    return exponentials / exponentials.sum(dims, keepdim=True)
+    check_tensor(input, "input", "softmax", floating=False)
+    return maths.softmax(input, _legacy_dim(input, dim), dtype)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
@@ -90,29 +120,12 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     >>> mg.functional.log_softmax(mg.tensor([1000.0, 1000.0]), dim=0)
     tensor([-0.6931, -0.6931])
     """
-    shifted, dims = _shifted(input, dim, dtype, "log_softmax")
-    return shifted - shifted.exp().sum(dims, keepdim=True).log()
+    check_tensor(input, "input", "log_softmax", floating=False)
+    return maths.log_softmax(input, _legacy_dim(input, dim), dtype)
 
 
-def _shifted(
-    input: Tensor,  # noqa: A002
-    dim: int | None,
-    dtype: Any,
-    op: str,
-) -> tuple[Tensor, tuple[int, ...]]:
-    """``input - max(input, dim)`` with the max as a constant, and the reduced dims."""
-    check_tensor(input, "input", op)
-    if dtype is not None:
-        input = input.to(dtypes.as_float_dtype(dtype, "dtype"))
-    if dim is None:
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-    axis = _checks.normalize_dim(dim, input.ndim)
-    dims = (axis,) if input.ndim > 0 else ()
-    if input.numel() == 0:
-        shifted = input + 0.0
-    else:
-        peak = np.max(input._data, axis=dims, keepdims=True)
-        # An infinite maximum would turn the shift into inf - inf = nan.
-        peak = np.where(np.isfinite(peak), peak, 0).astype(input.dtype)
-        shifted = input - Tensor._wrap(peak)
-    return shifted, dims
+def _legacy_dim(input: Tensor, dim: int | None) -> int:  # noqa: A002
+    """PyTorch's choice when ``dim`` is None: 0 for 0-, 1- and 3-d inputs, else 1."""
+    if dim is not None:
+        return dim
+    return 0 if input.ndim in (0, 1, 3) else 1

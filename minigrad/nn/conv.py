@@ -84,18 +84,11 @@ class _ConvNd(Module):
         self.stride = _checks.as_tuple(stride, rank, f"{name}: stride")
         self.dilation = _checks.as_tuple(dilation, rank, f"{name}: dilation")
         _checks.check_positive(self.kernel_size, f"{name}: kernel_size")
-        _checks.check_positive(self.stride, f"{name}: stride")
-        _checks.check_positive(self.dilation, f"{name}: dilation")
+        # The values of stride, padding, dilation and output_padding are checked when the
+        # layer is called (by the functional form), as PyTorch checks them: a layer that
+        # is built but never called does not fail.
         self.padding = self._padding(padding)
         self.output_padding = _checks.as_tuple(output_padding, rank, f"{name}: output_padding")
-        _checks.check_non_negative(self.output_padding, f"{name}: output_padding")
-        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
-            if op >= s and op >= d:
-                raise ValueError(
-                    f"{name}: output_padding: expected a value smaller than stride or "
-                    f"dilation, got output_padding={self.output_padding}, stride={self.stride}, "
-                    f"dilation={self.dilation}"
-                )
         self.groups = int(groups)
         self.padding_mode = padding_mode
         chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_float_dtype(dtype)
@@ -128,9 +121,7 @@ class _ConvNd(Module):
                     f"{self.stride}"
                 )
             return padding
-        values = _checks.as_tuple(padding, self._rank, f"{name}: padding")
-        _checks.check_non_negative(values, f"{name}: padding")
-        return values
+        return _checks.as_tuple(padding, self._rank, f"{name}: padding")
 
     def reset_parameters(self) -> None:
         """PyTorch's default: weight and bias from U(-√k, √k) with k = 1/fan_in.
@@ -249,7 +240,10 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         function = type(self)._function
-        if _checks.is_int(output_size) or isinstance(output_size, bool | float | str):
+        # None first: the usual call needs no more tests.
+        if output_size is not None and (
+            _checks.is_int(output_size) or isinstance(output_size, bool | float | str)
+        ):
             # The functional form also takes one int for every dim; PyTorch's layer
             # takes sequences only.
             raise TypeError(

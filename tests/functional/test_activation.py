@@ -75,3 +75,43 @@ def test_bad_input():
         F.softmax(mg.randn(2, 3), dim=2)
     with assert_raises_with(TypeError, "negative_slope", "str"):
         F.leaky_relu(mg.randn(2), "0.1")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda F, y: F.relu(y, inplace=True),
+        lambda F, y: F.relu(y, True),
+        lambda F, y: F.relu_(y),
+        lambda F, y: F.leaky_relu(y, 0.2, True),
+        lambda F, y: F.leaky_relu(y, negative_slope=0.3, inplace=True),
+        lambda F, y: F.leaky_relu_(y, 0.1),
+    ],
+)
+def test_inplace_forms_write_their_input_and_differentiate_as_torch(call, torch):
+    outcomes = []
+    for lib in (mg, torch):
+        functional = lib.nn.functional
+        x = lib.tensor(np.array([-1.5, 2.0, -3.0, 0.5, 0.0]), requires_grad=True)
+        y = x * 3
+        before = y._version
+        out = call(functional, y)
+        assert out is y and y._version == before + 1
+        (out * out).sum().backward()
+        # Without grad mode the array itself is written.
+        plain = lib.tensor(np.array([-1.0, 4.0]))
+        call(functional, plain)
+        outcomes.append((out.tolist(), x.grad.tolist(), plain.tolist()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_inplace_forms_refuse_a_leaf_that_requires_grad_and_bad_flags(torch):
+    for lib in (mg, torch):
+        leaf = lib.tensor([1.0, -1.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf"):
+            lib.nn.functional.relu(leaf, inplace=True)
+        assert leaf.tolist() == [1.0, -1.0] and leaf._version == 0
+    with assert_raises_with(TypeError, "relu", "inplace", "bool", "str"):
+        F.relu(mg.ones(2), inplace="yes")
+    with assert_raises_with(TypeError, "leaky_relu", "inplace", "bool", "float"):
+        F.leaky_relu(mg.ones(2), 0.2, 0.5)

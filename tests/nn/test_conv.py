@@ -102,12 +102,6 @@ def test_bad_arguments():
         mg.nn.Conv2d(3, 4, 3, groups=2)
     with assert_raises_with(ValueError, "out_channels", "multiple of groups=2", "3"):
         mg.nn.ConvTranspose2d(4, 3, 3, groups=2)
-    with assert_raises_with(ValueError, "stride", "positive", "0"):
-        mg.nn.Conv1d(1, 1, 3, stride=0)
-    with assert_raises_with(ValueError, "padding", "non-negative", "-1"):
-        mg.nn.ConvTranspose1d(1, 1, 3, padding=-1)
-    with assert_raises_with(ValueError, "output_padding", "stride or dilation", "(2,)"):
-        mg.nn.ConvTranspose1d(1, 1, 3, stride=2, output_padding=2)
     with assert_raises_with(ValueError, "padding_mode", "'mirror'"):
         mg.nn.Conv1d(1, 1, 3, padding_mode="mirror")
     with assert_raises_with(ValueError, "'same'", "stride"):
@@ -181,3 +175,28 @@ def test_a_weight_too_large_to_allocate_is_refused_by_name():
         ValueError, "ConvTranspose1d: kernel_size", "(4, 4, 4611686018427387904)"
     ):
         mg.nn.ConvTranspose1d(4, 4, 2**62)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "argument", "words"),
+    [
+        ("Conv1d", {"stride": 0}, "stride", ["positive", "0"]),
+        ("Conv2d", {"dilation": (1, 0)}, "dilation", ["positive", "0"]),
+        ("ConvTranspose1d", {"padding": -1}, "padding", ["non-negative", "-1"]),
+        ("ConvTranspose1d", {"stride": 2, "output_padding": 2}, "output_padding",
+         ["stride or dilation", "2"]),
+        ("ConvTranspose2d", {"output_padding": -1}, "output_padding", ["-1"]),
+    ],
+)  # fmt: skip
+def test_value_checks_happen_when_the_layer_is_called_as_torch(
+    torch, name, options, argument, words
+):
+    rank = int(name[-2])
+    for lib in (mg, torch):
+        layer = getattr(lib.nn, name)(1, 1, 3, **options)  # built, as PyTorch builds it
+        x = lib.ones((1, 1) + (6,) * rank)
+        kind = ValueError if lib is mg else RuntimeError
+        with pytest.raises(kind):
+            layer(x)
+    with assert_raises_with(ValueError, argument, *words):
+        getattr(mg.nn, name)(1, 1, 3, **options)(mg.ones((1, 1) + (6,) * rank))
