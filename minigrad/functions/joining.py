@@ -5,8 +5,8 @@ piece lands in its part of the input.
 
 >>> import minigrad as mg
 >>> x = mg.arange(5)
->>> [piece.tolist() for piece in mg.chunk(x, 2)]
-[[0, 1, 2], [3, 4]]
+>>> tuple(piece.tolist() for piece in mg.chunk(x, 2))
+([0, 1, 2], [3, 4])
 >>> mg.cat(mg.split(x, [2, 3])).tolist()
 [0, 1, 2, 3, 4]
 """
@@ -91,8 +91,8 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
         A tuple of tensors, each on the tape.
 
     >>> import minigrad as mg
-    >>> [p.shape for p in mg.split(mg.zeros(5, 2), 2)]
-    [(2, 2), (2, 2), (1, 2)]
+    >>> tuple(p.shape for p in mg.split(mg.zeros(5, 2), 2))
+    ((2, 2), (2, 2), (1, 2))
     """
     tensor_input(tensor, "split", "tensor")
     axis = _cut_dim(tensor, dim, "split")
@@ -122,8 +122,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     elements (the last smaller; fewer pieces when the size runs out), as PyTorch.
 
     >>> import minigrad as mg
-    >>> [p.shape for p in mg.chunk(mg.zeros(6), 4)]
-    [(2,), (2,), (2,)]
+    >>> tuple(p.shape for p in mg.chunk(mg.zeros(6), 4))
+    ((2,), (2,), (2,))
     """
     tensor_input(input, "chunk")
     count = integer(chunks, "chunk", "chunks")
