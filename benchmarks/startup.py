@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import kernels  # noqa: E402
-from minigrad.kernels import winograd  # noqa: E402
+from minigrad.kernels.conv import Geometry, route, winograd  # noqa: E402
 
 imported = time.perf_counter()
 
@@ -31,31 +31,34 @@ def first_call() -> None:
 def all_kernels() -> None:
     """Every compiled kernel in both dtypes, so every signature compiles once."""
     for dtype in (np.float32, np.float64):
-        one = (1, 1, 1)
+        one, none = (1, 1, 1), ((0, 0), (0, 0), (0, 0))
         x = np.ones((1, 2, 3, 4, 5), dtype)
         w = np.ones((2, 2, 1, 2, 2), dtype)
-        y = kernels.conv_valid(x, w, one, one, 1, (3, 3, 4))
-        kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5))
-        kernels.conv_weight_grad(x, y, one, one, 1, (1, 2, 2))
+        plain = Geometry(one, one, (1, 2, 2), 1, (3, 4, 5), (3, 3, 4), none)
+        y = kernels.conv_valid(x, w, plain)
+        kernels.conv_transpose_valid(y, w, plain)
+        kernels.conv_weight_grad(x, y, plain)
         # Output lines of 17 with zero padding: the stride-phase and padded paths.
-        long, stride, before = np.ones((1, 2, 1, 3, 36), dtype), (1, 1, 2), (0, 0, 1)
-        y = kernels.conv_valid(long, w, stride, one, 1, (1, 2, 17), before)
-        kernels.conv_transpose_valid(y, w, stride, one, 1, (1, 3, 36), before)
-        kernels.conv_weight_grad(long, y, stride, one, 1, (1, 2, 2), before)
-        y = kernels.conv_valid(x, w, one, one, 1, (3, 4, 6), (0, 1, 1))
-        kernels.conv_transpose_valid(y, w, one, one, 1, (3, 4, 5), (0, 1, 1))
+        long = np.ones((1, 2, 1, 3, 36), dtype)
+        lines = Geometry((1, 1, 2), one, (1, 2, 2), 1, (1, 3, 36), (1, 2, 17),
+                         ((0, 0), (0, 0), (1, 0)))  # fmt: skip
+        y = kernels.conv_valid(long, w, lines)
+        kernels.conv_transpose_valid(y, w, lines)
+        kernels.conv_weight_grad(long, y, lines)
+        padded = Geometry(one, one, (1, 2, 2), 1, (3, 4, 5), (3, 4, 6),
+                          ((0, 0), (1, 0), (1, 1)))  # fmt: skip
+        y = kernels.conv_valid(x, w, padded)
+        kernels.conv_transpose_valid(y, w, padded)
         # Wide k4 s2 layers with enough work (winograd.MIN_WORK), in the dtypes that
         # take it: the Winograd kernels.
-        wide, w4, s2 = (
-            np.ones((16, 128, 1, 8, 8), dtype),
-            np.ones((128, 128, 1, 4, 4), dtype),
-            (1, 2, 2),
-        )
-        taken = winograd.takes_conv((1, 4, 4), s2, one, 1, 16, 128, 128, (1, 4, 4), dtype)
+        wide, w4 = np.ones((16, 128, 1, 8, 8), dtype), np.ones((128, 128, 1, 4, 4), dtype)
+        k4s2 = Geometry((1, 2, 2), one, (1, 4, 4), 1, (1, 8, 8), (1, 4, 4),
+                        ((0, 0), (1, 1), (1, 1)))  # fmt: skip
+        taken = route(k4s2, 16, 128, 128, dtype) is winograd
         assert taken == (np.dtype(dtype) in winograd.DTYPES)
-        y = kernels.conv_valid(wide, w4, s2, one, 1, (1, 4, 4), (0, 1, 1))
-        kernels.conv_transpose_valid(y, w4, s2, one, 1, (1, 8, 8), (0, 1, 1))
-        kernels.conv_and_weight_grad(wide, w4, y, s2, one, 1, (0, 1, 1))
+        y = kernels.conv_valid(wide, w4, k4s2)
+        kernels.conv_transpose_valid(y, w4, k4s2)
+        kernels.conv_and_weight_grad(wide, w4, y, k4s2)
         # Batch norm, leaky ReLU, per-channel sums and Adam through a small model.
         model = mg.nn.Sequential(
             mg.nn.Conv2d(2, 3, 2), mg.nn.BatchNorm2d(3), mg.nn.LeakyReLU(0.2)

@@ -174,8 +174,11 @@ def gemm_peak() -> float:
 def main() -> None:
     start = time.perf_counter()
     if LIBRARY == "minigrad":
-        import minigrad  # noqa: F401
+        import minigrad
 
+        # The opt-in a training script makes (docs/performance.md): freed arrays' memory
+        # is kept for reuse instead of page-faulting anew.
+        minigrad.kernels.keep_freed_memory()
         steps = minigrad_steps
     else:
         import torch  # noqa: F401

@@ -8,7 +8,11 @@ transposed convolution.
 tensor([2., 4., 6.])
 """
 
-from minigrad import accelerator, autograd, backends, cuda, functional, nn, optim
+# First, before anything that imports it: minigrad.tensor closes the package's one import
+# cycle at its foot (see the top of that module).
+from minigrad.tensor import Tensor  # isort: skip
+
+from minigrad import accelerator, autograd, backends, cuda, functional, nn, optim, utils
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.devices import DeviceError, device
 from minigrad.dtypes import (
@@ -107,11 +111,11 @@ from minigrad.functions.shaping import (
     unsqueeze,
 )
 from minigrad.functions.statistics import mean, std, var
+from minigrad.generator import Generator
 from minigrad.legacy import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from minigrad.random import manual_seed
 from minigrad.sampling import normal, rand, rand_like, randint, randn, randn_like, randperm
 from minigrad.serialization import SerializationError, load, save
-from minigrad.tensor import Tensor
 
 __version__ = "0.1.0"
 
@@ -120,6 +124,7 @@ __all__ = [
     "DeviceError",
     "DoubleTensor",
     "FloatTensor",
+    "Generator",
     "IntTensor",
     "LongTensor",
     "SerializationError",
@@ -239,6 +244,7 @@ __all__ = [
     "transpose",
     "trunc",
     "unsqueeze",
+    "utils",
     "var",
     "where",
     "zeros",

@@ -23,6 +23,10 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import grad_mode
+from minigrad.ops import index as index_ops
+from minigrad.ops.elementwise import where
+from minigrad.ops.shape import broadcast_to
+from minigrad.random import generator
 from minigrad.tensor import Tensor
 
 
@@ -155,9 +159,6 @@ def overwrite(x: Tensor, values: Tensor) -> Tensor:
     """``values`` broadcast to x's shape, with x on the tape behind it (a zero gradient),
     as PyTorch's fill and copy give the tensor they overwrite.
     """
-    from minigrad.ops.elementwise import where
-    from minigrad.ops.shape import broadcast_to
-
     spread = broadcast_to(values, x.shape)
     if not x._requires_grad:
         # A result of its own: the tensor must never end up sharing values' array.
@@ -169,8 +170,6 @@ def set_item(target: Tensor, key: Any, value: Any) -> None:
     """``target[key] = value``: numpy's indexing (``key`` already converted), ``value``
     broadcast to the selection and cast to the tensor's dtype.
     """
-    from minigrad.ops.index import set_item as set_item_op
-
     if isinstance(value, Tensor):
         operand = value
     elif isinstance(value, int | float | bool | np.number | np.ndarray | list):
@@ -206,7 +205,7 @@ def set_item(target: Tensor, key: Any, value: Any) -> None:
     run(
         target,
         "__setitem__",
-        lambda x: set_item_op(x, key, operand.to(x.dtype)),
+        lambda x: index_ops.set_item(x, key, operand.to(x.dtype)),
         (operand,),
         direct,
     )
@@ -216,9 +215,7 @@ def _check_no_repeats(shape: tuple[int, ...], key: Any) -> None:
     """A recorded assignment through an index array must not name an element twice
     (which value would land is numpy's choice, and its gradient ambiguous).
     """
-    from minigrad.ops.index import is_basic_index
-
-    if is_basic_index(key):
+    if index_ops.is_basic_index(key):
         return
     counts = np.zeros(shape, dtype=np.int64)
     np.add.at(counts, key, 1)
@@ -234,8 +231,6 @@ def fill_random(target: Tensor, name: str, draw: Callable[[Any, tuple[int, ...]]
     """Every element drawn anew by ``draw(generator, shape)`` (in float64, then cast, as
     every draw in minigrad), as ``uniform_`` and ``normal_``; floating tensors only.
     """
-    from minigrad.random import generator
-
     if target.dtype.kind != "f":
         raise InPlaceDtypeError(
             f"{name}: expected a float32 or float64 tensor, got dtype {target.dtype}"
@@ -248,8 +243,6 @@ def fill_random_integers(target: Tensor, low: int, high: int | None) -> Tensor:
     """``random_``: integers from [low, high), or [low, 2^mantissa] for floats and up to
     the integer type's maximum when ``high`` is None, as PyTorch documents it.
     """
-    from minigrad.random import generator
-
     for argument, value in (("from", low), ("to", high)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise TypeError(f"random_: {argument}: expected an int, got {type(value).__name__}")

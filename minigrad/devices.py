@@ -62,17 +62,21 @@ class device:  # noqa: N801 - PyTorch's name
         self.index = index
 
     def __repr__(self) -> str:
+        """``device(type='cpu')``, as PyTorch writes it."""
         return "device(type='cpu')" if self.index is None else "device(type='cpu', index=0)"
 
     def __str__(self) -> str:
+        """``cpu`` (or ``cpu:0`` when an index was given)."""
         return "cpu" if self.index is None else "cpu:0"
 
     def __eq__(self, other: object) -> bool:
+        """Whether ``other`` is a device of the same type and index."""
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
+        """A hash that agrees with ``==``."""
         return hash((self.type, self.index))
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import dtypes
+from minigrad.devices import DeviceError
 from minigrad.tensor import Tensor
 
 
@@ -95,7 +96,5 @@ def dtype_of(value: Any) -> np.dtype[Any]:
         if prefix in ("", "torch", "minigrad"):
             return _BY_NAME[value.rsplit(".", 1)[-1]].dtype
         if prefix == "torch.cuda":
-            from minigrad.devices import DeviceError
-
             raise DeviceError(f"type: minigrad runs on the CPU only, got {value!r}")
     return dtypes.as_dtype(value, "dtype")

@@ -7,15 +7,28 @@ name in :mod:`minigrad.functions` (which is also ``mg.<name>``), where the argum
 checks, the dtype rules and PyTorch's calling conventions live.
 """
 
+# The one import cycle (STYLE 2.3). Tensor's methods call the ops, the torch.*
+# functions, the in-place machinery, the legacy type names and the engine, and each of
+# those modules makes or checks Tensors. So each of them imports this module at its top,
+# as every module does (``from minigrad.tensor import Tensor``), and this module alone
+# imports them at its foot, after the class: ``minigrad/__init__.py`` imports this
+# module first, so the class exists by the time they load. A method finds them as
+# globals bound once (``elementwise.Mul``); no function in the package imports in its
+# body, which would run an import statement on every call of a hot method. Names needed
+# only in annotations are imported under ``if TYPE_CHECKING:``, as Node is below.
+# tests/test_imports.py checks these rules.
+
 from __future__ import annotations
 
 import builtins
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad import _checks, dtypes
+from minigrad import devices as _device
 
 if TYPE_CHECKING:
     from minigrad.autograd.graph import Node
@@ -51,6 +64,10 @@ class GradDtypeError(RuntimeError, TypeError):
 
 class Tensor:
     """A numpy array with a gradient and a place on the tape.
+
+    Its methods and properties are PyTorch's ``torch.Tensor`` ones of the same names,
+    with the same arguments, defaults, dtypes and broadcasting; the docstrings note where
+    minigrad differs.
 
     >>> import minigrad as mg
     >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
@@ -186,6 +203,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor record themselves, so that it gets a gradient."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -194,18 +212,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each dim, a tuple of ints (PyTorch's ``torch.Size``)."""
         return self._data.shape
 
     @property
     def dtype(self) -> np.dtype[Any]:
+        """The element type, a numpy dtype (``mg.float32``, ``mg.int64``, ...)."""
         return self._data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dims (``len(shape)``)."""
         return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
+        """Whether no recorded op made this tensor (its gradient goes to ``.grad``)."""
         return self.grad_fn is None
 
     @property
@@ -226,11 +248,13 @@ class Tensor:
         return int(self._data.size)
 
     def __len__(self) -> int:
+        """The size of dim 0; refused for a 0-d tensor."""
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
+        """The slices ``self[0]``, ``self[1]``, ... along dim 0, each on the tape."""
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
@@ -246,6 +270,7 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """The array, for ``np.asarray(t)``: shared, or a copy when asked or cast."""
         if dtype is not None:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -267,6 +292,7 @@ class Tensor:
         return detached
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return the tensor; float leaves only."""
         if requires_grad and not dtypes.is_float(self.dtype):
             raise TypeError(
                 f"requires_grad: only float32 and float64 tensors can require grad, got dtype "
@@ -282,8 +308,6 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        import weakref
-
         if not self.requires_grad:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if self.grad_fn is not None:
@@ -296,6 +320,7 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
+        """Always False: minigrad runs on the CPU only."""
         return False
 
     def cpu(self) -> Tensor:
@@ -325,8 +350,6 @@ class Tensor:
         converted to ``dtype``, which may be a dtype, a legacy type (``mg.DoubleTensor``)
         or its name (``"torch.LongTensor"`` is read as minigrad's).
         """
-        from minigrad import legacy
-
         if dtype is None:
             return legacy.type_name(self.dtype)
         return self.to(legacy.dtype_of(dtype))
@@ -347,12 +370,11 @@ class Tensor:
             inputs: accumulate into these tensors' ``.grad`` only (leaves or not),
                 as :func:`minigrad.autograd.backward`.
         """
-        from minigrad.autograd.engine import backward
-
         gradients = None if gradient is None else [gradient]
-        backward([self], gradients, retain_graph, create_graph, inputs=inputs)
+        engine.backward([self], gradients, retain_graph, create_graph, inputs=inputs)
 
     def __repr__(self) -> str:
+        """``tensor([...])``, with the dtype when not the default and the grad_fn."""
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
         if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
@@ -366,6 +388,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
+        """The truth of the one element; refused for more than one."""
         if self.numel() != 1:
             raise RuntimeError(
                 f"the truth value of a tensor with {self.numel()} elements is ambiguous"
@@ -373,12 +396,15 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __float__(self) -> builtins.float:
+        """The one element as a Python float."""
         return builtins.float(self.item())
 
     def __int__(self) -> int:
+        """The one element as a Python int (truncated)."""
         return int(self.item())
 
     def __index__(self) -> int:
+        """The one element of an integer tensor, for use as an index."""
         if dtypes.is_float(self.dtype) or self.numel() != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
@@ -386,49 +412,64 @@ class Tensor:
     # ---- arithmetic (broadcasting, with PyTorch's dtype promotion) ------------------------
 
     def __add__(self, other: Any) -> Tensor:
+        """``self + other``, broadcast, with PyTorch's dtype promotion."""
         return _binary(elementwise.Add, self, other, "add")
 
     def __radd__(self, other: Any) -> Tensor:
+        """``other + self`` for a number or an array on the left."""
         return _binary(elementwise.Add, other, self, "add")
 
     def __sub__(self, other: Any) -> Tensor:
+        """``self - other``, broadcast."""
         return _binary(elementwise.Sub, self, other, "sub")
 
     def __rsub__(self, other: Any) -> Tensor:
+        """``other - self`` for a number or an array on the left."""
         return _binary(elementwise.Sub, other, self, "sub")
 
     def __mul__(self, other: Any) -> Tensor:
+        """``self * other``, broadcast."""
         return _binary(elementwise.Mul, self, other, "mul")
 
     def __rmul__(self, other: Any) -> Tensor:
+        """``other * self`` for a number or an array on the left."""
         return _binary(elementwise.Mul, other, self, "mul")
 
     def __truediv__(self, other: Any) -> Tensor:
+        """``self / other``, broadcast; integers divide in the default float."""
         return _binary(elementwise.Div, self, other, "div", floating=True)
 
     def __rtruediv__(self, other: Any) -> Tensor:
+        """``other / self`` for a number or an array on the left."""
         return _binary(elementwise.Div, other, self, "div", floating=True)
 
     def __pow__(self, other: Any) -> Tensor:
+        """``self ** other``, broadcast."""
         return _binary(elementwise.Pow, self, other, "pow")
 
     def __rpow__(self, other: Any) -> Tensor:
+        """``other ** self`` for a number or an array on the left."""
         return _binary(elementwise.Pow, other, self, "pow")
 
     def __matmul__(self, other: Any) -> Tensor:
+        """``self @ other``: the matrix product, as :meth:`matmul`."""
         return arithmetic.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        """``other @ self`` for an array on the left."""
         return arithmetic.matmul(other, self)
 
     def __neg__(self) -> Tensor:
+        """``-self``; refused for a bool tensor, as in PyTorch."""
         # A bool tensor is refused by neg, with PyTorch's advice; others take the op.
         return elementwise.Neg.apply(self) if self._data.dtype.kind != "b" else self.neg()
 
     def __pos__(self) -> Tensor:
+        """``+self``: the tensor itself."""
         return self
 
     def __abs__(self) -> Tensor:
+        """``abs(self)``, as :meth:`abs`."""
         return self.abs()
 
     def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
@@ -480,25 +521,31 @@ class Tensor:
     # == and != with anything that is not an operand (None, a string) fall back to
     # identity, so `t in [None]` works.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """``self == other`` elementwise, a bool tensor (``t == None`` is False)."""
         if not _is_operand(other):
             return NotImplemented
         return comparison.compare(np.equal, self, other, "eq")
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        """``self != other`` elementwise, a bool tensor (``t != None`` is True)."""
         if not _is_operand(other):
             return NotImplemented
         return comparison.compare(np.not_equal, self, other, "ne")
 
     def __lt__(self, other: Any) -> Tensor:
+        """``self < other`` elementwise, a bool tensor."""
         return comparison.compare(np.less, self, other, "lt")
 
     def __le__(self, other: Any) -> Tensor:
+        """``self <= other`` elementwise, a bool tensor."""
         return comparison.compare(np.less_equal, self, other, "le")
 
     def __gt__(self, other: Any) -> Tensor:
+        """``self > other`` elementwise, a bool tensor."""
         return comparison.compare(np.greater, self, other, "gt")
 
     def __ge__(self, other: Any) -> Tensor:
+        """``self >= other`` elementwise, a bool tensor."""
         return comparison.compare(np.greater_equal, self, other, "ge")
 
     def eq(self, other: Any) -> Tensor:
@@ -530,24 +577,31 @@ class Tensor:
         return comparison.logical_not(self)
 
     def __invert__(self) -> Tensor:
+        """``~self``: logical not of a bool tensor, bitwise not of an integer one."""
         return comparison.bitwise(np.invert, self, None, "invert", unary=True)
 
     def __and__(self, other: Any) -> Tensor:
+        """``self & other``: logical and of bools, bitwise and of integers."""
         return comparison.bitwise(np.bitwise_and, self, other, "and")
 
     def __rand__(self, other: Any) -> Tensor:
+        """``other & self`` for a Python int or bool on the left."""
         return comparison.bitwise(np.bitwise_and, other, self, "and")
 
     def __or__(self, other: Any) -> Tensor:
+        """``self | other``: logical or of bools, bitwise or of integers."""
         return comparison.bitwise(np.bitwise_or, self, other, "or")
 
     def __ror__(self, other: Any) -> Tensor:
+        """``other | self`` for a Python int or bool on the left."""
         return comparison.bitwise(np.bitwise_or, other, self, "or")
 
     def __xor__(self, other: Any) -> Tensor:
+        """``self ^ other``: logical xor of bools, bitwise xor of integers."""
         return comparison.bitwise(np.bitwise_xor, self, other, "xor")
 
     def __rxor__(self, other: Any) -> Tensor:
+        """``other ^ self`` for a Python int or bool on the left."""
         return comparison.bitwise(np.bitwise_xor, other, self, "xor")
 
     # ---- elementwise maths (integers and bools compute in the default float) ---------------
@@ -799,6 +853,7 @@ class Tensor:
     # ---- indexing ------------------------------------------------------------------------
 
     def __getitem__(self, index: Any) -> Tensor:
+        """``self[index]``: numpy's basic and advanced indexing, on the tape."""
         return indexing.getitem(self, index)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
@@ -850,53 +905,69 @@ class Tensor:
     # ---- in place (see minigrad._inplace: recorded, or written into the array) ---------
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """In place: ``self += alpha * other`` (as :meth:`add`)."""
         return _inplace.run(self, "add_", lambda x: x.add(other, alpha=alpha), (other,))
 
     def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        """In place: ``self -= alpha * other`` (as :meth:`sub`)."""
         return _inplace.run(self, "sub_", lambda x: x.sub(other, alpha=alpha), (other,))
 
     def mul_(self, other: Any) -> Tensor:
+        """In place: ``self *= other``."""
         return _inplace.run(self, "mul_", lambda x: x * other, (other,))
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """In place: ``self /= other``, optionally rounded (as :meth:`div`)."""
         return _inplace.run(
             self, "div_", lambda x: x.div(other, rounding_mode=rounding_mode), (other,)
         )
 
     def pow_(self, exponent: Any) -> Tensor:
+        """In place: ``self **= exponent``."""
         return _inplace.run(self, "pow_", lambda x: x**exponent, (exponent,))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """In place: limited to ``[min, max]`` (as :meth:`clamp`)."""
         return _inplace.run(self, "clamp_", lambda x: x.clamp(min, max), (min, max))
 
     def exp_(self) -> Tensor:
+        """In place: the exponential of each element."""
         return _inplace.run(self, "exp_", lambda x: x.exp())
 
     def log_(self) -> Tensor:
+        """In place: the natural logarithm."""
         return _inplace.run(self, "log_", lambda x: x.log())
 
     def sqrt_(self) -> Tensor:
+        """In place: the square root."""
         return _inplace.run(self, "sqrt_", lambda x: x.sqrt())
 
     def abs_(self) -> Tensor:
+        """In place: the absolute value."""
         return _inplace.run(self, "abs_", lambda x: x.abs())
 
     def neg_(self) -> Tensor:
+        """In place: ``-self``."""
         return _inplace.run(self, "neg_", lambda x: -x)
 
     def tanh_(self) -> Tensor:
+        """In place: the hyperbolic tangent."""
         return _inplace.run(self, "tanh_", lambda x: x.tanh())
 
     def sigmoid_(self) -> Tensor:
+        """In place: 1 / (1 + exp(-self))."""
         return _inplace.run(self, "sigmoid_", lambda x: x.sigmoid())
 
     def relu_(self) -> Tensor:
+        """In place: max(self, 0)."""
         return _inplace.run(self, "relu_", lambda x: x.relu())
 
     def fill_(self, value: Any) -> Tensor:
+        """In place: every element set to ``value`` (a number or a one-element tensor)."""
         return _inplace.fill(self, value)
 
     def zero_(self) -> Tensor:
+        """In place: every element set to 0."""
         return _inplace.fill(self, 0, "zero_")
 
     def copy_(self, src: Tensor, non_blocking: bool = False) -> Tensor:
@@ -928,18 +999,23 @@ class Tensor:
         )
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        """``self[index] = value``: ``value`` broadcast to the selection, cast to the dtype."""
         _inplace.set_item(self, indexing.index_key(index), value)
 
     def __iadd__(self, other: Any) -> Tensor:
+        """``self += other``, in place (as :meth:`add_`)."""
         return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
+        """``self -= other``, in place (as :meth:`sub_`)."""
         return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
+        """``self *= other``, in place (as :meth:`mul_`)."""
         return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
+        """``self /= other``, in place (as :meth:`div_`)."""
         return self.div_(other)
 
     # ---- conversions (last: the names float, int and bool are methods from here on) -----
@@ -984,10 +1060,10 @@ def _array_of(data: Any, dtype: np.dtype[Any]) -> np.ndarray:
         raise ValueError(f"data: cannot be read as a {dtype} array: {error}") from None
 
 
-# The ops and the functions import Tensor from this module, so they are imported after
-# the class (each method looks its module up when it runs).
-from minigrad import _inplace  # noqa: E402
-from minigrad import devices as _device  # noqa: E402
+# The rest of the cycle (see the top of this module): these modules import Tensor, so
+# they are imported after the class.
+from minigrad import _inplace, legacy  # noqa: E402
+from minigrad.autograd import engine  # noqa: E402
 from minigrad.functions import (  # noqa: E402
     arithmetic,
     comparison,

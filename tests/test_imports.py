@@ -1,8 +1,12 @@
 """STYLE 2.3's dependency direction, read from the import statements of minigrad/.
 
-kernels ← ops ← functional ← nn ← optim, with autograd and tensor under the ops. Lazy
-imports inside functions count too; only tensor.py may import upward (its methods
-call ops, the in-place machinery, the legacy type names and the torch.* functions).
+kernels ← ops ← functional ← nn ← optim, with autograd and tensor under the ops. Only
+tensor.py may import upward (its methods call ops, the in-place machinery, the legacy
+type names and the torch.* functions), and it does so in one way, the package's one
+import idiom (see the top of minigrad/tensor.py): every module imports at its top,
+``from minigrad.tensor import Tensor`` included; tensor.py alone imports the rest of
+the cycle at its foot, after the class; minigrad/__init__.py imports tensor.py first;
+and no function imports a minigrad module in its body.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ LAYERS = {
     "dtypes": 0,
     "_checks": 0,
     "random": 0,
+    "generator": 0,
     "autograd": 0,
     "tensor": 0,
     "devices": 0,
@@ -37,7 +42,9 @@ LAYERS = {
     "serialization": 2,
     "nn": 3,
     "optim": 4,
+    "utils": 4,
 }
+# The foot of tensor.py (the cycle's closing imports) and nothing else.
 ALLOWED_UPWARD = {
     ("minigrad.tensor", "ops"),
     ("minigrad.tensor", "_inplace"),
@@ -61,16 +68,25 @@ def _is_module(name: str) -> bool:
     return (root / relative).with_suffix(".py").exists() or (root / relative).is_dir()
 
 
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules one import statement imports."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not node.module or node.level != 0:
+        return []
+    names = []
+    for alias in node.names:
+        submodule = f"{node.module}.{alias.name}"
+        names.append(submodule if _is_module(submodule) else node.module)
+    return names
+
+
 def _imports(path: Path) -> list[str]:
     """Every module ``path`` imports, at any depth of the file (lazy imports included)."""
     names = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                submodule = f"{node.module}.{alias.name}"
-                names.append(submodule if _is_module(submodule) else node.module)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.extend(_imported(node))
     return names
 
 
@@ -135,3 +151,62 @@ def test_layers_skip_no_level(layer, forbidden):
         if _part(target) in forbidden and (layer, target) not in ALLOWED_SKIPS
     ]
     assert not bad, f"{layer} must not import {sorted(forbidden)}: {bad}"
+
+
+# ---- the one import idiom for the Tensor / ops / autograd cycle ----------------------------
+
+
+def _is_code(statement: ast.stmt) -> bool:
+    """Whether a top-level statement ends a module's import block: anything but an
+    import, the docstring, or an ``if TYPE_CHECKING:`` block.
+    """
+    if isinstance(statement, ast.Import | ast.ImportFrom | ast.If):
+        return False
+    return not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+
+
+def _foot_imports(path: Path) -> list[str]:
+    """The modules that ``path`` imports at module level after its first definition."""
+    names: list[str] = []
+    started = False
+    for statement in ast.parse(path.read_text()).body:
+        started = started or _is_code(statement)
+        if started and isinstance(statement, ast.Import | ast.ImportFrom):
+            names.extend(_imported(statement))
+    return names
+
+
+def test_no_function_imports_a_minigrad_module_in_its_body():
+    bad = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        bad += [(_module_name(path), name) for name in _imported(inner)]
+    bad = [(name, target) for name, target in bad if target.split(".")[0] == "minigrad"]
+    assert not bad, f"import at the top of the module instead (see minigrad/tensor.py): {bad}"
+
+
+def test_only_tensor_imports_at_its_foot_and_only_the_cycle():
+    feet = {
+        _module_name(path): _foot_imports(path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if _foot_imports(path)
+    }
+    assert set(feet) == {"minigrad.tensor"}, f"imports below definitions: {feet}"
+    upward = {
+        (name, _part(target))
+        for name, targets in _sources()
+        if name == "minigrad.tensor"
+        for target in targets
+        if _part(target) is not None and LAYERS[_part(target)] > LAYERS["tensor"]
+    }
+    foot = {("minigrad.tensor", _part(target)) for target in feet["minigrad.tensor"]}
+    assert upward == ALLOWED_UPWARD and upward <= foot, (upward, foot)
+
+
+def test_the_package_imports_tensor_first():
+    statements = ast.parse((PACKAGE / "__init__.py").read_text()).body
+    first = next(s for s in statements if isinstance(s, ast.Import | ast.ImportFrom))
+    assert _imported(first) == ["minigrad.tensor"], ast.unparse(first)

@@ -5,7 +5,7 @@ from minigrad.autograd.function import Context, Function
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.autograd.gradcheck import GradcheckError, check_adjoint, gradcheck, gradgradcheck
 from minigrad.autograd.graph import to_dot
-from minigrad.autograd.variable import Variable  # last: it needs the Tensor class
+from minigrad.autograd.variable import Variable
 
 __all__ = [
     "Context",

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor
 
 
 class ImplicitGradientError(RuntimeError, ValueError):
@@ -34,8 +33,6 @@ class AutogradArgumentError(RuntimeError, ValueError):
 
 def tensor_list(value: Any, argument: str) -> list[Tensor]:
     """A tensor or a sequence of tensors, as a list."""
-    from minigrad.tensor import Tensor
-
     items = [value] if isinstance(value, Tensor) else list(value)
     for index, item in enumerate(items):
         if not isinstance(item, Tensor):
@@ -95,8 +92,6 @@ def grad_tensors_of(grad_tensors: Any, grad_variables: Any) -> Any:
 
 def _given_list(roots: list[Tensor], given: Any, argument: str) -> list[Any]:
     """One given gradient (or None) per root."""
-    from minigrad.tensor import Tensor
-
     if given is None:
         given_list: list[Any] = [None] * len(roots)
     elif isinstance(given, Tensor):
@@ -120,8 +115,6 @@ def seed_gradients(roots: list[Tensor], given: Any, argument: str) -> list[Tenso
 
     A gradient of another real dtype is cast to its output's, as PyTorch does.
     """
-    from minigrad.tensor import Tensor
-
     seeds = []
     for root, seed in zip(roots, _given_list(roots, given, argument)):
         if seed is None:
@@ -145,8 +138,6 @@ def batched_seeds(roots: list[Tensor], given: Any) -> list[list[Tensor]]:
     """``grad_outputs`` under ``is_grads_batched=True``: one list of seeds per row of
     the leading (batch) dim, which every gradient must have, of the same size.
     """
-    from minigrad.tensor import Tensor
-
     argument = "grad_outputs"
     given_list = _given_list(roots, given, argument)
     sizes = set()
@@ -183,8 +174,6 @@ def answers_of(
     create_graph: bool,
 ) -> list[Tensor | None]:
     """``grad``'s answers: an unused input is refused, or None, or zeros."""
-    from minigrad.tensor import Tensor
-
     answers = []
     for index, (target, gradient) in enumerate(zip(targets, found)):
         if gradient is None and not allow_unused:

@@ -10,14 +10,12 @@ a slice), so that with ``create_graph=True`` the answers are differentiable agai
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
-
-if TYPE_CHECKING:
-    from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor
 
 
 class StackRows(Function):
@@ -34,7 +32,7 @@ class StackRows(Function):
         )
 
 
-RowGradients = Callable[[list["Tensor"], bool], list["Tensor | None"]]
+RowGradients = Callable[[list[Tensor], bool], list[Tensor | None]]
 
 
 def grad_rows(

@@ -1,16 +1,28 @@
-"""Reverse-mode autodiff over the tape: discover -> seed -> propagate -> finish.
+"""Reverse-mode autodiff over the tape, in four steps.
 
-``backward`` writes gradients into ``.grad``; ``grad`` returns them. Both run the
-same four steps. With ``create_graph=True`` the propagation itself is recorded (it
-runs in grad mode), so the gradients it produces can be differentiated again. Their
-arguments are read, as PyTorch reads them, in :mod:`minigrad.autograd._arguments`.
+``backward`` and ``grad`` read their arguments (as PyTorch reads them, in
+:mod:`minigrad.autograd._arguments`) and then call the same four functions in order:
+
+1. :func:`discover` walks the tape from the roots and keeps the nodes whose gradient
+   is needed, with their number of consumers among them; with ``inputs``, only the
+   nodes on a path to one of them. It refuses, before any work, a node that would run
+   on freed or changed saved values.
+2. :func:`seed` hands each root its gradient.
+3. :func:`propagate` visits the nodes in reverse topological order, each once its
+   gradient is complete, and runs its backward.
+4. :func:`finish` adds the gradients into ``.grad`` (``backward``, and every tensor
+   that called ``retain_grad()``) or hands them back (``grad``).
+
+Steps 2 and 3 run in grad mode when ``create_graph=True``, so that they are recorded
+themselves and the gradients they produce can be differentiated again.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Container, Sequence
-from typing import TYPE_CHECKING, Any
+import contextlib
+from collections.abc import Iterator, Sequence
+from heapq import heapify, heappop, heappush
+from typing import Any
 
 import numpy as np
 
@@ -19,14 +31,23 @@ from minigrad.autograd import grad_mode
 from minigrad.autograd._arguments import ImplicitGradientError
 from minigrad.autograd._batched import grad_rows
 from minigrad.autograd.graph import Node
+from minigrad.tensor import Tensor
 
-if TYPE_CHECKING:
-    from minigrad.tensor import Tensor
-
-__all__ = ["FREED_MESSAGE", "ImplicitGradientError", "backward", "grad", "run_backward"]
+__all__ = [
+    "FREED_MESSAGE",
+    "Gradients",
+    "Graph",
+    "ImplicitGradientError",
+    "backward",
+    "discover",
+    "finish",
+    "grad",
+    "propagate",
+    "seed",
+]
 
 # id(tensor) -> (tensor, its total gradient)
-Gradients = dict[int, tuple["Tensor", "Tensor"]]
+TensorGradients = dict[int, tuple[Tensor, Tensor]]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use saved values after "
@@ -36,125 +57,57 @@ FREED_MESSAGE = (
 )
 
 
-class _Plan:
-    """Step 1's result: the nodes to visit, each with its number of consumers among
-    them, and the tensors asked for (``targets``; None: every leaf).
+class Graph:
+    """What :func:`discover` found: the part of the tape that one pass visits.
+
+    Attributes:
+        consumers: each node whose gradient is needed, with the number of its consumers
+            among them (:func:`propagate` counts them down).
+        silent: the nodes among them whose backward does not run. With ``inputs``, a
+            target node whose own inputs lead to no target (so ``grad(loss, middle)``
+            leaves middle's op, and its saved values, alone, as in PyTorch); else empty.
+        target_nodes: node -> the target tensor that it produced.
+        leaves: the ids of the leaves that get a gradient; None: every leaf.
     """
 
-    def __init__(self, roots: Sequence[Tensor], targets: Sequence[Tensor] | None) -> None:
-        self.targets = targets
-        self.target_nodes = {t.grad_fn: t for t in targets or () if t.grad_fn is not None}
-        self.target_leaves = {id(t) for t in targets or () if t.grad_fn is None}
-        self.consumers = _count_consumers([r.grad_fn for r in roots if r.grad_fn is not None])
-        if targets is not None:
-            self.consumers = self._pruned(self.consumers)
+    __slots__ = ("consumers", "silent", "target_nodes", "leaves")
 
-    def _pruned(self, consumers: dict[Node, int]) -> dict[Node, int]:
-        """Only the nodes with a path to a target, with consumers recounted among them."""
-        useful: set[Node] = set()
-        # Nodes in creation order: every edge points to an older node, so whether a
-        # node's edges are useful is settled before the node itself is visited.
-        for node in sorted(consumers, key=lambda n: n.sequence):
-            if node in self.target_nodes or any(self._wanted(e, useful) for e in node.edges):
-                useful.add(node)
-        kept = {node: 0 for node in consumers if node in useful}
-        for node in kept:
-            for edge in node.edges:
-                if isinstance(edge, Node) and edge in kept:
-                    kept[edge] += 1
-        return kept
-
-    def _wanted(self, edge: Any, useful: Container[Node]) -> bool:
-        """Whether a gradient along ``edge`` is wanted: it goes to a useful node, or
-        to a target leaf.
-        """
-        if isinstance(edge, Node):
-            return edge in useful
-        return edge is not None and id(edge) in self.target_leaves
-
-    def wants_leaf(self, edge: Tensor) -> bool:
-        return self.targets is None or id(edge) in self.target_leaves
-
-    def runs(self, node: Node) -> bool:
-        """Whether ``node``'s backward runs: with targets, only if a gradient leaving it
-        is wanted (so grad(loss, middle) leaves middle's own op, and its saved values,
-        alone, as in PyTorch).
-        """
-        if self.targets is None:
-            return True
-        return any(self._wanted(edge, self.consumers) for edge in node.edges)
+    def __init__(self, consumers: dict[Node, int]) -> None:
+        self.consumers = consumers
+        self.silent: set[Node] | frozenset[Node] = frozenset()
+        self.target_nodes: dict[Node, Tensor] = {}
+        self.leaves: set[int] | None = None
 
 
-def run_backward(
-    roots: Sequence[Tensor],
-    seeds: Sequence[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    targets: Sequence[Tensor] | None = None,
-) -> tuple[Gradients, Gradients]:
-    """Propagate ``seeds`` from ``roots`` down the tape.
+class Gradients:
+    """The gradients of one pass, from :func:`seed` to :func:`finish`.
 
-    Returns the gradients found (of every reached leaf, or of the reached targets) and
-    those of the tensors that called ``retain_grad()``. Nothing is written to ``.grad``.
+    Attributes:
+        pending: node -> the sum of the gradients handed to it so far.
+        found: the gradient of each leaf reached (with ``inputs``: of each target).
+        retained: the gradient of each tensor that called ``retain_grad()``.
     """
-    # 1. Discover: the reachable nodes (with targets, those on a path to one) and their
-    # consumer counts; refuse now, before any work, if one that will run cannot.
-    plan = _Plan(roots, targets)
-    _check_saved_values(plan)
-    # As in PyTorch, a backward through infs and NaNs (inf * 0, say) is silent: numpy's
-    # warnings would point into minigrad's ops rather than at the user's values.
-    mode = grad_mode.enable_grad() if create_graph else grad_mode.no_grad()
-    with mode, np.errstate(all="ignore"):
-        # 2. Seed.
-        slots, found = _seed(plan, roots, seeds)
-        # 3. Propagate.
-        retained = _propagate(plan, slots, found, retain_graph)
-    # (4. Finish is the caller's: backward writes .grad, grad returns the gradients.)
-    return found, retained
+
+    __slots__ = ("pending", "found", "retained")
+
+    def __init__(self) -> None:
+        self.pending: dict[Node, Tensor] = {}
+        self.found: TensorGradients = {}
+        self.retained: TensorGradients = {}
 
 
-def _seed(
-    plan: _Plan, roots: Sequence[Tensor], seeds: Sequence[Tensor]
-) -> tuple[dict[Node, Tensor], Gradients]:
-    """Each root's gradient goes into its node's slot (a leaf root's is found at once)."""
-    slots: dict[Node, Tensor] = {}
-    found: Gradients = {}
-    for root, seed in zip(roots, seeds):
-        if root.grad_fn is None:
-            _accumulate_tensor(found, root, seed)
-        elif root.grad_fn in plan.consumers:
-            _accumulate(slots, root.grad_fn, seed)
-    return slots, found
+# ---- 1. discover ------------------------------------------------------------------------
 
 
-def _propagate(
-    plan: _Plan, slots: dict[Node, Tensor], found: Gradients, retain_graph: bool
-) -> Gradients:
-    """Kahn's algorithm; ties go to the newest node, a fixed order. A node's gradient
-    is complete when it is popped: it is noted for a target or a retained tensor, and
-    handed on by the node's backward.
+def discover(roots: Sequence[Tensor], targets: Sequence[Tensor] | None) -> Graph:
+    """Step 1: the nodes reachable from ``roots`` (with ``targets``, those on a path
+    to one) and their consumer counts; refuse now if a node that will run cannot.
     """
-    retained: Gradients = {}
-    consumers = plan.consumers
-    ready = [(-node.sequence, node) for node in consumers if consumers[node] == 0]
-    heapq.heapify(ready)
-    while ready:
-        _, node = heapq.heappop(ready)
-        node_grad = slots.pop(node, None)
-        if node_grad is not None:
-            if node in plan.target_nodes:
-                _accumulate_tensor(found, plan.target_nodes[node], node_grad)
-            tensor = node.retained() if node.retained is not None else None
-            if tensor is not None:
-                _accumulate_tensor(retained, tensor, node_grad)
-            if plan.runs(node):
-                _call_backward(node, node_grad, plan, slots, found, retain_graph)
-        for edge in node.edges:
-            if isinstance(edge, Node) and edge in consumers:
-                consumers[edge] -= 1
-                if consumers[edge] == 0:
-                    heapq.heappush(ready, (-edge.sequence, edge))
-    return retained
+    graph = Graph(_count_consumers([r.grad_fn for r in roots if r.grad_fn is not None]))
+    if targets is not None:
+        _prune(graph, targets)
+    _check_saved_values(graph)
+    return graph
 
 
 def _count_consumers(starts: list[Node]) -> dict[Node, int]:
@@ -172,12 +125,48 @@ def _count_consumers(starts: list[Node]) -> dict[Node, int]:
     return consumers
 
 
-def _check_saved_values(plan: _Plan) -> None:
+def _prune(graph: Graph, targets: Sequence[Tensor]) -> None:
+    """Keep only the nodes with a path to a target, with consumers recounted among
+    them; note the targets, and the kept nodes whose backward has nothing to hand on.
+    """
+    target_nodes = {t.grad_fn: t for t in targets if t.grad_fn is not None}
+    leaves = {id(t) for t in targets if t.grad_fn is None}
+    useful: set[Node] = set()
+    silent: set[Node] = set()
+    # Nodes in creation order: every edge points to an older node, so whether a
+    # node's edges lead to a target is settled before the node itself is visited.
+    for node in sorted(graph.consumers, key=lambda n: n.sequence):
+        if any(_leads_to_target(edge, useful, leaves) for edge in node.edges):
+            useful.add(node)
+        elif node in target_nodes:
+            useful.add(node)
+            silent.add(node)
+    kept = {node: 0 for node in graph.consumers if node in useful}
+    for node in kept:
+        for edge in node.edges:
+            if isinstance(edge, Node) and edge in kept:
+                kept[edge] += 1
+    graph.consumers = kept
+    graph.silent = silent
+    graph.target_nodes = target_nodes
+    graph.leaves = leaves
+
+
+def _leads_to_target(edge: Any, useful: set[Node], leaves: set[int]) -> bool:
+    """Whether a gradient along ``edge`` is wanted: it goes to a node on a path to a
+    target, or to a target leaf.
+    """
+    if isinstance(edge, Node):
+        return edge in useful
+    return edge is not None and id(edge) in leaves
+
+
+def _check_saved_values(graph: Graph) -> None:
     """Refuse unless every node whose backward will run still has its saved values,
     unchanged since its forward.
     """
-    for node in plan.consumers:
-        if not plan.runs(node):
+    for node in graph.consumers:
+        if node in graph.silent:
             continue
         if node.spent:
             raise RuntimeError(FREED_MESSAGE)
@@ -199,13 +188,66 @@ def _modified_message(node: Node, position: int, now: int, then: int) -> str:
     )
 
 
+# ---- 2. seed ----------------------------------------------------------------------------
+
+
+def seed(graph: Graph, roots: Sequence[Tensor], seeds: Sequence[Tensor]) -> Gradients:
+    """Step 2: each root's gradient goes to its node (a leaf root's is found at once)."""
+    gradients = Gradients()
+    for root, gradient in zip(roots, seeds):
+        if root.grad_fn is None:
+            if graph.leaves is None or id(root) in graph.leaves:
+                _accumulate_tensor(gradients.found, root, gradient)
+        elif root.grad_fn in graph.consumers:
+            _accumulate(gradients.pending, root.grad_fn, gradient)
+    return gradients
+
+
+@contextlib.contextmanager
+def _recorded_if(create_graph: bool) -> Iterator[None]:
+    """The mode of steps 2 and 3: recorded only with ``create_graph``, and silent on
+    infs and NaNs (inf * 0, say), as PyTorch's backward is: numpy's warnings would
+    point into minigrad's ops rather than at the user's values.
+    """
+    mode = grad_mode.enable_grad() if create_graph else grad_mode.no_grad()
+    with mode, np.errstate(all="ignore"):
+        yield
+
+
+# ---- 3. propagate -----------------------------------------------------------------------
+
+
+def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
+    """Step 3: Kahn's algorithm, ties to the newest node (a fixed order, so the same
+    bits on every run). A node's gradient is complete when it is popped: it is noted
+    for a target or a retained tensor, and handed on by the node's backward.
+    """
+    consumers = graph.consumers
+    silent = graph.silent
+    target_nodes = graph.target_nodes
+    pending = gradients.pending
+    ready = [(-node.sequence, node) for node, count in consumers.items() if count == 0]
+    heapify(ready)
+    while ready:
+        _, node = heappop(ready)
+        node_grad = pending.pop(node, None)
+        if node_grad is not None:
+            if node in target_nodes:
+                _accumulate_tensor(gradients.found, target_nodes[node], node_grad)
+            tensor = node.retained() if node.retained is not None else None
+            if tensor is not None:
+                _accumulate_tensor(gradients.retained, tensor, node_grad)
+            if node not in silent:
+                _call_backward(node, node_grad, graph, gradients, retain_graph)
+        for edge in node.edges:
+            if isinstance(edge, Node) and edge in consumers:
+                consumers[edge] -= 1
+                if consumers[edge] == 0:
+                    heappush(ready, (-edge.sequence, edge))
+
+
 def _call_backward(
-    node: Node,
-    grad: Tensor,
-    plan: _Plan,
-    slots: dict[Node, Tensor],
-    found: Gradients,
-    retain_graph: bool,
+    node: Node, grad: Tensor, graph: Graph, gradients: Gradients, retain_graph: bool
 ) -> None:
     """Run one node's backward and hand each input gradient to its edge."""
     if node.spent:
@@ -213,6 +255,7 @@ def _call_backward(
     input_grads = node.function.backward(node.ctx, grad)
     if not retain_graph:
         node.release()
+    leaves = graph.leaves
     for edge, input_grad in zip(node.edges, input_grads):
         if edge is None or input_grad is None:
             continue
@@ -222,26 +265,43 @@ def _call_backward(
                 f"for an input of shape {edge.shape}"
             )
         if isinstance(edge, Node):
-            if edge in plan.consumers:
-                _accumulate(slots, edge, input_grad)
-        elif plan.wants_leaf(edge):
-            _accumulate_tensor(found, edge, input_grad)
+            if edge in graph.consumers:
+                _accumulate(gradients.pending, edge, input_grad)
+        elif leaves is None or id(edge) in leaves:
+            _accumulate_tensor(gradients.found, edge, input_grad)
 
 
-def _accumulate(slots: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
+def _accumulate(pending: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
     # Out-of-place '+', so that under create_graph the accumulation is recorded too.
-    slots[node] = grad if node not in slots else slots[node] + grad
+    pending[node] = grad if node not in pending else pending[node] + grad
 
 
-def _accumulate_tensor(gradients: Gradients, tensor: Tensor, grad: Tensor) -> None:
+def _accumulate_tensor(gradients: TensorGradients, tensor: Tensor, grad: Tensor) -> None:
     key = id(tensor)
     gradients[key] = (tensor, grad if key not in gradients else gradients[key][1] + grad)
 
 
-def _write_grads(gradients: Gradients, create_graph: bool) -> None:
-    """4. Finish: add each gradient into its tensor's ``.grad``, as PyTorch accumulates."""
-    from minigrad.tensor import Tensor
+# ---- 4. finish --------------------------------------------------------------------------
 
+
+def finish(
+    gradients: Gradients, create_graph: bool, answers_for: Sequence[Tensor] | None = None
+) -> list[Tensor | None]:
+    """Step 4: add the retained tensors' gradients into their ``.grad``; then either
+    add the found ones into ``.grad`` too (``backward``) or, given ``answers_for``,
+    return the gradient of each of those tensors, None for one not reached (``grad``).
+    """
+    if answers_for is None:
+        # A retained tensor that is also an input gets its gradient once.
+        _write_grads({**gradients.retained, **gradients.found}, create_graph)
+        return []
+    _write_grads(gradients.retained, create_graph)
+    found = gradients.found
+    return [found[id(t)][1] if id(t) in found else None for t in answers_for]
+
+
+def _write_grads(gradients: TensorGradients, create_graph: bool) -> None:
+    """Add each gradient into its tensor's ``.grad``, as PyTorch accumulates."""
     for tensor, grad in gradients.values():
         if not create_graph:
             # A fresh array: one gradient may reach several leaves (x + y) or be the
@@ -249,6 +309,9 @@ def _write_grads(gradients: Gradients, create_graph: bool) -> None:
             grad = Tensor._wrap(np.array(grad._data))
         # ._grad: the shapes were checked in step 3, as the setter would.
         tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+
+
+# ---- the two entry points ---------------------------------------------------------------
 
 
 def backward(
@@ -268,12 +331,11 @@ def backward(
     targets = None if inputs is None else args.targets_of(inputs, "backward")[1]
     seeds = args.seed_gradients(roots, given, "gradient")
     retain = create_graph if retain_graph is None else retain_graph
-    found, retained = run_backward(roots, seeds, retain, create_graph, targets)
-    if targets is not None:
-        wanted = {id(t) for t in targets}
-        found = {key: pair for key, pair in found.items() if key in wanted}
-    # A retained tensor that is also an input gets its gradient once.
-    _write_grads({**retained, **found}, create_graph)
+    graph = discover(roots, targets)
+    with _recorded_if(create_graph):
+        gradients = seed(graph, roots, seeds)
+        propagate(graph, gradients, retain)
+    finish(gradients, create_graph)
 
 
 def grad(
@@ -310,15 +372,17 @@ def grad(
     allowed = args.allow_unused_of(allow_unused, materialize_grads, only_inputs)
     retain = create_graph if retain_graph is None else retain_graph
 
-    def gradients(seeds: list[Tensor], keep_graph: bool) -> list[Tensor | None]:
-        found, retained = run_backward(roots, seeds, keep_graph, create_graph, targets)
-        _write_grads(retained, create_graph)
-        return [found[id(t)][1] if id(t) in found else None for t in targets]
+    def one_pass(seeds: list[Tensor], keep_graph: bool) -> list[Tensor | None]:
+        graph = discover(roots, targets)
+        with _recorded_if(create_graph):
+            gradients = seed(graph, roots, seeds)
+            propagate(graph, gradients, keep_graph)
+        return finish(gradients, create_graph, answers_for=targets)
 
     if is_grads_batched:
         rows = args.batched_seeds(roots, grad_outputs)
-        results = grad_rows(gradients, rows, retain)
+        results = grad_rows(one_pass, rows, retain)
     else:
-        results = gradients(args.seed_gradients(roots, grad_outputs, "grad_outputs"), retain)
+        results = one_pass(args.seed_gradients(roots, grad_outputs, "grad_outputs"), retain)
     answers = args.answers_of(results, targets, allowed, materialize_grads, create_graph)
     return args.named(names, answers)

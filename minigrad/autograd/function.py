@@ -28,6 +28,7 @@ import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import Node
+from minigrad.tensor import Tensor, VersionCounter
 
 # In ``reads``: the op's own output (exp, tanh and sigmoid differentiate through it).
 OUTPUT = "output"
@@ -86,15 +87,18 @@ class Function:
     _read_plans: ClassVar[dict[tuple[bool, ...], tuple[int, ...]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each op its own table of read plans."""
         super().__init_subclass__(**kwargs)
         cls._read_plans = {}
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        """The op on numpy arrays; non-differentiable facts for the backward go on ``ctx``."""
         raise NotImplementedError
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        """One gradient per input (None where not needed), written with minigrad ops."""
         raise NotImplementedError
 
     @classmethod
@@ -163,8 +167,3 @@ def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[
             wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
     positions = function._read_plans[needs] = tuple(sorted(wanted))
     return positions
-
-
-# At the foot: Tensor's module imports the ops, which import this one. An import inside
-# _record instead would cost more than half a microsecond on every op.
-from minigrad.tensor import Tensor, VersionCounter  # noqa: E402

@@ -159,6 +159,7 @@ class set_grad_enabled(_GradMode):  # noqa: N801
     """
 
     def __new__(cls, mode: bool) -> Any:
+        """A new manager (``mode`` is positional, never a function to decorate)."""
         return object.__new__(cls)
 
     def __init__(self, mode: bool) -> None:
@@ -172,13 +173,16 @@ class set_grad_enabled(_GradMode):  # noqa: N801
         _set_enabled(mode)
 
     def __enter__(self) -> None:
+        """Set the mode, noting the one seen before the call to restore it on exit."""
         self._stack().append(self._before)
         _set_enabled(self.mode)
 
     def clone(self) -> _GradMode:
+        """A fresh manager of the same mode."""
         return type(self)(self.mode)
 
     def __call__(self, function: F) -> F:
+        """Decorate ``function`` to run in the mode."""
         # Used as a decorator, it must not have changed the mode where it was written.
         _set_enabled(self._before)
         return super().__call__(function)

@@ -55,6 +55,7 @@ class Node:
 
     @property
     def name(self) -> str:
+        """The op's name, its Function's class name (``"Mul"``)."""
         return self.function.__name__
 
     def release(self) -> None:
@@ -63,6 +64,7 @@ class Node:
         self.spent = True
 
     def __repr__(self) -> str:
+        """``<MulBackward(...) -> shape>``: the op, its parameters, its output shape."""
         params = ", ".join(f"{key}={_short(value)}" for key, value in self.ctx.params.items())
         return f"<{self.name}Backward({params}) -> {self.shape}>"
 

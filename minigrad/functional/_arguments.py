@@ -1,11 +1,13 @@
-"""Argument checks shared by the activation, linear, normalisation, dropout and loss
-functions. Messages name the function, the argument, the value and the expectation.
+"""Argument checks shared by the functional calls: activations, linear, normalisation,
+dropout, losses, and the tensor arguments of the convolutions (whose other checks are
+in :mod:`minigrad.functional._conv_args`). Messages name the function, the argument,
+the value and the expectation.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -15,10 +17,29 @@ from minigrad.tensor import Tensor
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def check_tensor(value: Any, argument: str, op: str, floating: bool = True) -> Tensor:
-    """``value`` itself if it is a Tensor (of a float dtype when ``floating``)."""
+@overload
+def check_tensor(
+    value: Any, argument: str, op: str, floating: bool = ..., optional: Literal[False] = ...
+) -> Tensor: ...
+
+
+@overload
+def check_tensor(
+    value: Any, argument: str, op: str, floating: bool = ..., *, optional: bool
+) -> Tensor | None: ...
+
+
+def check_tensor(
+    value: Any, argument: str, op: str, floating: bool = True, optional: bool = False
+) -> Tensor | None:
+    """``value`` itself if it is a Tensor (of a float dtype when ``floating``), or None
+    when it is None and ``optional`` (an absent bias); else ``TypeError``.
+    """
     if not isinstance(value, Tensor):
-        raise TypeError(f"{op}: {argument}: expected a Tensor, got {type(value).__name__}")
+        if optional and value is None:
+            return None
+        expected = "a Tensor or None" if optional else "a Tensor"
+        raise TypeError(f"{op}: {argument}: expected {expected}, got {type(value).__name__}")
     if floating and not dtypes.is_float(value.dtype):
         raise TypeError(
             f"{op}: {argument}: expected a float32 or float64 tensor, got dtype {value.dtype}"

@@ -1,9 +1,13 @@
-"""Argument checks and size arithmetic for the convolution calls.
+"""Argument checks and size arithmetic for the convolution calls and layers.
 
 Everything here works on Python ints, per spatial dim, before any array is touched.
 Messages name the call, the argument, the value it got and what was expected; size
 errors print the formula with the numbers filled in, the sizes that are reachable and
 arguments that would reach the size asked for. Building a message is O(1) in the sizes.
+Each rule is worded once: the functional calls (through
+:mod:`minigrad.functional._conv_spec`) and the layers' constructors (``layer_*``,
+``check_channels``, ``check_mode(..., layer=True)``) share these checks, and the
+padding modes are the list of :mod:`minigrad.ops.pad`.
 
 Integers, as PyTorch reads them: an int or a sequence of one (repeated) or ``rank``
 ints, each a 64-bit int; a convolution's padding at most 2**62 - 1 (twice it must fit
@@ -31,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from minigrad import _checks, dtypes
+from minigrad.ops.pad import MODES
 from minigrad.tensor import Tensor
 
 Pairs = tuple[tuple[int, int], ...]
-MODES = ("zeros", "reflect", "replicate", "circular")
 
 TRANSPOSED_FORMULA = (
     "L_out = (L_in - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1"
@@ -63,14 +67,6 @@ def _physical_memory() -> int | None:
 PHYSICAL_MEMORY = _physical_memory()
 
 
-def check_tensor(value: Any, argument: str, call: str, optional: bool = False) -> None:
-    """A Tensor (or None when ``optional``), else ``TypeError``."""
-    if isinstance(value, Tensor) or (optional and value is None):
-        return
-    expected = "a Tensor or None" if optional else "a Tensor"
-    raise TypeError(f"{call}: {argument}: expected {expected}, got {type(value).__name__}")
-
-
 def check_dtypes(call: str, input: Tensor, *others: tuple[str, Tensor | None]) -> None:
     """``input`` is float32 or float64, and every other tensor has the same dtype."""
     if not dtypes.is_float(input.dtype):
@@ -84,15 +80,28 @@ def check_dtypes(call: str, input: Tensor, *others: tuple[str, Tensor | None]) -
 
 
 def spatial(
-    value: Any, rank: int, argument: str, call: str, limit: int = INT64_LIMIT
+    value: Any,
+    rank: int,
+    argument: str,
+    call: str,
+    limit: int = INT64_LIMIT,
+    *,
+    exact: bool = False,
 ) -> tuple[int, ...]:
     """An int, or a sequence of one or ``rank`` ints (one is repeated, as in PyTorch),
     as a tuple of ``rank`` ints, each of magnitude below ``limit``.
+
+    ``exact`` is a layer constructor's reading (it stores the tuple): an int or exactly
+    ``rank`` ints, of any size, any other sequence being a ``ValueError``.
     """
     if _checks.is_int(value):
         items: tuple[Any, ...] = (value,)
     elif isinstance(value, Sequence) and not isinstance(value, str):
         items = tuple(value)
+        if exact and (len(items) != rank or not all(_checks.is_int(v) for v in items)):
+            raise ValueError(
+                f"{call}: {argument}: expected an int or a tuple of {rank} ints, got {value!r}"
+            )
     else:
         raise TypeError(
             f"{call}: {argument}: expected an int or a tuple of {rank} ints, got "
@@ -106,7 +115,7 @@ def spatial(
             f"used for every dim), got {value!r}"
         )
     values = tuple(int(v) for v in items) * (rank if len(items) == 1 else 1)
-    if any(not -limit <= v < limit for v in values):
+    if not exact and any(not -limit <= v < limit for v in values):
         raise ValueError(
             f"{call}: {argument}: expected values below 2**{limit.bit_length() - 1} "
             f"({LIMIT_REASONS[limit]}), got {_show(values)}"
@@ -153,29 +162,47 @@ def non_negative(
     return values
 
 
-def check_groups(groups: Any, call: str) -> int:
-    """A positive int (a numpy int too; not a bool, which PyTorch refuses as well)."""
-    if not _checks.is_int(groups):
+def positive_int(value: Any, argument: str, call: str) -> int:
+    """A positive int (a numpy int too; not a bool, which PyTorch refuses as well):
+    groups, and a layer's in_channels and out_channels.
+    """
+    if type(value) is int and value >= 1:
+        return value  # the usual spelling, checked in one comparison
+    if not _checks.is_int(value):
         raise TypeError(
-            f"{call}: groups: expected a positive int, got {type(groups).__name__} {groups!r}"
+            f"{call}: {argument}: expected a positive int, got {type(value).__name__} {value!r}"
         )
-    if groups < 1:
-        raise ValueError(f"{call}: groups: expected a positive int, got {groups}")
-    return int(groups)
+    if value < 1:
+        raise ValueError(f"{call}: {argument}: expected a positive int, got {value}")
+    return int(value)
 
 
-def check_mode(padding_mode: Any, call: str) -> str:
-    if not isinstance(padding_mode, str):
-        raise TypeError(
-            f"{call}: padding_mode: expected one of {', '.join(map(repr, MODES))}, got "
-            f"{type(padding_mode).__name__} {padding_mode!r}"
-        )
-    if padding_mode not in MODES:
-        raise ValueError(
-            f"{call}: padding_mode: expected one of {', '.join(map(repr, MODES))}, got "
-            f"{padding_mode!r}"
-        )
-    return padding_mode
+def check_channels(in_channels: Any, out_channels: Any, groups: Any, call: str) -> None:
+    """A layer's channels and groups: positive ints, the channels multiples of groups.
+
+    PyTorch builds a layer with zero channels (whose forward then fails or returns
+    nothing); minigrad refuses it when it is built, by name.
+    """
+    channels = (("in_channels", in_channels), ("out_channels", out_channels))
+    for argument, value in (*channels, ("groups", groups)):
+        positive_int(value, argument, call)
+    for argument, value in channels:
+        if value % groups:
+            raise ValueError(
+                f"{call}: {argument}: expected a multiple of groups={groups}, got {value}"
+            )
+
+
+def check_mode(padding_mode: Any, call: str, *, layer: bool = False) -> str:
+    """One of ``MODES``. A value of another type is a ``TypeError``, except for a layer's
+    constructor, which refuses anything else with ``ValueError``, as PyTorch's does.
+    """
+    if isinstance(padding_mode, str) and padding_mode in MODES:
+        return padding_mode
+    expected = f"{call}: padding_mode: expected one of {', '.join(map(repr, MODES))}, got"
+    if not isinstance(padding_mode, str) and not layer:
+        raise TypeError(f"{expected} {type(padding_mode).__name__} {padding_mode!r}")
+    raise ValueError(f"{expected} {padding_mode!r}")
 
 
 def check_mode_fits(pairs: Pairs, sizes: tuple[int, ...], mode: str, call: str, side: str) -> None:
@@ -210,6 +237,60 @@ def check_mode_input(shape: tuple[int, ...], rank: int, mode: str, call: str) ->
         )
 
 
+def check_padding_name(padding: str, call: str) -> None:
+    """The names a padding may have besides ints: "valid" (none) and "same"."""
+    if padding != "valid" and padding != "same":
+        raise ValueError(
+            f"{call}: padding: expected an int, a tuple of ints, 'valid' or 'same', got "
+            f"{padding!r}"
+        )
+
+
+def check_same_stride(stride: tuple[int, ...], call: str) -> None:
+    """A convolution's padding="same" needs stride 1 in every dim, as in PyTorch."""
+    if any(s != 1 for s in stride):
+        raise ValueError(
+            f"{call}: padding: padding='same' needs stride 1 (it is not supported for "
+            f"strided convolutions, as in PyTorch), got stride={_show(stride)}; use an int "
+            "padding or stride=1"
+        )
+
+
+def layer_tuple(value: Any, rank: int, argument: str, call: str) -> tuple[int, ...]:
+    """A layer constructor's reading of an int argument, which it stores: an int or
+    exactly ``rank`` ints, of any value (the values are checked when the layer is
+    called, as in PyTorch; kernel_size is checked by the constructor).
+    """
+    return spatial(value, rank, argument, call, exact=True)
+
+
+def layer_padding(
+    padding: Any, rank: int, stride: tuple[int, ...], transposed: bool, call: str
+) -> str | tuple[int, ...]:
+    """A layer constructor's padding: "valid", "same" (for a convolution only with
+    stride 1, checked here as PyTorch does) or ints as in ``layer_tuple``.
+    """
+    if not isinstance(padding, str):
+        return layer_tuple(padding, rank, "padding", call)
+    check_padding_name(padding, call)
+    if padding == "same" and not transposed:
+        check_same_stride(stride, call)
+    return padding
+
+
+def check_layer_output_size(output_size: Any, call: str) -> None:
+    """A layer's ``forward(input, output_size)`` takes a sequence (or None), as
+    PyTorch's does; the functional form also takes one int for every dim.
+    """
+    if output_size is not None and (
+        _checks.is_int(output_size) or isinstance(output_size, bool | float | str)
+    ):
+        raise TypeError(
+            f"{call}: output_size: expected a sequence of ints (the spatial sizes or the "
+            f"whole output shape), got {type(output_size).__name__} {output_size!r}"
+        )
+
+
 def conv_pairs(
     padding: Any,
     rank: int,
@@ -220,15 +301,11 @@ def conv_pairs(
 ) -> Pairs:
     """Conv padding as (before, after) per dim; "same" puts an odd extra one at the end."""
     if isinstance(padding, str):
+        check_padding_name(padding, call)
         if padding == "valid":
             return ((0, 0),) * rank
         if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ValueError(
-                    f"{call}: padding: padding='same' is not supported for strided "
-                    f"convolutions (as in PyTorch), got stride={_show(stride)}; use an int "
-                    "padding or stride=1"
-                )
+            check_same_stride(stride, call)
             totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
             for dim, (total, d, k) in enumerate(zip(totals, dilation, kernel)):
                 if total - total // 2 >= PADDING_LIMIT:
@@ -238,9 +315,6 @@ def conv_pairs(
                         f"2**63 ({LIMIT_REASONS[PADDING_LIMIT]}); use a smaller dilation"
                     )
             return tuple((t // 2, t - t // 2) for t in totals)
-        raise ValueError(
-            f"{call}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}"
-        )
     values = non_negative(padding, rank, "padding", call, PADDING_LIMIT)
     return tuple((p, p) for p in values)
 
@@ -270,10 +344,7 @@ def transposed_pairs(
         pairs = tuple((t // 2, t - t // 2) if t >= 0 else (0, 0) for t in totals)
         return pairs, tuple(max(-t, 0) for t in totals)
     if isinstance(padding, str):
-        if padding != "valid":
-            raise ValueError(
-                f"{call}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}"
-            )
+        check_padding_name(padding, call)
         values = (0,) * rank
     else:
         values = non_negative(padding, rank, "padding", call, INT32_LIMIT)
@@ -620,6 +691,82 @@ def _nearest_stride(steps: int, span: int, s: int, d: int, target: int) -> int |
         intervals.append((first, last))
     candidates = [min(max(s, low), high) for low, high in intervals]
     return min(candidates, key=lambda c: (abs(c - s), c)) if candidates else None
+
+
+def output_sizes(
+    input_size: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    dilation: Any,
+) -> tuple[int, ...]:
+    """``F.conv_transpose_output_size``: the checks, then the size formula per dim."""
+    call = "conv_transpose_output_size"
+    rank = _sizes_rank(input_size, kernel_size, stride, padding, output_padding, dilation)
+    sizes = positive(input_size, rank, "input_size", call)
+    kernel = positive(kernel_size, rank, "kernel_size", call)
+    strides = positive(stride, rank, "stride", call, INT32_LIMIT)
+    dilations = positive(dilation, rank, "dilation", call, INT32_LIMIT)
+    pairs, extra = transposed_pairs(
+        padding, output_padding, rank, strides, dilations, kernel, call
+    )
+    return transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+
+
+def tap_counts(
+    input_size: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any
+) -> np.ndarray:
+    """``F.conv_transpose_overlap``: the checks, then the counts, an outer product of
+    those of each dim.
+    """
+    call = "conv_transpose_overlap"
+    rank = _sizes_rank(input_size, kernel_size, stride, padding, dilation)
+    sizes = positive(input_size, rank, "input_size", call)
+    kernel = positive(kernel_size, rank, "kernel_size", call)
+    strides = positive(stride, rank, "stride", call, INT32_LIMIT)
+    dilations = positive(dilation, rank, "dilation", call, INT32_LIMIT)
+    pairs, extra = transposed_pairs(padding, 0, rank, strides, dilations, kernel, call)
+    out_sizes = transposed_output_size(sizes, pairs, extra, kernel, strides, dilations, call)
+    argument, formula = transposed_size_cause(
+        sizes, pairs, extra, kernel, strides, dilations, out_sizes
+    )
+    check_allocatable(out_sizes, 8, call, argument, "the counts", formula)
+    counts = np.ones((), dtype=np.int64)
+    for dim in range(rank):
+        per_dim = _taps_per_position(
+            sizes[dim], kernel[dim], strides[dim], dilations[dim], pairs[dim][0], out_sizes[dim]
+        )
+        counts = np.multiply.outer(counts, per_dim)
+    return counts
+
+
+def _sizes_rank(*values: Any) -> int:
+    """The spatial rank of size arguments: the length of the first tuple, else 1."""
+    for value in values:
+        if isinstance(value, tuple | list):
+            return len(value)
+    return 1
+
+
+def _taps_per_position(size: int, k: int, s: int, d: int, before: int, length: int) -> np.ndarray:
+    """Per output position q, the pairs (input position i < size, tap t < k) with
+    ``i s + t d = q + before``, counted in closed form (no loop over i or t).
+
+    With ``m = q + before``, the taps are those with ``t d <= m``, ``m - t d <= (size -
+    1) s`` and ``t d = m (mod s)``: a range of t, of which, with g = gcd(s, d), every
+    (s/g)-th one from ``t0 = (m/g) (d/g)^-1 mod s/g`` on (none unless g divides m).
+    """
+    m = np.arange(length, dtype=np.int64) + before
+    g = math.gcd(s, d)
+    period = s // g
+    first = (m // g % period) * pow(d // g, -1, period) % period
+    # Clamped so that int64 holds them; the clamps change no count.
+    top = np.minimum(min(k - 1, length + before), m // d)
+    reach = min((size - 1) * s, length + before + 1)
+    bottom = np.maximum(0, -((reach - m) // d))
+    count = (top - first) // period - (bottom - 1 - first) // period
+    return np.where((m % g == 0) & (top >= bottom), count, 0)
 
 
 def _transposed_numbers(size: int, s: int, before: int, after: int, d: int, k: int) -> str:

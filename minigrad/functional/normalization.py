@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.functional._arguments import check_number, check_same_dtype, check_tensor
-from minigrad.ops.nn import BatchNorm, batch_statistics
+from minigrad.ops.fused import BatchNorm, batch_statistics
 from minigrad.tensor import Tensor
 
 __all__ = ["batch_norm"]

@@ -9,18 +9,15 @@ import numpy as np
 
 from minigrad import _checks
 from minigrad.ops.index import GetItem
+from minigrad.ops.pad import MODES
 from minigrad.ops.pad import pad as pad_op
 from minigrad.tensor import Tensor
 
 __all__ = ["pad"]
 
-# PyTorch's mode names, and the names the op and kernels use for them.
-_MODES = {
-    "constant": "zeros",
-    "reflect": "reflect",
-    "replicate": "replicate",
-    "circular": "circular",
-}
+# PyTorch's names for the op's modes: its "constant" is the op's "zeros", with the fill
+# value added on top.
+_MODES = {("constant" if mode == "zeros" else mode): mode for mode in MODES}
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:

@@ -127,6 +127,7 @@ def permute(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
 
 
 def permute_dims(input: Tensor, given: tuple[Any, ...]) -> Tensor:  # noqa: A002
+    """``Tensor.permute``: ``given`` is the dims, or one sequence of them."""
     # Dims may be negative, so they are not a shape: unpack `permute((1, 0))` by hand.
     if len(given) == 1 and isinstance(given[0], Sequence):
         given = tuple(given[0])
@@ -195,6 +196,7 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
 
 
 def flip_dims(input: Tensor, dims: tuple[Any, ...]) -> Tensor:  # noqa: A002
+    """``input`` reversed along the distinct ``dims``, on the tape."""
     axes = distinct_dims(dims, input.ndim, "flip")
     if input.ndim == 0 or not axes:
         return input.clone()

@@ -1,16 +1,27 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
-The public names below are what ops call: the fast Numba/BLAS kernels of
-:mod:`minigrad.kernels.conv`, :mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.norm`,
-:mod:`minigrad.kernels.activation`, :mod:`minigrad.kernels.linalg` and
-:mod:`minigrad.kernels.optim`. The conv and pad kernels' slow loop twins, with the same
-signatures, stay importable as :mod:`minigrad.kernels.reference`; the other kernels'
-numpy twins live in their tests.
+The public names below are what ops call. One package or module per family:
+:mod:`minigrad.kernels.conv` (the convolutions: one named geometry, the im2col,
+Winograd and reference paths, and the routing table that chooses between them),
+:mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.linalg`,
+:mod:`minigrad.kernels.norm`, :mod:`minigrad.kernels.activation` and
+:mod:`minigrad.kernels.optim`; :mod:`minigrad.kernels._threads` holds the thread and
+work-splitting policy that every fast kernel follows.
+
+:mod:`minigrad.kernels.backend` says which kernels run: the fast ones, or (with
+``MINIGRAD_KERNELS=reference``, or inside ``use("reference")``) the reference ones. The
+textbook twins of the conv, pad and matmul kernels, with the same signatures, are in
+:mod:`minigrad.kernels.reference`.
+
+:func:`keep_freed_memory` is an opt-in for training scripts: it asks glibc's malloc to
+keep freed memory for reuse, which spares MB-sized arrays their page faults (see
+:mod:`minigrad.kernels._memory`). Importing minigrad never changes malloc by itself.
 """
 
-from minigrad.kernels import reference
+from minigrad.kernels import _memory, backend, reference
 from minigrad.kernels._memory import keep_freed_memory
 from minigrad.kernels.activation import leaky_relu
+from minigrad.kernels.backend import use
 from minigrad.kernels.conv import (
     conv_and_weight_grad,
     conv_transpose_valid,
@@ -29,10 +40,14 @@ from minigrad.kernels.norm import (
 from minigrad.kernels.optim import adam_update
 from minigrad.kernels.pad import fold_padding, pad_by_mode
 
-# Fresh MB-sized arrays page-fault on every page: keep freed ones for reuse (see _memory).
-keep_freed_memory()
+# Changing malloc is process-wide: only when asked (see _memory).
+if _memory.requested():
+    keep_freed_memory()
 
 __all__ = [
+    "keep_freed_memory",
+    "backend",
+    "use",
     "adam_update",
     "batch_norm_forward",
     "batch_norm_input_grad",

@@ -3,14 +3,19 @@
 Why not let OpenBLAS thread its GEMMs? A layer issues many small GEMMs (one per group
 and batch block), OpenBLAS's workers busy-wait between them, and Numba's or the host's
 threads compete with them for the same cores: on a 2-core machine whose second core is
-shared, a grouped layer took 1.5 s with default threads against 60 ms with one. And a
-GEMM's bits depend on how many threads OpenBLAS gives it.
+shared, a grouped layer ran many times slower with OpenBLAS's default threads than
+with one (the figures are in docs/performance.md). And a GEMM's bits depend on how
+many threads OpenBLAS gives it.
 
 So every kernel runs its BLAS calls inside :func:`one_blas_thread`, cuts its work into
 blocks whose boundaries depend on the shapes only, and runs the blocks on a pool of
 ``numba.get_num_threads()`` Python threads (the GEMM and the Numba loops release the
 GIL). Each block is computed the same way whichever thread runs it, and blocks that add
 into one result are added in block order, so the bits never depend on the thread count.
+The cutting rules are written once, at the end of this module, for every kernel:
+:func:`batch_blocks` (a batch into blocks that stay in cache), :func:`halves` (a large
+product into two for two threads) and :func:`run_per_block` (which of the two levels
+gets the threads).
 
 One BLAS thread, shared by every thread of the process. OpenBLAS's thread count (in
 its usual pthreads build, and MKL's, BLIS's) is one number for the whole process: a
@@ -36,12 +41,12 @@ OpenBLAS built on OpenMP keeps a count per thread instead: each thread that ente
 section holds its own count at one, from its first open section to its last; the pool
 threads of :func:`run_blocks`, minigrad's own, hold theirs at one for good.
 
-The libraries are found with threadpoolctl, once, at the first section (scanning them
-costs ~10 ms). OpenBLAS's count is then read and set through its own C functions:
-threadpoolctl's ``set_num_threads`` lets only the first thread that called it change a
-pthreads OpenBLAS (the others' calls silently do nothing), and its ``limit()`` costs
-~20 us, where a first section costs ~2 us to open and close (four library calls) and a
-nested one under 1 us.
+The libraries are found with threadpoolctl, once, at the first section (the scan costs
+far more than a small kernel call). OpenBLAS's count is then read and set through its
+own C functions: threadpoolctl's ``set_num_threads`` lets only the first thread that
+called it change a pthreads OpenBLAS (the others' calls silently do nothing), and its
+``limit()`` was slower per call than a section here, whose opening and closing is four
+library calls (a nested one, none); the figures are in docs/performance.md.
 
 A block also runs under its caller's numpy error state (``np.errstate`` is per thread).
 After a ``fork`` the child starts with fresh pools (the parent's threads are gone) and
@@ -303,3 +308,80 @@ def split(total: int, parts: int) -> list[tuple[int, int]]:
     parts = max(1, min(parts, total))
     edges = [total * i // parts for i in range(parts + 1)]
     return [(edges[i], edges[i + 1]) for i in range(parts)]
+
+
+# ---- the work-splitting rules, for every kernel --------------------------------------
+
+# A product or layer with fewer than twice this many multiply-adds is not worth a
+# second thread: on a busy machine the join waits for the slower one.
+PARALLEL_WORK = 16_000_000
+# ... nor is a matrix product with fewer rows than this.
+MIN_ROWS = 64
+# A batch block is cut no narrower than this many GEMM columns (samples x positions,
+# or samples x tiles), which the GEMMs need to run at speed.
+MIN_COLUMNS = 512
+
+
+def batch_blocks(
+    n: int,
+    bytes_per_sample: int,
+    columns_per_sample: int,
+    block_bytes: int,
+    work: int | None = None,
+) -> list[tuple[int, int]]:
+    """A batch of ``n`` samples cut into blocks whose scratch arrays (``bytes_per_sample``
+    each) take about ``block_bytes``, so that they are still in cache when the block's
+    GEMMs read them, but at least MIN_COLUMNS columns wide (``columns_per_sample`` each).
+    Given the layer's ``work`` (multiply-adds), a layer that fits one block is still cut
+    in two when that is worth a second thread. Depends on the shapes only.
+
+    >>> batch_blocks(10, 1 << 20, 100, 4 << 20)
+    [(0, 5), (5, 10)]
+    """
+    per_block = max(
+        1, block_bytes // max(1, bytes_per_sample), -(-MIN_COLUMNS // columns_per_sample)
+    )
+    parts = -(-n // per_block)
+    if parts == 1 and work is not None and work >= 2 * PARALLEL_WORK:
+        parts = 2
+    if parts <= 1:
+        return [(0, n)]  # the small layers' case, without split()'s arithmetic
+    return split(n, parts)
+
+
+def halves(count: int, work: int, smallest: int = MIN_ROWS) -> list[tuple[int, int]] | None:
+    """``[0, count)`` (rows of a product, or its independent GEMMs) in two fixed halves
+    for two threads, when its ``work`` (multiply-adds) is worth a second thread and
+    ``count`` is at least ``smallest``; else None. Depends on the shapes only.
+
+    >>> halves(100, 10**9), halves(100, 10**6), halves(8, 10**9)
+    ([(0, 50), (50, 100)], None, None)
+    """
+    if work < 2 * PARALLEL_WORK or count < smallest:
+        return None
+    return split(count, 2)
+
+
+def run_per_block(
+    task: Callable[[int, int, bool], Result], blocks: Sequence[tuple[int, int]]
+) -> list[Result]:
+    """``[task(start, stop, alone) for (start, stop) in blocks]``, with the threads at one
+    level only. Several blocks run on the pool, each whole on one thread (``alone`` is
+    False); a lone block runs in the caller's thread with ``alone`` True, and may cut
+    its own large products in :func:`halves` for two threads.
+
+    >>> run_per_block(lambda start, stop, alone: (stop - start, alone), [(0, 4)])
+    [(4, True)]
+    """
+    if len(blocks) == 1:
+        return [task(*blocks[0], True)]
+    return run_blocks(lambda start, stop: task(start, stop, False), blocks)
+
+
+def quiet() -> np.errstate:
+    """The error state of one kernel call, around all of its blocks and products: inf
+    and NaN propagate as IEEE arithmetic has them, without numpy's warnings (the pool's
+    threads run under it too, see :func:`run_blocks`). Entered once per call, not per
+    block: each ``np.errstate`` has a cost of its own.
+    """
+    return np.errstate(invalid="ignore", over="ignore")

@@ -3,13 +3,16 @@
 numpy needs five passes for ``factor = 1 if x > 0 else slope`` and ``x * factor``
 (``np.where`` is one pass but branches per element and is slower still on the mixed
 signs of activations); this kernel makes one, with the same bits: each output is
-``x * factor``, rounded once in x's dtype.
+``x * factor``, rounded once in x's dtype. Its numpy twin, ``_leaky_relu_reference``,
+runs in its place under the reference kernels (:mod:`minigrad.kernels.backend`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from minigrad.kernels import backend
 
 
 @njit(cache=True, nogil=True)
@@ -24,6 +27,12 @@ def _leaky_relu(x, one, slope):  # pragma: no cover - compiled
     return out, factor
 
 
+@np.errstate(invalid="ignore")  # -inf * 0 is NaN, silently, as in the loop
+def _leaky_relu_reference(x, one, slope):
+    factor = np.where(x > 0, one, slope)
+    return x * factor, factor
+
+
 def leaky_relu(x: np.ndarray, slope: float) -> tuple[np.ndarray, np.ndarray]:
     """``out = x * factor`` with ``factor = 1 where x > 0, else slope``, elementwise.
 
@@ -35,5 +44,6 @@ def leaky_relu(x: np.ndarray, slope: float) -> tuple[np.ndarray, np.ndarray]:
         ``(out, factor)``, two new C-contiguous arrays of x's shape and dtype.
     """
     dtype = x.dtype.type
-    out, factor = _leaky_relu(np.ascontiguousarray(x).reshape(-1), dtype(1), dtype(slope))
+    kernel = _leaky_relu_reference if backend.reference() else _leaky_relu
+    out, factor = kernel(np.ascontiguousarray(x).reshape(-1), dtype(1), dtype(slope))
     return out.reshape(x.shape), factor.reshape(x.shape)

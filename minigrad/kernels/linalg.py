@@ -5,10 +5,14 @@ thread policy of :mod:`minigrad.kernels._threads`.
 
 A GEMM's bits depend on the number of BLAS threads it runs on, so every product here
 runs on one BLAS thread; a large one is cut into two fixed blocks of rows of x (the
-same rows of out), shared between the kernels' threads (on two free cores a 1024^3
-float32 product took 5.6 ms so, 10.5 ms whole; on a busy machine the two are even).
-The cut depends on the shapes only, so neither OPENBLAS_NUM_THREADS nor
-NUMBA_NUM_THREADS changes a bit.
+same rows of out), shared between the kernels' threads: on two free cores that nearly
+halves a large product's time, and on a busy machine it costs nothing (figures in
+docs/performance.md). The cut, by the conv kernels' own rule
+(:func:`~minigrad.kernels._threads.halves`), depends on the shapes only, so neither
+OPENBLAS_NUM_THREADS nor NUMBA_NUM_THREADS changes a bit.
+
+With the reference kernels in use (:mod:`minigrad.kernels.backend`), ``matmul`` runs
+its definition, :func:`minigrad.kernels.reference.matmul`, instead.
 """
 
 from __future__ import annotations
@@ -17,13 +21,8 @@ import math
 
 import numpy as np
 
-from minigrad.kernels._threads import one_blas_thread, run_blocks, split
-
-# A product with twice this many multiply-adds is cut in two (as in kernels/conv.py):
-# below it, the join costs more than the second thread saves on a busy machine.
-PARALLEL_WORK = 16_000_000
-# ... if x has this many rows (the bound of kernels/conv.py's row halves).
-MIN_ROWS = 64
+from minigrad.kernels import backend, reference
+from minigrad.kernels._threads import halves, one_blas_thread, run_blocks
 
 
 def _row_blocks(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]] | None:
@@ -32,10 +31,7 @@ def _row_blocks(x: np.ndarray, y: np.ndarray) -> list[tuple[int, int]] | None:
         return None
     batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     n, k, m = x.shape[-2], x.shape[-1], y.shape[-1]
-    work = math.prod(batch) * n * k * m
-    if work < 2 * PARALLEL_WORK or n < MIN_ROWS:
-        return None
-    return split(n, 2)
+    return halves(n, math.prod(batch) * n * k * m)
 
 
 def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -44,6 +40,8 @@ def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     >>> matmul(np.ones((2, 3)), np.ones((3, 4))).tolist()
     [[3.0, 3.0, 3.0, 3.0], [3.0, 3.0, 3.0, 3.0]]
     """
+    if backend.reference():
+        return reference.matmul(x, y)
     with one_blas_thread():
         blocks = _row_blocks(x, y)
         if blocks is None:
@@ -60,7 +58,7 @@ def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def qr(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.linalg.qr(a)`` (reduced) on one BLAS thread: LAPACK's blocked QR runs on
-    BLAS, and its bits depend on the thread count too (measured on 4608 x 256 and
+    BLAS, and its bits depend on the thread count too (seen on 4608 x 256 and
     4608 x 512 float64 matrices).
 
     >>> q, r = qr(np.eye(2))

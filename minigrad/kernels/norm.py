@@ -10,6 +10,12 @@ Sums accumulate in float64 whatever x's dtype, row after row in a fixed order, t
 along each channel's ``S`` values: the same bits on every run. Loops are serial
 (``nogil``, no ``prange``): the arrays of a small training step are too small to share.
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python loops.
+
+Each loop has a twin beside it, ``_*_reference``, with the same arguments: the formula
+in plain numpy, on a ``(N, C, S)`` view of the rows. The public functions run the twin
+under the reference kernels (:mod:`minigrad.kernels.backend`). The elementwise twins
+give the loops' bits; the sums agree to rounding (numpy sums pairwise, the loops in
+order).
 """
 
 from __future__ import annotations
@@ -19,10 +25,24 @@ import math
 import numpy as np
 from numba import njit
 
+from minigrad.kernels import backend
+
 
 def _rows(x: np.ndarray) -> np.ndarray:
     """``(N, C, *)`` x as a C-contiguous ``(N, C * S)`` array (a view when possible)."""
     return np.ascontiguousarray(x).reshape(x.shape[0], math.prod(x.shape[1:]))
+
+
+def _by_channel(rows: np.ndarray, channels: int) -> np.ndarray:
+    """``(N, C * S)`` rows as ``(N, C, S)``, for the numpy twins."""
+    return rows.reshape(rows.shape[0], channels, rows.shape[1] // channels)
+
+
+def _spread(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``(C,)`` values in ``dtype`` (as ``_stretch`` casts them) as ``(1, C, 1)``, to
+    broadcast against ``(N, C, S)``.
+    """
+    return values.astype(dtype, copy=False).reshape(1, -1, 1)
 
 
 @njit(cache=True, nogil=True)
@@ -67,12 +87,20 @@ def _statistics(rows, channels):  # pragma: no cover - compiled
     return mean, _fold(total, channels) / values
 
 
+def _statistics_reference(rows, channels):
+    wide = _by_channel(rows, channels).astype(np.float64)
+    mean = wide.mean(axis=(0, 2))
+    difference = wide - _spread(mean, np.float64)
+    return mean, (difference * difference).mean(axis=(0, 2))
+
+
 def batch_norm_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and biased variance of ``(N, C, *)`` x, each ``(C,)`` in x's dtype.
 
     mean = sum(x) / n,   variance = sum((x - mean)^2) / n,   n = N * S values a channel.
     """
-    mean, variance = _statistics(_rows(x), x.shape[1])
+    statistics = _statistics_reference if backend.reference() else _statistics
+    mean, variance = statistics(_rows(x), x.shape[1])
     return mean.astype(x.dtype), variance.astype(x.dtype)
 
 
@@ -93,6 +121,13 @@ def _normalise(rows, mean, root, weight, bias):  # pragma: no cover - compiled
     return out, normalised
 
 
+def _normalise_reference(rows, mean, root, weight, bias):
+    x = _by_channel(rows, mean.size)
+    normalised = (x - _spread(mean, x.dtype)) * _spread(root, x.dtype)
+    out = normalised * _spread(weight, x.dtype) + _spread(bias, x.dtype)
+    return out.reshape(rows.shape), normalised.reshape(rows.shape)
+
+
 def batch_norm_forward(
     x: np.ndarray, mean: np.ndarray, root: np.ndarray, weight: np.ndarray, bias: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -101,7 +136,8 @@ def batch_norm_forward(
     ``x`` is ``(N, C, *)``, the others ``(C,)`` in x's dtype. Returns ``(out, xhat)``,
     both of x's shape, rounded step by step as written (no fused multiply-add).
     """
-    out, normalised = _normalise(_rows(x), mean, root, weight, bias)
+    normalise = _normalise_reference if backend.reference() else _normalise
+    out, normalised = normalise(_rows(x), mean, root, weight, bias)
     return out.reshape(x.shape), normalised.reshape(x.shape)
 
 
@@ -118,6 +154,14 @@ def _input_grad(g, normalised, scale, mean_bias, mean_weight):  # pragma: no cov
     return out
 
 
+def _input_grad_reference(g, normalised, scale, mean_bias, mean_weight):
+    channels = scale.size
+    g3, normalised3 = _by_channel(g, channels), _by_channel(normalised, channels)
+    shift, slope = _spread(mean_bias, g.dtype), _spread(mean_weight, g.dtype)
+    out = (g3 - shift - normalised3 * slope) * _spread(scale, g.dtype)
+    return out.reshape(g.shape)
+
+
 def batch_norm_input_grad(
     g: np.ndarray,
     normalised: np.ndarray,
@@ -130,7 +174,8 @@ def batch_norm_input_grad(
     ``g`` and ``xhat`` (``normalised``) are ``(N, C, *)``, the others ``(C,)`` in g's
     dtype. Returns an array of g's shape.
     """
-    out = _input_grad(_rows(g), _rows(normalised), scale, mean_bias, mean_weight)
+    input_grad = _input_grad_reference if backend.reference() else _input_grad
+    out = input_grad(_rows(g), _rows(normalised), scale, mean_bias, mean_weight)
     return out.reshape(g.shape)
 
 
@@ -143,12 +188,18 @@ def _channel_dot(a, b, channels):  # pragma: no cover - compiled
     return _fold(total, channels)
 
 
+def _channel_dot_reference(a, b, channels):
+    products = _by_channel(a, channels) * _by_channel(b, channels)
+    return products.astype(np.float64).sum(axis=(0, 2))
+
+
 def channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``sum(a * b)`` per channel of two ``(N, C, *)`` arrays: ``(C,)`` in a's dtype.
 
     Each product is taken in a's dtype and summed in float64.
     """
-    return _channel_dot(_rows(a), _rows(b), a.shape[1]).astype(a.dtype)
+    dot = _channel_dot_reference if backend.reference() else _channel_dot
+    return dot(_rows(a), _rows(b), a.shape[1]).astype(a.dtype)
 
 
 @njit(cache=True, nogil=True)
@@ -160,11 +211,16 @@ def _channel_sum(rows, channels):  # pragma: no cover - compiled
     return _fold(total, channels)
 
 
+def _channel_sum_reference(rows, channels):
+    return _by_channel(rows, channels).astype(np.float64).sum(axis=(0, 2))
+
+
 def channel_sum(x: np.ndarray) -> np.ndarray:
     """``sum(x)`` per channel of ``(N, C, *)`` x: ``(C,)`` in x's dtype, summed in float64
     (a bias gradient, or batch norm's).
     """
-    return _channel_sum(_rows(x), x.shape[1]).astype(x.dtype)
+    total = _channel_sum_reference if backend.reference() else _channel_sum
+    return total(_rows(x), x.shape[1]).astype(x.dtype)
 
 
 @njit(cache=True, nogil=True)
@@ -178,10 +234,14 @@ def _channel_sum_and_dot(a, b, channels):  # pragma: no cover - compiled
     return _fold(total, channels), _fold(products, channels)
 
 
+def _channel_sum_and_dot_reference(a, b, channels):
+    return _channel_sum_reference(a, channels), _channel_dot_reference(a, b, channels)
+
+
 def channel_sum_and_dot(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(channel_sum(a), channel_dot(a, b))`` from one pass over two ``(N, C, *)`` arrays:
     batch norm's bias and weight gradients. The same bits as the two kernels apart.
     """
-    rows = _rows(a)
-    total, products = _channel_sum_and_dot(rows, _rows(b), a.shape[1])
+    both = _channel_sum_and_dot_reference if backend.reference() else _channel_sum_and_dot
+    total, products = both(_rows(a), _rows(b), a.shape[1])
     return total.astype(a.dtype), products.astype(a.dtype)

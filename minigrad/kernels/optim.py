@@ -4,12 +4,18 @@ numpy makes one pass per arithmetic step of Adam's update (about a dozen per
 parameter); this kernel makes one, and rounds every step as numpy would: the same
 operations, in the same order, in the parameter's dtype (the hyperparameters are
 converted to it first, as numpy converts Python floats), without fused multiply-adds.
+
+Beside the loop, ``_adam_reference`` writes the same update as the textbook's numpy
+equations, one line each, in the same order: it gives the loop's bits, and runs in its
+place under the reference kernels (:mod:`minigrad.kernels.backend`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from minigrad.kernels import backend
 
 _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -43,6 +49,25 @@ def _adam(
             second = largest
         out[i] = value[i] - step_size * first / (np.sqrt(second) / bias_root + eps)
     return out
+
+
+# The loop's error model: overflow, 0 / 0 and inf - inf give inf and NaN, silently.
+@np.errstate(all="ignore")
+def _adam_reference(p, g, m, v, v_max, amsgrad, constants):
+    """``_adam``'s update as numpy equations on whole arrays, in the loop's order.
+
+    ``keep`` is ``1 - beta``, rounded to p's dtype as the loop has it. Every operation
+    is the loop's, in its order and dtype, so the bits are the loop's too: ``keep2 * g
+    * g`` groups left to right as there, and ``np.maximum`` keeps a NaN from either
+    side as the loop's comparison does. The moments are updated in place.
+    """
+    beta1, keep1, beta2, keep2, step_size, bias_root, eps = constants
+    m[...] = m * beta1 + keep1 * g
+    v[...] = v * beta2 + keep2 * g * g
+    if amsgrad:
+        np.maximum(v_max, v, out=v_max)
+    second = v_max if amsgrad else v
+    return p - step_size * m / (np.sqrt(second) / bias_root + eps)
 
 
 def adam_update(
@@ -92,7 +117,8 @@ def adam_update(
     # One array rather than seven numpy scalars: the same roundings, cheaper to pass.
     constants = np.array(numbers, dtype=value.dtype)
     amsgrad = max_exp_avg_sq is not None
-    out = _adam(
+    update = _adam_reference if backend.reference() else _adam
+    out = update(
         np.ascontiguousarray(value).reshape(-1),
         np.ascontiguousarray(grad).reshape(-1),
         exp_avg.reshape(-1),

@@ -14,6 +14,9 @@ element written once, so the bits do not depend on the thread count. Leading unp
 dims are merged into one, and fewer than three padded dims are lifted to three with
 singleton dims, so each kernel has one compiled signature per dtype. Zeros mode is a
 plain slice copy, which numpy does at memory speed.
+
+With the reference kernels in use (:mod:`minigrad.kernels.backend`), both run their
+twins in :mod:`minigrad.kernels.reference` instead.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels import reference
+from minigrad.kernels import backend, reference
 from minigrad.kernels.reference import source_index
 
 Pads = tuple[tuple[int, int], ...]
@@ -96,6 +99,8 @@ def pad_by_mode(x: np.ndarray, pads: Pads, mode: str) -> np.ndarray:
     >>> pad_by_mode(np.array([1.0, 2.0, 3.0]), ((2, 1),), "reflect")
     array([3., 2., 1., 2., 3., 2.])
     """
+    if backend.reference():
+        return reference.pad_by_mode(x, pads, mode)
     pads = tuple((int(before), int(after)) for before, after in pads)
     out_shape = x.shape[: x.ndim - len(pads)] + tuple(
         n + before + after for n, (before, after) in zip(x.shape[x.ndim - len(pads) :], pads)
@@ -126,6 +131,8 @@ def fold_padding(x: np.ndarray, pads: Pads, mode: str) -> np.ndarray:
     >>> fold_padding(np.array([3.0, 2.0, 1.0, 2.0, 3.0, 2.0]), ((2, 1),), "reflect")
     array([1., 6., 6.])
     """
+    if backend.reference():
+        return reference.fold_padding(x, pads, mode)
     pads = tuple((int(before), int(after)) for before, after in pads)
     inner_shape = tuple(
         n - before - after for n, (before, after) in zip(x.shape[x.ndim - len(pads) :], pads)

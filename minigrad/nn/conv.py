@@ -10,7 +10,12 @@ p padding, d dilation, op output_padding; ``*L`` the spatial sizes.
   L_out = (L_in - 1)s - 2p + d(k - 1) + op + 1.
 
 Layers keep their geometry and parameters; every computation is a call into
-:mod:`minigrad.functional`, which also checks the input against the geometry.
+:mod:`minigrad.functional`, which also checks the input against the geometry. The
+constructor reads its arguments with the functional form's checks
+(:mod:`minigrad.functional._conv_args`), as PyTorch splits them: channels, groups,
+kernel_size, padding_mode and ``padding="same"`` with a stride are checked when the
+layer is built, the values of stride, padding, dilation and output_padding when it is
+called.
 """
 
 from __future__ import annotations
@@ -27,8 +32,6 @@ from minigrad.functional import _conv_args as conv_args
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
-
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
@@ -56,41 +59,20 @@ class _ConvNd(Module):
         super().__init__()
         name = type(self).__name__
         rank = self._rank
-        # Zero channels: PyTorch builds such a layer (its forward then fails or returns
-        # nothing); minigrad refuses it here, by name. Bools are refused as PyTorch's
-        # functional form refuses them.
-        arguments = (("in_channels", in_channels), ("out_channels", out_channels))
-        for argument, value in (*arguments, ("groups", groups)):
-            if not _checks.is_int(value):
-                raise TypeError(
-                    f"{name}: {argument}: expected a positive int, got "
-                    f"{type(value).__name__} {value!r}"
-                )
-            if value < 1:
-                raise ValueError(f"{name}: {argument}: expected a positive int, got {value!r}")
-        for argument, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if value % groups:
-                raise ValueError(
-                    f"{name}: {argument}: expected a multiple of groups={groups}, got {value}"
-                )
-        if padding_mode not in PADDING_MODES:
-            raise ValueError(
-                f"{name}: padding_mode: expected one of {', '.join(PADDING_MODES)}, got "
-                f"{padding_mode!r}"
-            )
+        conv_args.check_channels(in_channels, out_channels, groups, name)
+        self.padding_mode = conv_args.check_mode(padding_mode, name, layer=True)
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
-        self.kernel_size = _checks.as_tuple(kernel_size, rank, f"{name}: kernel_size")
-        self.stride = _checks.as_tuple(stride, rank, f"{name}: stride")
-        self.dilation = _checks.as_tuple(dilation, rank, f"{name}: dilation")
-        _checks.check_positive(self.kernel_size, f"{name}: kernel_size")
+        self.kernel_size = conv_args.layer_tuple(kernel_size, rank, "kernel_size", name)
         # The values of stride, padding, dilation and output_padding are checked when the
         # layer is called (by the functional form), as PyTorch checks them: a layer that
         # is built but never called does not fail.
-        self.padding = self._padding(padding)
-        self.output_padding = _checks.as_tuple(output_padding, rank, f"{name}: output_padding")
+        self.stride = conv_args.layer_tuple(stride, rank, "stride", name)
+        self.dilation = conv_args.layer_tuple(dilation, rank, "dilation", name)
+        _checks.check_positive(self.kernel_size, f"{name}: kernel_size")
+        self.padding = conv_args.layer_padding(padding, rank, self.stride, self._transposed, name)
+        self.output_padding = conv_args.layer_tuple(output_padding, rank, "output_padding", name)
         self.groups = int(groups)
-        self.padding_mode = padding_mode
         chosen = dtypes.get_default_dtype() if dtype is None else dtypes.as_float_dtype(dtype)
         if self._transposed:
             shape = (self.in_channels, self.out_channels // groups, *self.kernel_size)
@@ -107,21 +89,6 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
-
-    def _padding(self, padding: Any) -> Any:
-        name = type(self).__name__
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(
-                    f"{name}: padding: expected 'valid', 'same' or ints, got {padding!r}"
-                )
-            if padding == "same" and not self._transposed and any(s != 1 for s in self.stride):
-                raise ValueError(
-                    f"{name}: padding: 'same' needs stride 1 for a convolution, got stride="
-                    f"{self.stride}"
-                )
-            return padding
-        return _checks.as_tuple(padding, self._rank, f"{name}: padding")
 
     def reset_parameters(self) -> None:
         """PyTorch's default: weight and bias from U(-√k, √k) with k = 1/fan_in.
@@ -241,16 +208,8 @@ class _ConvTransposeNd(_ConvNd):
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:  # noqa: A002
         function = type(self)._function
         # None first: the usual call needs no more tests.
-        if output_size is not None and (
-            _checks.is_int(output_size) or isinstance(output_size, bool | float | str)
-        ):
-            # The functional form also takes one int for every dim; PyTorch's layer
-            # takes sequences only.
-            raise TypeError(
-                f"{type(self).__name__}: output_size: expected a sequence of ints (the "
-                f"spatial sizes or the whole output shape), got "
-                f"{type(output_size).__name__} {output_size!r}"
-            )
+        if output_size is not None:
+            conv_args.check_layer_output_size(output_size, type(self).__name__)
         # With output_size given, the functional form derives output_padding itself.
         output_padding = self.output_padding if output_size is None else 0
         return function(

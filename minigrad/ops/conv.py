@@ -26,71 +26,37 @@ derivatives are the other two and gradients of any order need no extra code. Zer
 padding may be part of the geometry (``ConvGeometry.padding``): all three kernels then
 read x as zero outside its unpadded extent, and drop the taps that land there, so the
 triangle stays exact. Other padding modes are the separate pair ``Pad`` / ``PadAdjoint``.
+
+One fused op sits beside the triangle: :func:`conv_and_weight_grad`, a transposed
+convolution's two gradients from one kernel call, recorded as the two ops they are; its
+unfused twin :func:`conv_and_weight_grad_unfused` is written out after it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from minigrad.autograd.function import Context, Function
-from minigrad.kernels import (
-    conv_and_weight_grad,
-    conv_transpose_valid,
-    conv_valid,
-    conv_weight_grad,
-)
+from minigrad.kernels import conv as kernels
+from minigrad.kernels.conv import NO_PADDING, Geometry, Pair, Triple
 from minigrad.tensor import Tensor
 
-Triple = tuple[int, int, int]
-Pair = tuple[int, int]
-NO_PADDING: tuple[Pair, Pair, Pair] = ((0, 0), (0, 0), (0, 0))
+# The ops' geometry is the kernels' own, handed to them untouched: the frozen dataclass
+# of kernels/conv/geometry.py, whose docstring says what each field means and whose
+# __post_init__ asserts its invariants (the notation and size formulas are above).
+ConvGeometry = Geometry
 
-
-@dataclass(frozen=True)
-class ConvGeometry:
-    """Everything the three kernels need besides arrays, for 3-d spatial arrays.
-
-    ``x_size`` (L_x, unpadded) and ``y_size`` (L_y) are both pinned. Normally
-    ``L_y = floor((L_x + p_before + p_after - d (k - 1) - 1) / s) + 1``, but a
-    transposed convolution with ``output_padding >= stride`` (legal when it is below
-    ``dilation``) has an L_x larger than the natural pre-image of its L_y; pinning both
-    keeps the ops exact adjoints in every legal case. The public layer builds and
-    validates it; the ops trust it.
-
-    Attributes:
-        stride: s per spatial dim.
-        dilation: d per spatial dim.
-        kernel_size: k per spatial dim.
-        groups: g.
-        x_size: L_x, the spatial size on the x side, without the padding.
-        y_size: L_y, the spatial size on the y side.
-        padding: zero padding (before, after) per spatial dim, fused into the kernels:
-            tap t of position p reads x at ``s*p + d*t - before``, zero outside x.
-    """
-
-    stride: Triple
-    dilation: Triple
-    kernel_size: Triple
-    groups: int
-    x_size: Triple
-    y_size: Triple
-    padding: tuple[Pair, Pair, Pair] = NO_PADDING
-
-    def __post_init__(self) -> None:
-        for dim in range(3):
-            before, after = self.padding[dim]
-            span = self.dilation[dim] * (self.kernel_size[dim] - 1) + 1
-            last_read = (self.y_size[dim] - 1) * self.stride[dim] + span
-            padded = before + self.x_size[dim] + after
-            assert self.y_size[dim] >= 1 and last_read <= padded, self
-            assert before >= 0 and after >= 0, self
-
-    @property
-    def before(self) -> Triple:
-        """The zero padding before each spatial dim: all the kernels need of it."""
-        return (self.padding[0][0], self.padding[1][0], self.padding[2][0])
+__all__ = [
+    "NO_PADDING",
+    "Conv",
+    "ConvGeometry",
+    "ConvTranspose",
+    "ConvWeightGrad",
+    "Pair",
+    "Triple",
+    "conv_and_weight_grad",
+    "conv_and_weight_grad_unfused",
+]
 
 
 def _lifted(array: np.ndarray) -> np.ndarray:
@@ -117,7 +83,7 @@ class Conv(Function):
     ) -> np.ndarray:
         g, x5, w5 = geometry, _lifted(x), _lifted(w)
         assert x5.shape[2:] == g.x_size and w5.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
-        y = conv_valid(x5, w5, g.stride, g.dilation, g.groups, g.y_size, g.before)
+        y = kernels.conv_valid(x5, w5, g)
         return _lowered(y, x.ndim - 2)
 
     @staticmethod
@@ -143,7 +109,7 @@ class ConvTranspose(Function):
     ) -> np.ndarray:
         g, y5, w5 = geometry, _lifted(y), _lifted(w)
         assert y5.shape[2:] == g.y_size and w5.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
-        x = conv_transpose_valid(y5, w5, g.stride, g.dilation, g.groups, g.x_size, g.before)
+        x = kernels.conv_transpose_valid(y5, w5, g)
         return _lowered(x, y.ndim - 2)
 
     @staticmethod
@@ -151,8 +117,8 @@ class ConvTranspose(Function):
         y, w = ctx.inputs
         geometry = ctx.params["geometry"]
         if all(ctx.needs_input_grad):
-            # The same two ops as below, from one im2col of grad shared by both.
-            return apply_conv_and_weight_grad(grad, w, y, geometry)
+            # The same two ops as below, from one pass over grad: the fused op.
+            return conv_and_weight_grad(grad, w, y, geometry=geometry)
         dy = Conv.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
         dw = ConvWeightGrad.apply(grad, y, geometry=geometry) if ctx.needs_input_grad[1] else None
         return dy, dw
@@ -172,7 +138,7 @@ class ConvWeightGrad(Function):
     ) -> np.ndarray:
         g, x5, y5 = geometry, _lifted(x), _lifted(y)
         assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
-        w = conv_weight_grad(x5, y5, g.stride, g.dilation, g.groups, g.kernel_size, g.before)
+        w = kernels.conv_weight_grad(x5, y5, g)
         return _lowered(w, x.ndim - 2)
 
     @staticmethod
@@ -184,22 +150,34 @@ class ConvWeightGrad(Function):
         return dx, dy
 
 
-def apply_conv_and_weight_grad(
-    x: Tensor, w: Tensor, y: Tensor, geometry: ConvGeometry
+def conv_and_weight_grad(
+    x: Tensor, w: Tensor, y: Tensor, *, geometry: ConvGeometry
 ) -> tuple[Tensor, Tensor]:
-    """``(Conv(x, w), ConvWeightGrad(x, y))``, both read from one im2col of x.
+    """``(Conv(x, w), ConvWeightGrad(x, y))`` from one kernel call: a fused op.
 
     A transposed convolution's two gradients are exactly this pair (x its output
-    gradient, y its input), and building x's columns once saves a pass over them. The
-    results are recorded as the two ops they are, so their derivatives are unchanged.
+    gradient, y its input), and one kernel computes both from one pass over x: im2col's
+    columns (or Winograd's windows) are built once and read by both products. Two
+    results from one pass is more than a ``Function`` records, so each result is
+    recorded (``Function.applied``) as the op it equals, with that op's own backward:
+    the derivatives are the triangle's, to any order.
+
+    The weight gradient has ``ConvWeightGrad``'s bits; the conv output ``Conv``'s when
+    the kernel's batch blocks coincide, else its rounding (see
+    :func:`minigrad.kernels.conv.conv_and_weight_grad`).
     """
     g, x5, w5, y5 = geometry, _lifted(x._data), _lifted(w._data), _lifted(y._data)
     assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
-    conv_out, weight_grad = conv_and_weight_grad(
-        x5, w5, y5, g.stride, g.dilation, g.groups, g.before
-    )
+    conv_out, weight_grad = kernels.conv_and_weight_grad(x5, w5, y5, g)
     rank = x.ndim - 2
     return (
         Conv.applied(_lowered(conv_out, rank), x, w, geometry=geometry),
         ConvWeightGrad.applied(_lowered(weight_grad, rank), x, y, geometry=geometry),
     )
+
+
+def conv_and_weight_grad_unfused(
+    x: Tensor, w: Tensor, y: Tensor, *, geometry: ConvGeometry
+) -> tuple[Tensor, Tensor]:
+    """:func:`conv_and_weight_grad`'s twin: the two ops, each run on its own."""
+    return Conv.apply(x, w, geometry=geometry), ConvWeightGrad.apply(x, y, geometry=geometry)

@@ -21,6 +21,7 @@ from minigrad.kernels import fold_padding, pad_by_mode
 from minigrad.tensor import Tensor
 
 Pads = tuple[tuple[int, int], ...]
+# The padding modes: the one list, which the public layer's checks and messages import.
 MODES = ("zeros", "reflect", "replicate", "circular")
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.autograd import engine
 from tests.helpers import assert_close, assert_raises_with, randn
 
 
@@ -238,6 +239,57 @@ def test_grad_returns_a_tuple_and_leaves_dot_grad_alone():
     assert_close(gx, y.detach())
     assert_close(gy, x.detach())
     assert x.grad is None and y.grad is None
+
+
+# ---- the four steps ---------------------------------------------------------------------
+
+
+class _Refused(mg.autograd.Function):
+    """out = x.   Its backward must never run."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise AssertionError("a backward that no target needs ran")
+
+
+def test_the_four_steps_called_in_order_are_backward():
+    x, w = _leaf(3, seed=1), _leaf(3, seed=2)
+    loss = ((x * w).tanh() + w).sum()
+    graph = engine.discover([loss], None)
+    assert set(graph.consumers) >= {loss.grad_fn} and not graph.silent
+    with mg.no_grad():
+        gradients = engine.seed(graph, [loss], [mg.ones(())])
+        engine.propagate(graph, gradients, retain_graph=True)
+    engine.finish(gradients, create_graph=False)
+    stepped = [x.grad.numpy().copy(), w.grad.numpy().copy()]
+    x.grad = w.grad = None
+    loss.backward()
+    assert [x.grad.tolist(), w.grad.tolist()] == [stepped[0].tolist(), stepped[1].tolist()]
+
+
+def test_discover_keeps_only_the_nodes_on_a_path_to_an_input():
+    x, other = _leaf(3, seed=1), _leaf(3, seed=2)
+    middle = x.exp()
+    side = _Refused.apply(other)
+    loss = (middle * middle).sum() + side.sum()
+    graph = engine.discover([loss], [middle])
+    assert middle.grad_fn in graph.consumers and side.grad_fn not in graph.consumers
+    # middle's own op is kept (its gradient is wanted) but does not run.
+    assert graph.silent == {middle.grad_fn}
+    assert x.grad_fn is None and graph.leaves == set()
+
+
+def test_a_branch_that_leads_to_no_input_is_never_run():
+    x, other = _leaf(3, seed=1), _leaf(3, seed=2)
+    loss = (x * 2).sum() + _Refused.apply(other).sum()
+    (gx,) = mg.autograd.grad(loss, x, retain_graph=True)
+    loss.backward(inputs=[x])
+    assert gx.tolist() == [2.0, 2.0, 2.0] and x.grad.tolist() == [2.0, 2.0, 2.0]
+    assert other.grad is None
 
 
 def test_grad_with_respect_to_a_non_leaf():

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.kernels import reference
+from minigrad.ops.conv import ConvGeometry
 from tests.conv_strategies import ConvCase, conv_cases
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -50,13 +51,18 @@ def reference_call(
     pads = tuple((p, p) for p in lift(case.padding, 0))
     stride, dilation = lift(case.stride, 1), lift(case.dilation, 1)
     out_sizes = lift(case.output_sizes, 1)
+    kernel = lift(case.kernel, 1)
     if case.transposed:
-        full = tuple(o + 2 * p for o, (p, _) in zip(out_sizes, pads))
-        out = reference.conv_transpose_valid(x3, w3, stride, dilation, case.groups, full)
+        full = lift(tuple(o + 2 * p for o, (p, _) in zip(out_sizes, pads)), 1)
+        sizes = lift(case.sizes, 1)
+        geometry = ConvGeometry(stride, dilation, kernel, case.groups, full, sizes)
+        out = reference.conv_transpose_valid(x3, w3, geometry)
         out = reference.fold_padding(out, pads, case.mode)
     else:
         padded = reference.pad_by_mode(x3, pads, case.mode)
-        out = reference.conv_valid(padded, w3, stride, dilation, case.groups, out_sizes)
+        padded_sizes = lift(padded.shape[2:], 1)
+        geometry = ConvGeometry(stride, dilation, kernel, case.groups, padded_sizes, out_sizes)
+        out = reference.conv_valid(padded, w3, geometry)
     if b is not None:
         out = out + b.reshape(-1, 1, 1, 1)
     out = out.reshape(out.shape[0], out.shape[1], *case.output_sizes)

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from minigrad.kernels import backend
 from minigrad.kernels.activation import leaky_relu
 
 
@@ -31,3 +32,18 @@ def test_non_contiguous_input_keeps_its_shape_and_values() -> None:
     out, factor = leaky_relu(x, 0.1)
     assert out.shape == factor.shape == (4, 6)
     np.testing.assert_array_equal(out, np.where(x > 0, x, x * 0.1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("slope", [0.0, 0.2, -0.3])
+def test_reference_twin_gives_the_kernels_bits(dtype: Any, slope: float) -> None:
+    x = np.random.default_rng(2).standard_normal((5, 6)).astype(dtype).T
+    x[0, :5] = [np.nan, np.inf, -np.inf, 0.0, -0.0]
+    with np.errstate(invalid="ignore"):  # -inf * 0 (numpy warns without the JIT)
+        fast = leaky_relu(x, slope)
+    with backend.use("reference"):
+        reference = leaky_relu(x, slope)
+    for got, want in zip(reference, fast):
+        assert got.dtype == want.dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -1,4 +1,5 @@
-"""The fast conv kernels against their loop twins in ``kernels/reference.py``.
+"""The conv kernels' dispatch and fast paths against the loop twins of the reference path
+(``kernels/conv/reference.py``).
 
 Geometries are drawn valid: per spatial dim a kernel size, stride and dilation, an
 output-side size ``L_y`` and an input-side size ``L_x`` at least the natural
@@ -8,6 +9,7 @@ draws whose leading dims are singletons.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -22,7 +24,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels import conv, im2col, reference
+import minigrad as mg
+from minigrad.kernels import _threads, conv
+from minigrad.kernels.conv import Geometry, im2col, reference, winograd
+from minigrad.kernels.conv.im2col import gather
 
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-12}
@@ -68,15 +73,30 @@ def operands(geometry: dict[str, Any], dtype: type, seed: int = 0) -> tuple[np.n
     return x, w, y
 
 
-def run_all(module: Any, geometry: dict[str, Any], x: np.ndarray, w: np.ndarray, y: np.ndarray):
-    g = geometry
-    common = (g["stride"], g["dilation"], g["groups"])
-    # Zero padding before each dim (fused into the kernels); absent means none.
+def geometry_of(g: dict[str, Any]) -> Geometry:
+    """The kernels' Geometry of a drawn geometry: ``padding`` (absent: none) is the zero
+    padding before each dim; after it, as much as the taps reach past x's end.
+    """
     before = g.get("padding", (0, 0, 0))
+    pairs = []
+    for size, b, k, s, d, ly in zip(
+        g["x_size"], before, g["kernel"], g["stride"], g["dilation"], g["y_size"]
+    ):
+        reach = (ly - 1) * s + d * (k - 1) + 1
+        pairs.append((b, max(0, reach - b - size)))
+    return Geometry(
+        g["stride"], g["dilation"], g["kernel"], g["groups"], g["x_size"], g["y_size"],
+        tuple(pairs),
+    )  # fmt: skip
+
+
+def run_all(module: Any, geometry: dict[str, Any], x: np.ndarray, w: np.ndarray, y: np.ndarray):
+    """The three kernels of ``module``: the dispatch or one path."""
+    g = geometry_of(geometry)
     return (
-        module.conv_valid(x, w, *common, g["y_size"], before),
-        module.conv_transpose_valid(y, w, *common, g["x_size"], before),
-        module.conv_weight_grad(x, y, *common, g["kernel"], before),
+        module.conv_valid(x, w, g),
+        module.conv_transpose_valid(y, w, g),
+        module.conv_weight_grad(x, y, g),
     )
 
 
@@ -97,8 +117,9 @@ def tiny_blocks() -> Iterator[None]:
     """Every sample its own batch block, every GEMM split and every line copied from
     x's stride phases: the paths big layers take (the default draws take the others).
     """
-    settings = [(conv, "BLOCK_BYTES", 1), (conv, "MIN_COLUMNS", 1), (conv, "PARALLEL_WORK", 0),
-                (im2col, "LONG_LINE", 1), (im2col, "LONG_SCATTER_LINE", 1)]  # fmt: skip
+    settings = [(im2col, "BLOCK_BYTES", 1), (_threads, "MIN_COLUMNS", 1),
+                (_threads, "PARALLEL_WORK", 0), (gather, "LONG_LINE", 1),
+                (gather, "LONG_SCATTER_LINE", 1)]  # fmt: skip
     saved = [getattr(module, name) for module, name, _ in settings]
     for module, name, value in settings:
         setattr(module, name, value)
@@ -123,17 +144,15 @@ def test_matches_reference_in_many_blocks(geometry: dict[str, Any], dtype: type)
 
 
 def assert_pair_equals_the_two_kernels(geometry: dict[str, Any], dtype: type) -> None:
-    g = geometry
-    x, w, y = operands(g, dtype)
-    common = (g["stride"], g["dilation"], g["groups"])
-    before = g.get("padding", (0, 0, 0))
-    out, grad_w = conv.conv_and_weight_grad(x, w, y, *common, before)
+    x, w, y = operands(geometry, dtype)
+    g = geometry_of(geometry)
+    out, grad_w = conv.conv_and_weight_grad(x, w, y, g)
     # The weight gradient takes the same blocks, GEMMs and summation order: the same
     # bits. The conv output is cut into the weight gradient's (longer) blocks, and BLAS
     # may round a product differently with another number of columns (one column is a
     # GEMV), so it agrees to rounding.
-    assert np.array_equal(grad_w, conv.conv_weight_grad(x, y, *common, g["kernel"], before))
-    want = conv.conv_valid(x, w, *common, g["y_size"], before)
+    assert np.array_equal(grad_w, conv.conv_weight_grad(x, y, g))
+    want = conv.conv_valid(x, w, g)
     scale = max(1.0, float(np.abs(want).max()))
     np.testing.assert_allclose(out, want, rtol=0, atol=TOLERANCE[dtype] * scale)
 
@@ -205,7 +224,7 @@ def test_awkward_shapes(name: str, dtype: type) -> None:
 def test_positions_no_tap_reaches_are_zero() -> None:
     geometry = AWKWARD["extra_input"]
     _, w, y = operands(geometry, np.float64)
-    x = conv.conv_transpose_valid(y, w, (1, 1, 1), (1, 1, 3), 1, (1, 1, 7))
+    x = conv.conv_transpose_valid(y, w, geometry_of(geometry))
     # Last tap reaches 3 * (2 - 1) + 2 = 5; position 6 is output_padding.
     assert np.all(x[..., 6] == 0)
     assert np.all(x[..., 5] != 0)
@@ -250,7 +269,9 @@ import json, sys
 import numpy as np
 sys.path.insert(0, {root!r})
 from tests.kernels.test_conv import AWKWARD, operands, run_all
-from minigrad.kernels import conv, im2col
+from minigrad.kernels import _threads, conv
+from minigrad.kernels.conv import im2col
+from minigrad.kernels.conv.im2col import gather
 results = {{}}
 for name in sorted(AWKWARD):
     for dtype in (np.float32, np.float64):
@@ -266,8 +287,8 @@ wide = dict(n=2, c_in=256, c_out=128, groups=1, kernel=(1, 4, 4), stride=(1, 2, 
 for label, geometry in (("big", big), ("wide", wide)):
     for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
         results[f"{{label}}-{{i}}"] = out
-conv.BLOCK_BYTES, conv.MIN_COLUMNS, conv.PARALLEL_WORK = 1, 1, 0
-im2col.LONG_LINE = im2col.LONG_SCATTER_LINE = 1
+im2col.BLOCK_BYTES, _threads.MIN_COLUMNS, _threads.PARALLEL_WORK = 1, 1, 0
+gather.LONG_LINE = gather.LONG_SCATTER_LINE = 1
 for i, out in enumerate(run_all(conv, big, *operands(big, np.float64))):
     results[f"tiny-blocks-{{i}}"] = out
 np.savez(sys.argv[1], **results)
@@ -328,14 +349,14 @@ def test_padding_is_explicit_zeros_around_x(geometry: dict[str, Any]) -> None:
     g = geometry
     x, w, y = operands(g, np.float64)
     widths, padded = explicitly_padded(g)
-    common = (g["stride"], g["dilation"], g["groups"])
     fast = run_all(conv, g, x, w, y)
     big = np.pad(x, widths)
     crop = tuple(slice(b, b + size) for (b, _), size in zip(widths, x.shape))
+    unpadded = Geometry(g["stride"], g["dilation"], g["kernel"], g["groups"], padded, g["y_size"])
     wants = (
-        reference.conv_valid(big, w, *common, g["y_size"]),
-        reference.conv_transpose_valid(y, w, *common, padded)[crop],
-        reference.conv_weight_grad(big, y, *common, g["kernel"]),
+        reference.conv_valid(big, w, unpadded),
+        reference.conv_transpose_valid(y, w, unpadded)[crop],
+        reference.conv_weight_grad(big, y, unpadded),
     )
     for got, want in zip(fast, wants):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * max(1.0, np.abs(want).max()))
@@ -392,10 +413,7 @@ def test_empty_operands_give_zeros(name: str, dtype: type) -> None:
     for got, want, shape in zip(fast, run_all(reference, g, x, w, y), shapes):
         assert got.shape == want.shape == shape and got.dtype == dtype
         assert not got.any() and not want.any()
-    before = g.get("padding", (0, 0, 0))
-    out, grad_w = conv.conv_and_weight_grad(
-        x, w, y, g["stride"], g["dilation"], g["groups"], before
-    )
+    out, grad_w = conv.conv_and_weight_grad(x, w, y, geometry_of(g))
     assert out.shape == y.shape and grad_w.shape == w.shape
     assert not out.any() and not grad_w.any()
 
@@ -448,7 +466,58 @@ def test_padding_taps_multiply_zeros() -> None:
     x, w, y = operands(g, np.float64)
     w[0, 0, 0, 0, 0] = np.inf  # tap (0, 0) of filter 0 reads row -1 / column -1 at p = 0
     for module in (conv, reference):
-        out = module.conv_valid(x, w, g["stride"], g["dilation"], 1, g["y_size"], g["padding"])
+        out = module.conv_valid(x, w, geometry_of(g))
         assert np.isnan(out[:, 0, 0, 0, :]).all() and np.isnan(out[:, 0, 0, :, 0]).all()
         assert np.isinf(out[:, 0, 0, 1:, 1:]).all()
         assert np.isfinite(out[:, 1]).all()
+
+
+# ---- the dispatch: one routing table, paths that never import one another ----------------
+
+
+def test_route_names_one_path_for_each_call() -> None:
+    small = geometry_of(AWKWARD["padded_digits"])
+    # The DCGAN generator's 256 -> 128 layer, as its backward's conv sees it.
+    dcgan = Geometry((1, 2, 2), (1, 1, 1), (1, 4, 4), 1, (1, 16, 16), (1, 8, 8),
+                     ((0, 0), (1, 1), (1, 1)))  # fmt: skip
+    assert conv.route(small, 2, 2, 3, np.float32) is im2col
+    assert conv.route(dcgan, 64, 256, 128, np.float32) is winograd
+    assert conv.route(dcgan, 64, 256, 128, np.float64) is im2col
+    with mg.kernels.use("reference"):
+        assert conv.route(small, 2, 2, 3, np.float32) is reference
+        assert conv.route(dcgan, 64, 256, 128, np.float32) is reference
+    assert conv.route(dcgan, 64, 256, 128, np.float32) is winograd
+
+
+PATHS = {
+    "im2col": ROOT / "minigrad" / "kernels" / "conv" / "im2col",
+    "winograd": ROOT / "minigrad" / "kernels" / "conv" / "winograd",
+    "reference": ROOT / "minigrad" / "kernels" / "conv" / "reference.py",
+}
+
+
+def _imported(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("name", sorted(PATHS))
+def test_a_path_imports_no_other_path(name: str) -> None:
+    # Only the dispatch (kernels/conv/__init__.py) knows all three.
+    root = PATHS[name]
+    files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+    assert files
+    others = [f"minigrad.kernels.conv.{other}" for other in PATHS if other != name]
+    for file in files:
+        for imported in _imported(file):
+            assert not any(imported == o or imported.startswith(o + ".") for o in others), (
+                file,
+                imported,
+            )
+            assert imported != "minigrad.kernels.conv", (file, "imports the dispatch")

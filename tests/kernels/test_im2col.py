@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels import im2col as module
-from tests.kernels.test_conv import padded_geometries
+from minigrad.kernels.conv.im2col import gather as module
+from tests.kernels.test_conv import geometry_of, padded_geometries
 
 PATHS = {"table": (100, 100), "phases": (1, 1)}
 
@@ -51,12 +51,12 @@ def test_im2col_is_the_gather_and_col2im_its_adjoint(g: dict[str, Any], path: st
     try:
         want = textbook_columns(x, g, start, stop)
         cols = np.empty_like(want)
-        module.im2col(x, start, stop, *block_arguments(g), cols)
+        module.im2col(x, start, stop, geometry_of(g), cols)
         assert np.array_equal(cols, want)
         # <im2col(x), c> == <x, col2im(c)> on the block; col2im writes all of it.
         c = rng.standard_normal(want.shape)
         back = np.full_like(x, np.nan)
-        module.col2im(c, start, stop, *block_arguments(g), back)
+        module.col2im(c, start, stop, geometry_of(g), back)
         block = back[start:stop]
         assert np.isfinite(block).all()
         assert np.isnan(back[:start]).all() and np.isnan(back[stop:]).all()

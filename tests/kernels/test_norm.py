@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels import norm
+from minigrad.kernels import backend, norm
 
 
 def channel_dims(x: np.ndarray) -> tuple[int, ...]:
@@ -144,3 +144,55 @@ def test_non_contiguous_input_is_read_by_its_values(dtype: Any) -> None:
     ones = np.ones(4, dtype)
     out, _ = norm.batch_norm_forward(strided, ones, ones, ones, ones)
     np.testing.assert_array_equal(out, (strided - 1) + 1)
+
+
+def _both_backends(call: Any) -> tuple[Any, Any]:
+    """``call()`` on the fast kernels and on their numpy twins (the reference kernels)."""
+    fast = call()
+    with backend.use("reference"):
+        reference = call()
+    return fast, reference
+
+
+@given(batches())
+def test_reference_twins_agree_with_the_kernels(batch: tuple[np.ndarray, ...]) -> None:
+    x, mean, root, weight, bias, _ = batch
+    b = np.flip(x, axis=0) - 1
+    calls = {
+        "batch_norm_statistics": lambda: norm.batch_norm_statistics(x),
+        "channel_dot": lambda: (norm.channel_dot(x, b),),
+        "channel_sum": lambda: (norm.channel_sum(x),),
+        "channel_sum_and_dot": lambda: norm.channel_sum_and_dot(x, b),
+    }
+    for name, call in calls.items():
+        fast, reference = _both_backends(call)
+        for got, want in zip(reference, fast):
+            assert got.dtype == want.dtype and got.shape == want.shape, name
+            scale = np.abs(x.astype(np.float64)).max() * max(1.0, np.abs(b).max()) * x.size
+            np.testing.assert_allclose(
+                got, want, rtol=tolerance(x.dtype), atol=tolerance(x.dtype) * scale, err_msg=name
+            )
+
+
+@given(batches())
+def test_elementwise_reference_twins_give_the_kernels_bits(batch: tuple[np.ndarray, ...]) -> None:
+    x, mean, root, weight, bias, _ = batch
+    normalised = np.flip(x, axis=0).copy()
+    calls = {
+        "batch_norm_forward": lambda: norm.batch_norm_forward(x, mean, root, weight, bias),
+        "batch_norm_input_grad": lambda: (
+            norm.batch_norm_input_grad(x, normalised, mean, root, weight),
+        ),
+    }
+    for name, call in calls.items():
+        fast, reference = _both_backends(call)
+        for got, want in zip(reference, fast):
+            assert got.dtype == want.dtype and got.shape == want.shape, name
+            np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_reference_statistics_keep_their_precision_far_from_zero() -> None:
+    x = (1e4 + np.random.default_rng(0).standard_normal((64, 3, 4, 4))).astype(np.float32)
+    fast, reference = _both_backends(lambda: norm.batch_norm_statistics(x))
+    for got, want in zip(reference, fast):
+        np.testing.assert_allclose(got, want, rtol=1e-6)

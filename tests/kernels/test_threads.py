@@ -342,3 +342,38 @@ def test_blocks_run_under_the_callers_numpy_error_state():
         assert run_blocks(divide, split(2, 2)) == [np.inf, np.inf]
     with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
         run_blocks(divide, split(2, 2))
+
+
+# ---- the work-splitting rules ----------------------------------------------------------
+
+
+def test_batch_blocks_depend_on_the_shapes_only() -> None:
+    # Blocks of about block_bytes of scratch, but at least MIN_COLUMNS columns wide.
+    assert _threads.batch_blocks(10, 1 << 20, 100, 4 << 20) == [(0, 5), (5, 10)]
+    assert _threads.batch_blocks(10, 1 << 20, 1000, 1 << 20) == split(10, 10)
+    # One block when the batch fits; two when the layer's work is worth a second thread.
+    assert _threads.batch_blocks(8, 10, 1000, 1 << 20) == [(0, 8)]
+    work = 2 * _threads.PARALLEL_WORK
+    assert _threads.batch_blocks(8, 10, 1000, 1 << 20, work) == [(0, 4), (4, 8)]
+    assert _threads.batch_blocks(1, 10, 1000, 1 << 20, work) == [(0, 1)]
+    assert _threads.batch_blocks(0, 10, 10, 1 << 20) == [(0, 0)]
+
+
+def test_halves_cut_only_products_worth_two_threads() -> None:
+    work = 2 * _threads.PARALLEL_WORK
+    assert _threads.halves(64, work) == [(0, 32), (32, 64)]
+    assert _threads.halves(64, work - 1) is None
+    assert _threads.halves(63, work) is None  # fewer rows than MIN_ROWS
+    assert _threads.halves(3, work, smallest=2) == [(0, 1), (1, 3)]
+
+
+def test_run_per_block_gives_the_threads_to_one_level() -> None:
+    def task(start: int, stop: int, alone: bool) -> tuple[int, int, bool, bool]:
+        in_pool = threading.current_thread().name.startswith("minigrad")
+        return start, stop, alone, in_pool
+
+    # A lone block: in the caller's thread, free to split its own products.
+    assert _threads.run_per_block(task, [(0, 4)]) == [(0, 4, True, False)]
+    # Several: in block order, none of them alone.
+    results = _threads.run_per_block(task, split(8, 4))
+    assert [r[:3] for r in results] == [(a, b, False) for a, b in split(8, 4)]

@@ -1,7 +1,7 @@
-"""The Winograd kernels against the loop twins in ``kernels/reference.py``.
+"""The Winograd path against the loop twins of the reference path.
 
-They take layers with groups 1, dilation 1 and ``k <= 2 s`` in every dim when the
-channels are wide enough (``takes_conv`` / ``takes_transpose``); here they are also
+It takes layers with groups 1, dilation 1 and ``k <= 2 s`` in every dim when the
+channels are wide enough (``winograd.takes``); here it is also
 forced onto small draws of that family, so that odd sizes, padding, strides up to 3,
 dims with one tap per phase and many batch blocks are all met.
 """
@@ -19,9 +19,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels import conv, reference, winograd
-from minigrad.kernels.winograd_transforms import add_rows
-from tests.kernels.test_conv import TOLERANCE, operands, run_all
+from minigrad.kernels import _threads, conv
+from minigrad.kernels.conv import Geometry, reference, winograd
+from minigrad.kernels.conv.winograd.transforms import add_rows
+from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, run_all
 
 
 @st.composite
@@ -71,21 +72,23 @@ def everywhere(tiny_blocks: bool = False, by_point: bool = False) -> Iterator[No
     and every block's GEMMs split between threads; with ``by_point``, the weight
     gradient's GEMMs one per point whatever the channels (else one per point and phase).
     """
-    settings: dict[str, Any] = {
-        "MIN_CHANNELS": 1, "WIDE": 1, "MAX_WORK_RATIO": float("inf"), "MIN_WORK": 0
-    }  # fmt: skip
-    settings["POINT_GEMM_CHANNELS"] = 1 if by_point else 1 << 30
-    settings["DTYPES"] = (np.dtype(np.float32), np.dtype(np.float64))
+    settings: list[tuple[Any, str, Any]] = [
+        (winograd, "MIN_CHANNELS", 1), (winograd, "WIDE", 1),
+        (winograd, "MAX_WORK_RATIO", float("inf")), (winograd, "MIN_WORK", 0),
+        (winograd, "POINT_GEMM_CHANNELS", 1 if by_point else 1 << 30),
+        (winograd, "DTYPES", (np.dtype(np.float32), np.dtype(np.float64))),
+    ]  # fmt: skip
     if tiny_blocks:
-        settings.update(BLOCK_BYTES=1, MIN_COLUMNS=1, PARALLEL_WORK=0)
-    saved = {name: getattr(winograd, name) for name in settings}
-    for name, value in settings.items():
-        setattr(winograd, name, value)
+        settings += [(winograd, "BLOCK_BYTES", 1), (_threads, "MIN_COLUMNS", 1),
+                     (_threads, "PARALLEL_WORK", 0)]  # fmt: skip
+    saved = [getattr(module, name) for module, name, _ in settings]
+    for module, name, value in settings:
+        setattr(module, name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(winograd, name, value)
+        for (module, name, _), value in zip(settings, saved):
+            setattr(module, name, value)
 
 
 def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
@@ -109,15 +112,12 @@ def test_matches_reference(geometry: dict[str, Any], tiny: bool, by_point: bool,
 def test_weight_grad_of_the_pair_is_the_same_bits(
     geometry: dict[str, Any], tiny: bool, by_point: bool
 ) -> None:
-    g = geometry
-    x, w, y = operands(g, np.float32)
-    common = (g["stride"], g["dilation"], 1)
+    x, w, y = operands(geometry, np.float32)
+    g = geometry_of(geometry)
     with everywhere(tiny, by_point):
-        out, grad_w = conv.conv_and_weight_grad(x, w, y, *common, g["padding"])
-        assert np.array_equal(
-            grad_w, conv.conv_weight_grad(x, y, *common, g["kernel"], g["padding"])
-        )
-        want = conv.conv_valid(x, w, *common, g["y_size"], g["padding"])
+        out, grad_w = conv.conv_and_weight_grad(x, w, y, g)
+        assert np.array_equal(grad_w, conv.conv_weight_grad(x, y, g))
+        want = conv.conv_valid(x, w, g)
     np.testing.assert_allclose(out, want, rtol=0, atol=1e-4 * max(1.0, np.abs(want).max()))
 
 
@@ -172,49 +172,70 @@ DCGAN = {  # the generator's 256 -> 128 layer's backward geometry, batch 2
 }  # fmt: skip
 
 
+def layer(
+    kernel: tuple[int, int, int],
+    stride: tuple[int, int, int],
+    y_size: tuple[int, int, int],
+    dilation: tuple[int, int, int] = (1, 1, 1),
+    groups: int = 1,
+) -> Geometry:
+    """A geometry without padding, its x side the natural pre-image of ``y_size``."""
+    x_size = tuple((y - 1) * s + d * (k - 1) + 1 for y, s, d, k in
+                   zip(y_size, stride, dilation, kernel))  # fmt: skip
+    return Geometry(stride, dilation, kernel, groups, x_size, y_size)
+
+
 def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     g = DCGAN
-    args = (g["kernel"], g["stride"], g["dilation"], 1, 64)  # ... and the bench's batch
-    assert winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"], F32)
+    k4s2 = (g["kernel"], g["stride"])
+    dcgan = layer(*k4s2, g["y_size"])
+    assert winograd.takes(dcgan, 64, g["c_out"], g["c_in"], F32)  # ... and the bench's batch
     # Few channels: the GEMMs would be too narrow.
-    assert not winograd.takes_conv(*args, 3, 2, g["y_size"], F32)
-    assert not winograd.takes_conv(*args, 64, 3, (1, 32, 32), F32)
+    assert not winograd.takes(dcgan, 64, 3, 2, F32)
+    assert not winograd.takes(layer(*k4s2, (1, 32, 32)), 64, 64, 3, F32)
     # Dilation, groups, or a kernel over two strides: not this family at all.
-    layer = (64, 256, 128, (1, 8, 8), F32)
-    assert not winograd.takes_conv(g["kernel"], g["stride"], (1, 2, 2), 1, *layer)
-    assert not winograd.takes_conv(*args[:3], 2, *layer)
-    assert not winograd.takes_conv((1, 5, 5), g["stride"], (1, 1, 1), 1, *layer)
+    assert not winograd.takes(layer(*k4s2, (1, 8, 8), dilation=(1, 2, 2)), 64, 256, 128, F32)
+    assert not winograd.takes(layer(*k4s2, (1, 8, 8), groups=2), 64, 256, 128, F32)
+    assert not winograd.takes(layer((1, 5, 5), g["stride"], (1, 8, 8)), 64, 256, 128, F32)
     # Odd sizes waste part of the last tile's work: for narrow-ish layers a 7x7 output
     # (121 of 196 products per phase) is worth it, a 3x3 one (25 of 36) is not.
-    assert winograd.takes_conv(*args, 64, 32, (1, 7, 7), F32)
-    assert not winograd.takes_conv(*args[:4], 256, 64, 32, (1, 3, 3), F32)
+    assert winograd.takes(layer(*k4s2, (1, 7, 7)), 64, 64, 32, F32)
+    assert not winograd.takes(layer(*k4s2, (1, 3, 3)), 256, 64, 32, F32)
     # Too little work to pay for the transforms: one sample of the same layer.
-    assert not winograd.takes_conv(*args[:4], 1, g["c_out"], g["c_in"], g["y_size"], F32)
+    assert not winograd.takes(dcgan, 1, g["c_out"], g["c_in"], F32)
     # The 3-d benchmark layer (27 products for 64), and with 8 output channels not.
-    three_d = ((4, 4, 4), (2, 2, 2), (1, 1, 1), 1, 4)
-    assert winograd.takes_conv(*three_d, 32, 16, (8, 8, 8), F32)
-    assert not winograd.takes_conv(*three_d, 8, 16, (8, 8, 8), F32)
-    # The transposed kernel runs conv_valid's GEMMs transposed: the same cases.
-    assert winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"], F32)
-    assert winograd.takes_transpose(*args, 64, 32, (1, 7, 7), F32)
-    assert winograd.takes_transpose(*three_d, 32, 16, (8, 8, 8), F32)
-    assert not winograd.takes_transpose(*args, 64, 3, (1, 32, 32), F32)
-    assert not winograd.takes_transpose(*args[:4], 256, 64, 32, (1, 3, 3), F32)
+    three_d = layer((4, 4, 4), (2, 2, 2), (8, 8, 8))
+    assert winograd.takes(three_d, 4, 32, 16, F32)
+    assert not winograd.takes(three_d, 4, 8, 16, F32)
     # Float64 keeps the direct sums.
-    assert not winograd.takes_conv(*args, g["c_out"], g["c_in"], g["y_size"], np.float64)
-    assert not winograd.takes_transpose(*args, g["c_out"], g["c_in"], g["y_size"], np.float64)
+    assert not winograd.takes(dcgan, 64, g["c_out"], g["c_in"], np.float64)
+
+
+def test_the_dispatch_asks_one_rule_for_all_four_kernels() -> None:
+    # The transposed kernel runs conv_valid's GEMMs transposed, the weight gradient reads
+    # conv_valid's windows: one rule, asked with w's (C_out, C_in/g) for each of them.
+    x, w, y = operands(DCGAN, np.float32)
+    asked = []
+    saved = winograd.takes
+
+    def takes(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: Any) -> bool:
+        asked.append((geometry, n, c_out, c_in, np.dtype(dtype)))
+        return False
+
+    winograd.takes = takes
+    try:
+        run_all(conv, DCGAN, x, w, y)
+        conv.conv_and_weight_grad(x, w, y, geometry_of(DCGAN))
+    finally:
+        winograd.takes = saved
+    assert asked == [(geometry_of(DCGAN), 2, DCGAN["c_out"], DCGAN["c_in"], F32)] * 4
 
 
 def test_dispatch_gives_this_path_s_bits() -> None:
     g = DCGAN
     x, w, y = operands(g, np.float32)
-    common = (g["stride"], g["dilation"], 1)
     got = run_all(conv, g, x, w, y)
-    want = (
-        winograd.conv_valid(x, w, *common, g["y_size"], g["padding"]),
-        winograd.conv_transpose_valid(y, w, *common, g["x_size"], g["padding"]),
-        winograd.conv_weight_grad(x, y, *common, g["kernel"], g["padding"]),
-    )
+    want = run_all(winograd, g, x, w, y)
     for a, b in zip(got, want):
         assert np.array_equal(a, b)
     for a, b in zip(got, run_all(reference, g, *(v.astype(np.float64) for v in (x, w, y)))):
@@ -241,7 +262,7 @@ def test_same_bits_with_one_and_two_threads() -> None:
 
 
 def direct(function: Any, *arguments: Any) -> Any:
-    """``function`` of kernels/conv.py with the Winograd kernels out of the way."""
+    """``function`` with the Winograd path out of the dispatch's way (the im2col path)."""
     saved = winograd.DTYPES
     winograd.DTYPES = ()
     try:
@@ -251,16 +272,15 @@ def direct(function: Any, *arguments: Any) -> Any:
 
 
 def dcgan_calls(x: np.ndarray, w: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """The four dispatching kernels on DCGAN's geometry, as thunks of a module."""
-    g = DCGAN
-    common = (g["stride"], g["dilation"], 1)
+    """The four kernels on DCGAN's geometry, as thunks of a module (the dispatch, or
+    the Winograd path itself: ``checked=False`` for its raw results).
+    """
+    g = geometry_of(DCGAN)
     return {
-        "conv_valid": lambda m: m.conv_valid(x, w, *common, g["y_size"], g["padding"]),
-        "conv_transpose_valid": lambda m: m.conv_transpose_valid(
-            y, w, *common, g["x_size"], g["padding"]
-        ),
-        "conv_weight_grad": lambda m: m.conv_weight_grad(x, y, *common, g["kernel"], g["padding"]),
-        "conv_and_weight_grad": lambda m: m.conv_and_weight_grad(x, w, y, *common, g["padding"]),
+        "conv_valid": lambda m, **raw: m.conv_valid(x, w, g, **raw),
+        "conv_transpose_valid": lambda m, **raw: m.conv_transpose_valid(y, w, g, **raw),
+        "conv_weight_grad": lambda m, **raw: m.conv_weight_grad(x, y, g, **raw),
+        "conv_and_weight_grad": lambda m, **raw: m.conv_and_weight_grad(x, w, y, g, **raw),
     }
 
 
@@ -305,7 +325,7 @@ def test_an_inf_or_nan_gives_the_direct_sums_pattern(operand, position, value) -
         # The layer takes this path (the fix is a check of its results, not a detour).
         want = direct(call, conv)
         assert_same_pattern(call(conv), want)
-        raw = call(winograd)
+        raw = call(winograd, checked=False)
         raw_differs |= not all(
             np.array_equal(np.isnan(a), np.isnan(b))
             for a, b in zip(
@@ -328,7 +348,8 @@ def test_magnitudes_near_the_limit_give_the_direct_sums_pattern(scale: float) ->
     x, w, y = operands(DCGAN, np.float32)
     x = (x * np.float32(scale)).astype(np.float32)
     calls = dcgan_calls(x, w, y)
-    unchecked, want = calls["conv_valid"](winograd), direct(calls["conv_valid"], conv)
+    unchecked = calls["conv_valid"](winograd, checked=False)
+    want = direct(calls["conv_valid"], conv)
     assert (~np.isfinite(unchecked)).sum() > (~np.isfinite(want)).sum()
     for call in calls.values():
         assert_same_pattern(call(conv), direct(call, conv))

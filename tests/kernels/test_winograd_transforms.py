@@ -13,9 +13,9 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minigrad.kernels.winograd_adjoint import transform_in_adjoint
-from minigrad.kernels.winograd_layout import point_tiles
-from minigrad.kernels.winograd_transforms import transform_in, transform_out
+from minigrad.kernels.conv.winograd.adjoint import transform_in_adjoint
+from minigrad.kernels.conv.winograd.layout import point_tiles
+from minigrad.kernels.conv.winograd.transforms import transform_in, transform_out
 
 B_T = np.array([[1, -1, 0], [0, 1, 0], [0, -1, 1]], np.float64)  # windows of three
 G = np.array([[1, 0], [1, 1], [0, 1]], np.float64)  # pairs

@@ -74,22 +74,21 @@ def test_forward_matches_reference(drawn: dict[str, Any]) -> None:
     geometry, x_shape, w_shape, y_shape = split(drawn)
     x, w, y = tensor(x_shape, 1), tensor(w_shape, 2), tensor(y_shape, 3)
     g = geometry
-    arguments = (g.stride, g.dilation, g.groups)
     np.testing.assert_allclose(
         Conv.apply(x, w, geometry=g).numpy(),
-        reference.conv_valid(x.numpy(), w.numpy(), *arguments, g.y_size),
+        reference.conv_valid(x.numpy(), w.numpy(), g),
         rtol=1e-10,
         atol=1e-12,
     )
     np.testing.assert_allclose(
         ConvTranspose.apply(y, w, geometry=g).numpy(),
-        reference.conv_transpose_valid(y.numpy(), w.numpy(), *arguments, g.x_size),
+        reference.conv_transpose_valid(y.numpy(), w.numpy(), g),
         rtol=1e-10,
         atol=1e-12,
     )
     np.testing.assert_allclose(
         ConvWeightGrad.apply(x, y, geometry=g).numpy(),
-        reference.conv_weight_grad(x.numpy(), y.numpy(), *arguments, g.kernel_size),
+        reference.conv_weight_grad(x.numpy(), y.numpy(), g),
         rtol=1e-10,
         atol=1e-12,
     )
@@ -244,12 +243,9 @@ def test_padded_forward_matches_unpadded_ops_on_padded_x(drawn: dict[str, Any]) 
     ]
     for got, want in pairs:
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
-    g = geometry
     np.testing.assert_allclose(
         pairs[0][0].numpy(),
-        reference.conv_valid(
-            x.numpy(), w.numpy(), g.stride, g.dilation, g.groups, g.y_size, g.before
-        ),
+        reference.conv_valid(x.numpy(), w.numpy(), geometry),
         rtol=1e-10,
         atol=1e-12,
     )

@@ -7,27 +7,32 @@ and column ``(n - start, p)`` of
 
 hold the input value that tap ``t`` of output position ``p`` reads (``K = prod(k)``,
 ``P = prod(L_y)``). ``im2col`` builds that matrix; ``col2im`` is its adjoint, adding
-each column entry back where it was read from. :mod:`minigrad.kernels.conv` runs its
-GEMMs on the matrix.
+each column entry back where it was read from. :mod:`minigrad.kernels.conv.im2col`
+runs its GEMMs on the matrix.
 
-Two loop shapes each, chosen by the length of the output's lines along W (measured):
-long lines are contiguous copies from x's stride phases along W (``xs[f, m] =
-x[s*m + f]``, split once per block, so a tap reads one run), short ones go through a
-table of column offsets. Every loop indexes with unsigned ints, which spares Numba
-its negative-index test (3-4x faster).
+Two loop shapes each, chosen by the length of the output's lines along W, whichever
+ran faster on the benchmark layers (see docs/performance.md): long lines are
+contiguous copies from x's stride phases along W (``xs[f, m] = x[s*m + f]``, split
+once per block, so a tap reads one run), short ones go through a table of column
+offsets. Every loop indexes with unsigned ints, which spares Numba its negative-index
+test (several times faster).
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
+if TYPE_CHECKING:
+    from minigrad.kernels.conv.geometry import Geometry
+
 # Output lines at least this long are copied line by line from x's stride phases,
 # shorter ones gathered through an offset table; the scatter (col2im) gains from the
-# phases from shorter lines on (measured: 3-d and 8x8 layers 20-30 % faster, 7x7 and
-# 4x4 slower).
+# phases from shorter lines on: the 3-d and 8x8 benchmark layers ran faster so, the
+# 7x7 and 4x4 ones slower (see docs/performance.md).
 LONG_LINE = 16
 LONG_SCATTER_LINE = 8
 # A block's phase or padded buffer may be this many times the size of the block and its
@@ -121,7 +126,7 @@ def _split_phases(x, start, stop, s2, b2, k2, d2, xs):  # pragma: no cover
             for m in range(row, row + lo):
                 out[m] = zero
             # Unsigned indices: Numba then skips its negative-index wraparound test,
-            # which made such loops 3-4x slower.
+            # which made such loops several times slower.
             source = np.uint64(line * x2 + s2 * lo + f - b2)
             target = np.uint64(row + lo)
             for m in range(np.uint64(hi - lo)):
@@ -358,17 +363,18 @@ def _buffer_too_large(shape, x, start, stop, cols):
     return math.prod(shape) > BUFFER_RATIO * (block + cols.size)
 
 
-def im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None:
-    """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t]`` for the block.
+def im2col(x: np.ndarray, start: int, stop: int, geometry: Geometry, cols: np.ndarray) -> None:
+    """``cols[c * K + t, (n - start) * P + p] = x[n, c, s*p + d*t - pad]`` for the block.
 
-    Two loop shapes, measured: when the output's lines are long, contiguous line copies
-    from x's stride phases (a pass splitting x into them, then 0.2-0.3 ns per element,
-    2-3x faster than strided reads); when they are short, a gather through an offset
-    table (0.3-0.5 ns per element; lines of 2 cost 3 ns each). Both index with
-    unsigned ints, which spares Numba its negative-index test.
+    Two loop shapes: when the output's lines are long, contiguous line copies from x's
+    stride phases (a pass splitting x into them, then copies several times faster than
+    strided reads); when they are short, a gather through an offset table, which runs
+    over the whole row however short the lines (figures in docs/performance.md). Both
+    index with unsigned ints, which spares Numba its negative-index test.
     """
-    geometry = (kernel, stride, dilation, y_size, pads)
-    shape = _buffer_shape(x, start, stop, *geometry, LONG_LINE)
+    kernel, stride, dilation = geometry.kernel_size, geometry.stride, geometry.dilation
+    y_size, pads = geometry.y_size, geometry.before
+    shape = _buffer_shape(x, start, stop, kernel, stride, dilation, y_size, pads, LONG_LINE)
     if shape is not None and _buffer_too_large(shape, x, start, stop, cols):
         _im2col_checked(x, start, stop, kernel, stride, dilation, y_size, pads, cols)
     elif y_size[2] >= LONG_LINE:
@@ -378,14 +384,14 @@ def im2col(x, start, stop, kernel, stride, dilation, y_size, pads, cols) -> None
     elif shape is None:
         _im2col_table(x, start, stop, kernel, stride, dilation, y_size, cols)
     else:
-        # Short lines with padding: the table gather on a padded copy of the block beats
-        # bounds checks per element or per line (measured).
+        # Short lines with padding: the table gather on a padded copy of the block ran
+        # faster than bounds checks per element or per line.
         padded, inner = _padded_block(x, shape, pads)
         padded[inner] = x[start:stop]
         _im2col_table(padded, 0, stop - start, kernel, stride, dilation, y_size, cols)
 
 
-def col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None:
+def col2im(cols: np.ndarray, start: int, stop: int, geometry: Geometry, x: np.ndarray) -> None:
     """The adjoint of ``im2col``, writing the whole block of x:
     ``x[n, c, i] = sum of cols[c * K + t, (n - start) * P + p] over s*p + d*t == i``.
 
@@ -394,8 +400,10 @@ def col2im(cols, start, stop, kernel, stride, dilation, y_size, pads, x) -> None
     owns the block; within one row no two columns reach the same element. The phase
     path adds into zeroed stride phases of the block, then merges them into x.
     """
-    geometry = (kernel, stride, dilation, y_size, pads)
-    shape = _buffer_shape(x, start, stop, *geometry, LONG_SCATTER_LINE)
+    kernel, stride, dilation = geometry.kernel_size, geometry.stride, geometry.dilation
+    y_size, pads = geometry.y_size, geometry.before
+    shape = _buffer_shape(x, start, stop, kernel, stride, dilation, y_size, pads,
+                          LONG_SCATTER_LINE)  # fmt: skip
     if shape is not None and _buffer_too_large(shape, x, start, stop, cols):
         x[start:stop] = 0
         _col2im_checked(cols, start, stop, kernel, stride, dilation, y_size, pads, x)

@@ -1,7 +1,7 @@
-"""Winograd F(2, 2) for strided convolutions whose kernel spans at most two strides.
+"""The Winograd path: F(2, 2) for strided convolutions whose kernel spans at most two strides.
 
-Same signatures and results as the kernels of :mod:`minigrad.kernels.conv` (up to
-rounding), for ``groups == 1``, dilation 1 and, per spatial dim, ``k <= 2 s``: DCGAN's
+The four kernels of :mod:`minigrad.kernels.conv`, with the same results up to
+rounding, for ``groups == 1``, dilation 1 and, per spatial dim, ``k <= 2 s``: DCGAN's
 k4 s2 layers and their kin. Per dim, pad the kernel with zero taps to ``r s`` taps
 (``r = ceil(k / s)``) and split x into its stride phases ``xf[q] = x[s q + f - pad]``,
 ``f < s``. With ``wf[j] = w[s j + f]``, ``conv_valid`` and ``conv_weight_grad`` become
@@ -18,25 +18,25 @@ g[j]`` from a window ``(d0, d1, d2)`` with three products instead of four:
 that is ``out = A^T [(G g) * (B^T d)]``, so the adjoint in d is ``d = B [(G g) * (A
 out)]``, with ``A = G``. Over channels each product is a GEMM, one per "point" (3 per
 dim with r = 2, 1 with r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27
-those of 64 in 3-d. The transforms (:mod:`minigrad.kernels.winograd_transforms`,
-:mod:`minigrad.kernels.winograd_adjoint`) only add and subtract, so rounding stays
-within a few ulps of the direct sums'. Windows and tiles past the ends
-of an array read zeros, and results past them are cut off; where a dim's last tile has
-only one output, point 2 (which feeds only the second) skips that tile: per channel
-pair and phase, a 7x7 output takes 121 products rather than 144 (direct: 196).
-``takes_conv`` and ``takes_transpose`` say when :mod:`minigrad.kernels.conv` hands a
-layer over.
+those of 64 in 3-d. The transforms (:mod:`.transforms`, :mod:`.adjoint`, on the layout
+of :mod:`.layout`) only add and subtract, so rounding stays within a few ulps of the
+direct sums'. Windows and tiles past the ends of an array read zeros, and results past
+them are cut off; where a dim's last tile has only one output, point 2 (which feeds
+only the second) skips that tile: per channel pair and phase, a 7x7 output takes 121
+products rather than 144 (direct: 196). ``takes`` is this path's line in the routing
+table of :mod:`minigrad.kernels.conv`: the layers it takes.
 
 Non-finite values and overflow: the transforms mix neighbouring values (``d0 - d1``,
 ``g0 + g1``), so one inf becomes NaN in every output its tile touches, and magnitudes
-near float32's limit overflow where the direct sums do not. With ``checked`` each
-kernel returns None for a result that is not ``trustworthy``, and
-:mod:`minigrad.kernels.conv` recomputes it with the direct sums.
+near float32's limit overflow where the direct sums do not. With ``checked`` (as the
+dispatch calls them) the kernels return None for a result that is not ``trustworthy``,
+and :mod:`minigrad.kernels.conv` recomputes it on the im2col path, with the direct sums.
 
 Determinism: the batch blocks depend on the shapes only; every transform writes each
 element once in a fixed order; each GEMM is one single-threaded BLAS call whichever
-thread of :mod:`minigrad.kernels._threads` runs it; the weight gradient's block
-partials are added in block order.
+thread of :mod:`minigrad.kernels._threads` runs it (a lone block's points may be
+shared between two threads: each point's GEMM is the same call either way); the weight
+gradient's block partials are added in block order.
 """
 
 from __future__ import annotations
@@ -44,13 +44,24 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from minigrad.kernels._threads import one_blas_thread, run_blocks, split
-from minigrad.kernels.winograd_adjoint import transform_in_adjoint
-from minigrad.kernels.winograd_layout import point_tiles, sum_of_squares
-from minigrad.kernels.winograd_transforms import add_rows, transform_in, transform_out
+from minigrad.kernels._threads import (
+    batch_blocks,
+    halves,
+    one_blas_thread,
+    quiet,
+    run_blocks,
+    run_per_block,
+)
+from minigrad.kernels.conv.winograd.adjoint import transform_in_adjoint
+from minigrad.kernels.conv.winograd.layout import point_tiles, sum_of_squares
+from minigrad.kernels.conv.winograd.transforms import add_rows, transform_in, transform_out
+
+if TYPE_CHECKING:
+    from minigrad.kernels.conv.geometry import Geometry
 
 Triple = tuple[int, int, int]
 
@@ -60,43 +71,29 @@ def _triple(values: Sequence[int]) -> Triple:
     return (a, b, c)
 
 
-# When these kernels take a layer (measured on the benchmark's layers, against the
-# im2col kernels): their GEMMs are narrower, (C_out, s^d C_in) per point rather than
-# (C_out, k^d C_in), so they need enough channels; and tiles of two waste work on odd
-# sizes, so for narrow GEMMs the saving must be large (the 7x7 digits layer, at 0.62 of
-# the direct products, ran 5-10 % faster here backward and 15-20 % forward).
+# When these kernels take a layer, set by timing the benchmark's layers here and on the
+# im2col path (see docs/performance.md): their GEMMs are narrower, (C_out, s^d C_in) per
+# point rather than (C_out, k^d C_in), so they need enough channels; and tiles of two
+# waste work on odd sizes, so for narrow GEMMs the saving must be large (the 7x7 digits
+# layer, at 0.62 of the direct products, still ran faster here, forward and backward).
 MIN_CHANNELS = 16
 WIDE = 128
 MAX_WORK_RATIO = 0.65
 # From this many output channels on, a block's weight gradient is one GEMM per point,
-# ``V_p @ G_p^T`` (10-25 % faster on the 7x7 digits and the DCGAN layers), below it one
-# per point and kernel phase (20-30 % faster on the 3-d layer's 32 channels).
+# ``V_p @ G_p^T`` (faster so on the 7x7 digits and the DCGAN layers), below it one per
+# point and kernel phase (faster so on the 3-d layer's 32 channels).
 POINT_GEMM_CHANNELS = 64
 # ... and a layer must be big enough (direct multiply-adds) to pay for the transforms:
 # the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
 # faster.
 MIN_WORK = 48_000_000
-# Float64 stays on the direct sums of kernels/conv.py: it is the dtype of checking
+# Float64 stays on the direct sums of the im2col path: it is the dtype of checking
 # (gradcheck, adjoint identities), where exact-order sums are worth more than speed,
-# and one dtype halves these kernels' compile time (every kernel's cold compile went
-# from 28-33 s to 21-25 s).
+# and one dtype makes the cold compile of every kernel markedly shorter.
 DTYPES = (np.dtype(np.float32),)
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
 BLOCK_BYTES = 4 << 20
-# ... unless that makes the GEMMs narrower than this many columns (tiles x samples).
-MIN_COLUMNS = 512
-# A block's GEMMs with twice this many multiply-adds are shared between two threads (as
-# in kernels/conv.py).
-PARALLEL_WORK = 16_000_000
-
-
-def _quiet() -> np.errstate:
-    """An error state without numpy's warnings, for a kernel call (once, around all of
-    its blocks and GEMMs): inf and NaN are for ``trustworthy`` to find, not for numpy
-    to warn about.
-    """
-    return np.errstate(invalid="ignore", over="ignore")
 
 
 def _taps(kernel: Triple, stride: Triple) -> Triple:
@@ -105,16 +102,22 @@ def _taps(kernel: Triple, stride: Triple) -> Triple:
     return (a, b, c)
 
 
-def takes_conv(
-    kernel: Triple, stride: Triple, dilation: Triple, groups: int,
-    n: int, c_out: int, c_in: int, y_size: Triple, dtype: np.dtype,
-) -> bool:  # fmt: skip
-    """Whether ``conv_valid``, ``conv_weight_grad`` and ``conv_and_weight_grad`` of this
-    geometry (batch n, w: ``(C_out, C_in, *k)``, output size ``L_y``) and dtype run here.
+def takes(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) -> bool:
+    """Whether the kernels of this geometry run here, for batch n, w: ``(C_out, C_in/g,
+    *k)`` with ``c_in`` = C_in/g, and this dtype. One rule serves all four:
+    ``conv_transpose_valid`` is ``conv_valid``'s adjoint, with the same GEMMs transposed
+    and transforms of the same size, and the weight gradient reads the same windows.
+
+    >>> from minigrad.kernels.conv.geometry import Geometry
+    >>> dcgan = Geometry((1, 2, 2), (1, 1, 1), (1, 4, 4), 1, (1, 16, 16), (1, 8, 8),
+    ...                  ((0, 0), (1, 1), (1, 1)))
+    >>> takes(dcgan, 64, 256, 128, np.float32), takes(dcgan, 64, 256, 128, np.float64)
+    (True, False)
     """
+    kernel, stride, y_size = geometry.kernel_size, geometry.stride, geometry.y_size
     work = n * c_out * c_in * math.prod(kernel) * math.prod(y_size)
     # The work first: it settles the small layers, most calls, in one comparison.
-    if work < MIN_WORK or groups != 1 or dilation != (1, 1, 1):
+    if work < MIN_WORK or geometry.groups != 1 or geometry.dilation != (1, 1, 1):
         return False
     taps = _taps(kernel, stride)
     if max(taps) != 2 or np.dtype(dtype) not in DTYPES:
@@ -124,18 +127,6 @@ def takes_conv(
     kept = point_tiles(taps, tiles, _drop(taps, tiles, y_size))
     ratio = math.prod(stride) * sum(kept) / (math.prod(kernel) * math.prod(y_size))
     return narrow >= MIN_CHANNELS and (ratio <= MAX_WORK_RATIO or narrow >= WIDE)
-
-
-def takes_transpose(
-    kernel: Triple, stride: Triple, dilation: Triple, groups: int,
-    n: int, c_out: int, c_in: int, y_size: Triple, dtype: np.dtype,
-) -> bool:  # fmt: skip
-    """Whether ``conv_transpose_valid`` of this geometry (batch n, w: ``(C_out, C_in,
-    *k)``, input size ``L_y``) and dtype runs here: it is ``conv_valid``'s adjoint, with
-    the same GEMMs transposed and transforms of the same size, so by ``takes_conv``'s
-    rule.
-    """
-    return takes_conv(kernel, stride, dilation, groups, n, c_out, c_in, y_size, dtype)
 
 
 def trustworthy(*results: np.ndarray) -> bool:
@@ -166,12 +157,13 @@ def trustworthy(*results: np.ndarray) -> bool:
     The kernels here take the test where it is cheapest: the output transforms sum
     the squares of each channel's outputs while they are in cache (``transform_out``,
     ``transform_in_adjoint``, their return values), and the small weight gradient is
-    tested whole, by this function. Measured on the six float32 benchmark layers that
-    take these kernels, one thread: 0.2-0.7 % of a layer's forward+backward.
+    tested whole, by this function. On the float32 benchmark layers that take these
+    kernels, the test is a small fraction of a layer's forward+backward (see
+    docs/performance.md).
     """
     # Its own error state: without Numba the squares overflow in numpy scalars, which
-    # warn (a microsecond, on the large layers that come here).
-    with _quiet():
+    # would warn (at a cost, on the large layers that come here).
+    with quiet():
         return all(bool(np.isfinite(sum_of_squares(r.reshape(-1), r.size))) for r in results)
 
 
@@ -200,12 +192,12 @@ def _tap_map(kernel: Triple, stride: Triple, taps: Triple) -> tuple[np.ndarray, 
 Points = np.ndarray | list[np.ndarray]
 
 
-def _matmul(a: Points, b: Points, out: Points) -> None:
+def _matmul(a: Points, b: Points, out: Points, alone: bool) -> None:
     """``out[p] = a[p] @ b[p]`` for every point p (one stacked call when all three are
-    arrays), shared between the threads when there is enough work and the caller is
-    not already one of them. Each GEMM is the same single-threaded call either way, so
-    the bits do not change. numpy's warnings are off through the caller's ``_quiet()``,
-    which ``run_blocks`` carries into its threads.
+    arrays); the points of the ``alone`` block of a call (see ``run_per_block``) are
+    shared between two threads when there is enough work. Each GEMM is the same
+    single-threaded call either way, so the bits do not change. numpy's warnings are off
+    through the caller's ``quiet()``, which ``run_blocks`` carries into its threads.
     """
     work = sum(o.size * left.shape[-1] for o, left in zip(out, a))
 
@@ -218,10 +210,11 @@ def _matmul(a: Points, b: Points, out: Points) -> None:
         for p in range(start, stop):
             np.matmul(a[p], b[p], out=out[p])
 
-    if work < 2 * PARALLEL_WORK or len(out) < 2:
+    points = halves(len(out), work, smallest=2) if alone else None
+    if points is None:
         part(0, len(out))
     else:
-        run_blocks(part, split(len(out), 2))
+        run_blocks(part, points)
 
 
 class _Layout:
@@ -246,17 +239,6 @@ class _Layout:
     def empty(self, rows: int, dtype: np.dtype) -> tuple[np.ndarray, Points]:
         flat = np.empty(rows * sum(self.widths), dtype)
         return flat, self.views(flat, rows)
-
-
-def _blocks(n: int, bytes_per_sample: int, columns_per_sample: int) -> list[tuple[int, int]]:
-    """Batch blocks whose transformed arrays take about BLOCK_BYTES, so that they are
-    still in cache when their GEMMs read them, but give the GEMMs at least MIN_COLUMNS
-    columns. Depends on the shapes only.
-    """
-    per_block = max(
-        1, BLOCK_BYTES // max(1, bytes_per_sample), -(-MIN_COLUMNS // columns_per_sample)
-    )
-    return split(n, -(-n // per_block))
 
 
 def _transformed(w: np.ndarray, stride: Triple, taps: Triple) -> np.ndarray:
@@ -290,11 +272,6 @@ def _points(taps: Triple) -> int:
     return math.prod(3 if r == 2 else 1 for r in taps)
 
 
-def _geometry(kernel, stride, padding) -> tuple[Triple, Triple, Triple]:
-    kernel, stride = _triple(kernel), _triple(stride)
-    return _taps(kernel, stride), stride, _triple(padding)
-
-
 def _phase_windows(x: np.ndarray, stride: Triple, padding: Triple, layout: _Layout) -> Points:
     """The stride phases of x with ``B^T`` on their windows, per point p
     ``(s0 s1 s2 C, T_p N)``: rows ``(phase, channel)``, columns ``(tile, sample)``.
@@ -320,10 +297,12 @@ class _Conv:
         u = _transformed(w, stride, taps).reshape(points, -1, c_out, c_in)
         self.u = np.ascontiguousarray(u.transpose(0, 2, 1, 3)).reshape(points, c_out, -1)
 
-    def __call__(self, v: Points, layout: _Layout, y: np.ndarray, check: bool) -> bool:
+    def __call__(
+        self, v: Points, layout: _Layout, y: np.ndarray, check: bool, alone: bool
+    ) -> bool:
         """Write the block's y; whether it is ``trustworthy`` (with ``check``)."""
         flat, products = layout.empty(self.u.shape[1], y.dtype)
-        _matmul(self.u, v, products)
+        _matmul(self.u, v, products, alone)
         squares = transform_out(flat, layout.taps, layout.tiles, layout.drop, y, check)
         return bool(np.isfinite(squares))
 
@@ -333,7 +312,9 @@ def _by_point(c_out: int) -> bool:
     return c_out >= POINT_GEMM_CHANNELS
 
 
-def _weight_partial(v: Points, y: np.ndarray, layout: _Layout, partial: np.ndarray) -> None:
+def _weight_partial(
+    v: Points, y: np.ndarray, layout: _Layout, partial: np.ndarray, alone: bool
+) -> None:
     """A block's share of the weight gradient, summing over (tile, sample): per point p
     ``partial[p] = V_p @ G(y)_p^T``, ``(P, E, C_in, C_out)``, if ``_by_point``, else per
     point and kernel phase ``partial[p, e] = G(y)_p @ V_{p, e}^T``, ``(P, E, C_out, C_in)``.
@@ -343,18 +324,19 @@ def _weight_partial(v: Points, y: np.ndarray, layout: _Layout, partial: np.ndarr
         rows = partial.shape[1] * partial.shape[2]
         flat = partial.reshape(partial.shape[0], rows, -1)
         if isinstance(g, np.ndarray) and isinstance(v, np.ndarray):
-            _matmul(v, g.transpose(0, 2, 1), flat)
+            _matmul(v, g.transpose(0, 2, 1), flat, alone)
         else:
-            _matmul(v, [gp.T for gp in g], list(flat))
+            _matmul(v, [gp.T for gp in g], list(flat), alone)
         return
     points, phases, _, c_in = partial.shape
     if isinstance(g, np.ndarray) and isinstance(v, np.ndarray):
         by_phase = v.reshape(points, phases, c_in, -1).transpose(0, 1, 3, 2)
-        _matmul(np.broadcast_to(g[:, None], (*partial.shape[:2], *g.shape[1:])), by_phase, partial)
+        left = np.broadcast_to(g[:, None], (*partial.shape[:2], *g.shape[1:]))
+        _matmul(left, by_phase, partial, alone)
         return
     left = [np.broadcast_to(gp, (phases, *gp.shape)) for gp in g]
     right = [vp.reshape(phases, c_in, vp.shape[1]).transpose(0, 2, 1) for vp in v]
-    _matmul(left, right, partial)
+    _matmul(left, right, partial, alone)
 
 
 def _weight_from(
@@ -377,144 +359,122 @@ def _weight_from(
 
 
 def conv_valid(
-    x: np.ndarray,
-    w: np.ndarray,
-    stride: Triple,
-    dilation: Triple,
-    groups: int,
-    out_size: Triple,
-    padding: Triple = (0, 0, 0),
-    checked: bool = False,
+    x: np.ndarray, w: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """``kernels.conv.conv_valid``, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``:
-    ``y[p] = sum_f sum_j xf[p + j] wf[j]``, 3^d GEMMs over (phase, channel).
-    ``checked``: None unless y is ``trustworthy``.
+    """:func:`minigrad.kernels.conv.conv_valid` here, ``x: (N, C_in, *L_x) -> y: (N,
+    C_out, *L_y)``: ``y[p] = sum_f sum_j xf[p + j] wf[j]``, 3^d GEMMs over (phase,
+    channel). ``checked``: None unless y is ``trustworthy``.
     """
     x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    taps, stride, padding = _geometry(w.shape[2:], stride, padding)
-    out_size = _triple(out_size)
+    stride, padding, out_size = geometry.stride, geometry.before, geometry.y_size
+    taps = _taps(geometry.kernel_size, stride)
     tiles = _tile_counts(out_size, taps)
     n = x.shape[0]
     y = np.empty((n, w.shape[0], *out_size), x.dtype)
-    with one_blas_thread(), _quiet():
+    with one_blas_thread(), quiet():
         conv = _Conv(w, stride, taps)
 
-        def block(start: int, stop: int) -> bool:
+        def block(start: int, stop: int, alone: bool) -> bool:
             layout = _Layout(taps, tiles, _drop(taps, tiles, out_size), stop - start)
             v = _phase_windows(x[start:stop], stride, padding, layout)
-            return conv(v, layout, y[start:stop], checked)
+            return conv(v, layout, y[start:stop], checked, alone)
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
-        trusted = run_blocks(block, _blocks(n, per_sample * x.itemsize, math.prod(tiles)))
+        blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES)
+        trusted = run_per_block(block, blocks)
     return y if all(trusted) or not checked else None
 
 
 def conv_transpose_valid(
-    y: np.ndarray,
-    w: np.ndarray,
-    stride: Triple,
-    dilation: Triple,
-    groups: int,
-    in_size: Triple,
-    padding: Triple = (0, 0, 0),
-    checked: bool = False,
+    y: np.ndarray, w: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """``kernels.conv.conv_transpose_valid``, ``y: (N, C_out, *L_y) -> x: (N, C_in,
-    *L_x)``: the adjoint of ``conv_valid``'s maps, taken in reverse. ``conv_valid`` is
-    ``y = A^T [U (B^T x)]`` tile by tile, so ``x = B [U^T (A y)]``: A is G, so ``A y``
-    is ``G`` on y's pairs; then 3^d GEMMs ``(s^d C_in, C_out)`` over (phase, channel)
-    rows; then ``B`` on each window, added where the windows overlap, back into x's
-    stride phases. ``checked``: None unless x is ``trustworthy``.
+    """:func:`minigrad.kernels.conv.conv_transpose_valid` here, ``y: (N, C_out, *L_y) ->
+    x: (N, C_in, *L_x)``: the adjoint of ``conv_valid``'s maps, taken in reverse.
+    ``conv_valid`` is ``y = A^T [U (B^T x)]`` tile by tile, so ``x = B [U^T (A y)]``: A
+    is G, so ``A y`` is ``G`` on y's pairs; then 3^d GEMMs ``(s^d C_in, C_out)`` over
+    (phase, channel) rows; then ``B`` on each window, added where the windows overlap,
+    back into x's stride phases. ``checked``: None unless x is ``trustworthy``.
     """
     y, w = np.ascontiguousarray(y), np.ascontiguousarray(w)
-    taps, stride, padding = _geometry(w.shape[2:], stride, padding)
+    stride, padding = geometry.stride, geometry.before
+    taps = _taps(geometry.kernel_size, stride)
     y_size = _triple(y.shape[2:])
     tiles = _tile_counts(y_size, taps)
     drop = _drop(taps, tiles, y_size)
     n, c_out = y.shape[:2]
     rows = math.prod(stride) * w.shape[1]
-    x = np.empty((n, w.shape[1], *_triple(in_size)), y.dtype)
-    with one_blas_thread(), _quiet():
+    x = np.empty((n, w.shape[1], *geometry.x_size), y.dtype)
+    with one_blas_thread(), quiet():
         # (P, C_out, rows) -> (P, rows, C_out), a view: BLAS reads it transposed.
         left = _Conv(w, stride, taps).u.transpose(0, 2, 1)
 
-        def block(start: int, stop: int) -> bool:
+        def block(start: int, stop: int, alone: bool) -> bool:
             layout = _Layout(taps, tiles, drop, stop - start)
             g = _pair_tiles(y[start:stop], layout)
             flat, products = layout.empty(rows, y.dtype)
-            _matmul(left, g, products)
+            _matmul(left, g, products, alone)
             squares = transform_in_adjoint(flat, stride, padding, taps, tiles, drop,
                                            x[start:stop], checked)  # fmt: skip
             return bool(np.isfinite(squares))
 
         per_sample = _points(taps) * (c_out + rows) * math.prod(tiles)
-        trusted = run_blocks(block, _blocks(n, per_sample * y.itemsize, math.prod(tiles)))
+        blocks = batch_blocks(n, per_sample * y.itemsize, math.prod(tiles), BLOCK_BYTES)
+        trusted = run_per_block(block, blocks)
     return x if all(trusted) or not checked else None
 
 
 def conv_weight_grad(
-    x: np.ndarray,
-    y: np.ndarray,
-    stride: Triple,
-    dilation: Triple,
-    groups: int,
-    kernel_size: Triple,
-    padding: Triple = (0, 0, 0),
-    checked: bool = False,
+    x: np.ndarray, y: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """``kernels.conv.conv_weight_grad``, ``x, y -> w: (C_out, C_in, *k)``:
-    ``wf[j] = sum_p y[p] xf[p + j]``, 3^d GEMMs summing over (tile, sample).
+    """:func:`minigrad.kernels.conv.conv_weight_grad` here, ``x, y -> w: (C_out, C_in,
+    *k)``: ``wf[j] = sum_p y[p] xf[p + j]``, 3^d GEMMs summing over (tile, sample).
     ``checked``: None unless w is ``trustworthy``.
     """
-    return _both(x, None, y, stride, padding, _triple(kernel_size), checked)[1]
+    return _both(x, None, y, geometry, checked)[1]
 
 
 def conv_and_weight_grad(
-    x: np.ndarray,
-    w: np.ndarray,
-    y: np.ndarray,
-    stride: Triple,
-    dilation: Triple,
-    groups: int,
-    padding: Triple = (0, 0, 0),
-    checked: bool = False,
+    x: np.ndarray, w: np.ndarray, y: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """``kernels.conv.conv_and_weight_grad``: both from one transform of x's windows
-    per block; the weight gradient equals ``conv_weight_grad``'s bit for bit.
-    ``checked``: None unless both are ``trustworthy``.
+    """:func:`minigrad.kernels.conv.conv_and_weight_grad` here: both from one transform
+    of x's windows per block; the weight gradient equals ``conv_weight_grad``'s bit for
+    bit. ``checked``: None unless both are ``trustworthy``.
     """
-    out, grad = _both(x, w, y, stride, padding, _triple(w.shape[2:]), checked)
+    out, grad = _both(x, w, y, geometry, checked)
     return None if out is None or grad is None else (out, grad)
 
 
-def _both(x, w, y, stride, padding, kernel, checked) -> tuple[np.ndarray | None, ...]:
+def _both(
+    x: np.ndarray, w: np.ndarray | None, y: np.ndarray, geometry: Geometry, checked: bool
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The conv output (if w is given) and the weight gradient, block by block; with
     ``checked``, None for each that is not ``trustworthy``.
     """
     x, y = np.ascontiguousarray(x), np.ascontiguousarray(y)
-    taps, stride, padding = _geometry(kernel, stride, padding)
+    stride, padding, kernel = geometry.stride, geometry.before, geometry.kernel_size
+    taps = _taps(kernel, stride)
     n, c_in = x.shape[:2]
     c_out = y.shape[1]
     tiles = _tile_counts(y.shape[2:], taps)
     points, phases = _points(taps), math.prod(stride)
     per_sample = points * (phases * c_in + c_out) * math.prod(tiles)
-    blocks = _blocks(n, per_sample * x.itemsize, math.prod(tiles))
+    blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES)
     pair = (c_in, c_out) if _by_point(c_out) else (c_out, c_in)
     partials = np.empty((len(blocks), points, phases, *pair), x.dtype)
     index = {start: i for i, (start, _) in enumerate(blocks)}
     out = None if w is None else np.empty((n, c_out, *y.shape[2:]), x.dtype)
     drop = _drop(taps, tiles, y.shape[2:])
-    with one_blas_thread(), _quiet():
+    with one_blas_thread(), quiet():
         conv = None if w is None else _Conv(np.ascontiguousarray(w), stride, taps)
 
-        def block(start: int, stop: int) -> bool:
+        def block(start: int, stop: int, alone: bool) -> bool:
             layout = _Layout(taps, tiles, drop, stop - start)
             v = _phase_windows(x[start:stop], stride, padding, layout)
-            trusted = conv is None or conv(v, layout, out[start:stop], checked)
-            _weight_partial(v, y[start:stop], layout, partials[index[start]])
+            trusted = conv is None or conv(v, layout, out[start:stop], checked, alone)
+            _weight_partial(v, y[start:stop], layout, partials[index[start]], alone)
             return trusted
 
-        trusted = all(run_blocks(block, blocks)) or not checked
+        trusted = all(run_per_block(block, blocks)) or not checked
         grad = _weight_from(partials, stride, taps, kernel, _by_point(c_out))
     if checked and not trustworthy(grad):
         grad = None

@@ -1,4 +1,4 @@
-"""The data passes of :mod:`minigrad.kernels.winograd`: Winograd F(2, 2)'s transforms.
+"""The data passes of :mod:`minigrad.kernels.conv.winograd`: Winograd F(2, 2)'s transforms.
 
 Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's window and
 ``g = xf[2t : 2t + 2]`` its pair:
@@ -8,7 +8,7 @@ Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's win
     A^T m = (m0 + m1, m1 + m2)            (``transform_out``)
 
 and a dim with ``r = 1`` is the identity, one point and tiles of one. The GEMM
-operands are laid out as :mod:`minigrad.kernels.winograd_layout` says. Each kernel
+operands are laid out as :mod:`minigrad.kernels.conv.winograd.layout` says. Each kernel
 works a channel at a time in buffers that stay in cache, and indexes with unsigned
 ints where it can (Numba then skips its negative-index test). ``add_rows`` does the
 weights' transforms, over rows of channel pairs.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from minigrad.kernels.winograd_layout import (
+from minigrad.kernels.conv.winograd.layout import (
     phase_buffer,
     point_count,
     points_copy,
@@ -28,7 +28,8 @@ from minigrad.kernels.winograd_layout import (
 )
 
 # From this many samples a block on, transform_in gathers x position by position with
-# the batch innermost (measured: 20 % faster at 32-64 samples, 10-15 % slower at 4).
+# the batch innermost: faster so on wide batches, slower on narrow ones (figures in
+# docs/performance.md).
 WIDE_BATCH = 16
 
 
@@ -193,8 +194,8 @@ def _scatter_planes(current, c, taps, tiles, slot2, x):  # pragma: no cover
     """Channel c from the batch-innermost ``current: (Z0, Z1, Z2, N)`` (split by parity
     along dims with two taps, ``slot``; ``slot2[q2]`` along W) to ``x[n, c, q]`` for the
     positions q inside x, plane by plane and in x's order: each write goes next to the
-    last (position by position, the batch innermost, ran 3x slower; in the buffer's
-    order, 12 % slower).
+    last (position by position, the batch innermost, and in the buffer's order both ran
+    slower: see docs/performance.md).
     """
     n_count, channels, l0, l1, l2 = x.shape
     z1 = 2 * tiles[1] if taps[1] == 2 else tiles[1]
