@@ -307,3 +307,21 @@ def test_bad_save_and_load_arguments_name_the_argument(tmp_path):
         mg.load(path, map_location=1.5)
     with assert_raises_with(TypeError, "map_location", "keys", "0"):
         mg.load(path, map_location={0: "cpu"})
+
+
+@pytest.mark.parametrize("where", ["alone", "in a checkpoint"])
+def test_a_whole_module_or_optimiser_is_refused_pointing_at_state_dict(tmp_path, where):
+    model = _model()
+    optimizer = mg.optim.SGD(model.parameters(), lr=0.1)
+    path = tmp_path / "model.npz"
+    mg.save({"old": mg.zeros(1)}, path)
+    for obj, name in ((model, "Sequential"), (optimizer, "SGD")):
+        target = obj if where == "alone" else {"epoch": 3, "model": obj}
+        with assert_raises_with(TypeError, "save", f"whole {name}", "state_dict()"):
+            mg.save(target, path)
+        assert list(mg.load(path)) == ["old"]  # the file at the target is left as it was
+    mg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, path)
+    restored = _model()
+    restored.load_state_dict(mg.load(path)["model"])
+    for key, value in model.state_dict().items():
+        assert restored.state_dict()[key].numpy().tobytes() == value.numpy().tobytes()

@@ -1,43 +1,70 @@
-"""Losses: mse_loss, l1_loss, binary_cross_entropy (with and without logits),
-cross_entropy.
+"""Losses: regression (mse, l1, smooth L1, Huber), binary (cross entropy on
+probabilities and on logits, soft margin) and the divergence ``kl_div``. The class
+losses (``nll_loss``, ``cross_entropy``) are in :mod:`minigrad.functional._class_losses`,
+the margin and likelihood losses in :mod:`minigrad.functional._other_losses`; all are
+exported from here.
 
 Each takes ``reduction`` = ``'mean'`` (default), ``'sum'`` or ``'none'`` (the
-elementwise loss, in the input's shape or, for cross_entropy, without the class dim),
-and PyTorch's deprecated ``size_average`` and ``reduce``, which decide the reduction
-when given (with PyTorch's warning).
+elementwise loss, in the input's shape or, for the class losses, without the class
+dim), and PyTorch's deprecated ``size_average`` and ``reduce``, which decide the
+reduction when given (with PyTorch's warning).
 
-Mixed dtypes follow PyTorch. ``mse_loss``, ``l1_loss`` and soft-target
-``cross_entropy`` promote (float32 with float64 gives float64; an integer target
-joins the input's float dtype). ``binary_cross_entropy_with_logits`` computes in the
-promoted dtype and returns the target's dtype, as PyTorch's (whose arithmetic is
-written in place into a tensor of the target's dtype). ``binary_cross_entropy``
-and class-index ``cross_entropy`` refuse a target or class weight of another dtype,
-as PyTorch does, and ``binary_cross_entropy`` casts its ``weight`` to the input's.
+Mixed dtypes follow PyTorch. ``mse_loss``, ``l1_loss``, ``smooth_l1_loss``, ``kl_div``
+and soft-target ``cross_entropy`` promote (float32 with float64 gives float64; an
+integer target joins the input's float dtype); ``huber_loss`` and
+``soft_margin_loss`` compute in the input's dtype. ``binary_cross_entropy_with_logits``
+computes in the promoted dtype and returns the target's dtype, as PyTorch's (whose
+arithmetic is written in place into a tensor of the target's dtype).
+``binary_cross_entropy`` and the class-index losses refuse a target or class weight of
+another dtype, as PyTorch does, and ``binary_cross_entropy`` casts its ``weight`` to
+the input's.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from minigrad import dtypes
 from minigrad.functional._arguments import (
+    check_flag,
     check_number,
+    check_reduction,
     check_same_dtype,
     check_tensor,
     legacy_reduction,
     promoted_pair,
 )
 from minigrad.functional._arguments import reduce as apply_reduction
-from minigrad.functional.activation import log_softmax
+from minigrad.functional._class_losses import cross_entropy, nll_loss, refuse_grad
+from minigrad.functional._other_losses import (
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    poisson_nll_loss,
+)
+from minigrad.ops.elementwise import where
 from minigrad.ops.nn import BinaryCrossEntropyWithLogits, Softplus
 from minigrad.tensor import Tensor
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
     "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
     "l1_loss",
+    "margin_ranking_loss",
     "mse_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
 ]
 
 
@@ -62,8 +89,9 @@ def mse_loss(
     op = "mse_loss"
     chosen = legacy_reduction(size_average, reduce, reduction, op)
     x, y = promoted_pair(input, target, op)
+    _check_weight(weight, input, op)
     difference = x - y
-    return _weighted(difference * difference, input, weight, chosen, op)
+    return _weighted(difference * difference, weight, chosen)
 
 
 def l1_loss(
@@ -86,28 +114,98 @@ def l1_loss(
     op = "l1_loss"
     chosen = legacy_reduction(size_average, reduce, reduction, op)
     x, y = promoted_pair(input, target, op)
-    return _weighted((x - y).abs(), input, weight, chosen, op)
+    _check_weight(weight, input, op)
+    return _weighted((x - y).abs(), weight, chosen)
 
 
-def _weighted(
-    loss: Tensor,
+def smooth_l1_loss(
     input: Tensor,  # noqa: A002
-    weight: Tensor | None,
-    reduction: str,
-    op: str,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
 ) -> Tensor:
+    """Smooth L1: 0.5 d² / β where |d| < β, else |d| - 0.5 β, with d = x - y.
+
+    Quadratic near zero and linear beyond β (β = 0 gives :func:`l1_loss`). Shapes and
+    dtypes as in :func:`mse_loss`.
+
+    >>> import minigrad as mg
+    >>> mg.functional.smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    op = "smooth_l1_loss"
+    chosen = legacy_reduction(size_average, reduce, reduction, op)
+    threshold = check_number(beta, "beta", op)
+    if threshold < 0:
+        raise ValueError(f"{op}: beta: expected a value >= 0, got {threshold}")
+    x, y = promoted_pair(input, target, op)
+    return apply_reduction(_smooth_l1(x - y, threshold), chosen)
+
+
+def huber_loss(
+    input: Tensor,  # noqa: A002
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """Huber: 0.5 d² where |d| < δ, else δ (|d| - 0.5 δ), with d = x - y; times
+    ``weight`` if given.
+
+    This is δ times :func:`smooth_l1_loss` with β = δ. The target is cast to the
+    input's dtype, as in PyTorch. ``weight`` has the input's shape and, unlike
+    :func:`mse_loss`'s, its ``'mean'`` is the plain mean of the weighted losses, as
+    in PyTorch.
+
+    >>> import minigrad as mg
+    >>> mg.functional.huber_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    op = "huber_loss"
+    chosen = check_reduction(reduction, op)
+    threshold = check_number(delta, "delta", op)
+    if threshold <= 0:
+        raise ValueError(f"{op}: delta: expected a value > 0, got {threshold}")
+    check_tensor(input, "input", op)
+    x, y = promoted_pair(input, target, op)
+    _check_weight(weight, input, op)
+    difference = x.to(input.dtype) - y.to(input.dtype)
+    loss = threshold * _smooth_l1(difference, threshold)
     if weight is not None:
-        check_tensor(weight, "weight", op)
-        if weight.shape != input.shape:
-            raise ValueError(
-                f"{op}: weight: expected the input's shape {input.shape}, got {weight.shape}"
-            )
         loss = loss * weight
-        if reduction == "mean":
-            # PyTorch's weighted mean (all-zero weights give 0 / 0 = nan, as there).
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return loss.sum() / weight.sum()
-    return apply_reduction(loss, reduction)
+    return apply_reduction(loss, chosen)
+
+
+def _smooth_l1(difference: Tensor, beta: float) -> Tensor:
+    distance = difference.abs()
+    if beta == 0:
+        return distance
+    # Both branches are finite everywhere, so the unchosen one passes a zero gradient.
+    near = difference * difference * (0.5 / beta)
+    return where(distance._data < beta, near, distance - 0.5 * beta)
+
+
+def _check_weight(weight: Tensor | None, input: Tensor, op: str) -> None:  # noqa: A002
+    if weight is None:
+        return
+    check_tensor(weight, "weight", op)
+    if weight.shape != input.shape:
+        raise ValueError(
+            f"{op}: weight: expected the input's shape {input.shape}, got {weight.shape}"
+        )
+
+
+def _weighted(loss: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
+    if weight is None:
+        return apply_reduction(loss, reduction)
+    loss = loss * weight
+    if reduction != "mean":
+        return apply_reduction(loss, reduction)
+    # PyTorch's weighted mean (all-zero weights give 0 / 0 = nan, as there).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return loss.sum() / weight.sum()
 
 
 def binary_cross_entropy(
@@ -122,7 +220,8 @@ def binary_cross_entropy(
 
     Each log is clamped below at -100, as in PyTorch, so p = 0 or 1 gives a finite
     loss. ``target`` has the input's shape and dtype, with values in [0, 1];
-    ``weight`` broadcasts to the input's shape.
+    ``weight`` broadcasts to the input's shape. As in PyTorch, the loss is not
+    differentiable in ``weight``, which must not require grad.
 
     >>> import minigrad as mg
     >>> p = mg.tensor([0.5, 0.5])
@@ -137,11 +236,14 @@ def binary_cross_entropy(
         values = tensor._data
         if values.size and (np.nanmin(values) < 0 or np.nanmax(values) > 1):
             raise ValueError(f"{op}: {argument}: expected values in [0, 1], got values outside")
+    if weight is not None:
+        _check_broadcast(weight, input, "weight", op)
+        refuse_grad(weight, "weight", op)
     log_p = input.log().clamp(min=-100.0)
     log_not_p = (1 - input).log().clamp(min=-100.0)
     loss = -(target * log_p + (1 - target) * log_not_p)
     if weight is not None:
-        loss = loss * _check_broadcast(weight, input, "weight", op).to(input.dtype)
+        loss = loss * weight.to(input.dtype)
     return apply_reduction(loss, chosen)
 
 
@@ -159,7 +261,8 @@ def binary_cross_entropy_with_logits(
     Computed as w [(1 - y) x + (1 + (q - 1) y) softplus(-x)], using
     log σ(x) = -softplus(-x) and log(1 - σ(x)) = -x - softplus(-x), which stays finite
     and accurate for logits of any size. ``pos_weight`` broadcasts along the last
-    (class) dim, ``weight`` to the whole input. The result has the target's dtype.
+    (class) dim, ``weight`` to the whole input; neither may require grad (PyTorch
+    does not differentiate them). The result has the target's dtype.
 
     >>> import minigrad as mg
     >>> mg.functional.binary_cross_entropy_with_logits(mg.tensor([0.0]), mg.tensor([1.0]))
@@ -168,175 +271,114 @@ def binary_cross_entropy_with_logits(
     op = "binary_cross_entropy_with_logits"
     chosen = legacy_reduction(size_average, reduce, reduction, op)
     _check_pair(input, target, op)
+    for argument, value in (("weight", weight), ("pos_weight", pos_weight)):
+        if value is not None:
+            _check_broadcast(value, input, argument, op)
+            refuse_grad(value, argument, op)
     dtype = dtypes.promote(input.dtype, target.dtype)
     x, y = input.to(dtype), target.to(dtype)
     if pos_weight is None:
         loss = BinaryCrossEntropyWithLogits.apply(x, y)
     else:
-        q = _check_broadcast(pos_weight, input, "pos_weight", op).to(dtype)
+        q = pos_weight.to(dtype)
         loss = (1 - y) * x + (1 + (q - 1) * y) * Softplus.apply(-x)
     if weight is not None:
-        loss = loss * _check_broadcast(weight, input, "weight", op).to(dtype)
+        loss = loss * weight.to(dtype)
     return apply_reduction(loss.to(target.dtype), chosen)
 
 
-def cross_entropy(
+def soft_margin_loss(
     input: Tensor,  # noqa: A002
     target: Tensor,
-    weight: Tensor | None = None,
     size_average: bool | None = None,
-    ignore_index: int = -100,
     reduce: bool | None = None,
     reduction: str = "mean",
-    label_smoothing: float = 0.0,
 ) -> Tensor:
-    """Cross entropy between logits and class indices or class probabilities.
+    """Two-class logistic loss log(1 + exp(-y x)) = softplus(-y x), y in {1, -1}.
 
-    With log-probabilities ``l = log_softmax(input, dim=1)`` and class weights w:
-
-    * indices y: ``loss_n = -w[y_n] l[n, y_n]``; positions where ``y_n == ignore_index``
-      count zero, and ``'mean'`` divides by the summed weights of the counted positions;
-    * probabilities t (same shape as input): ``loss_n = -sum_c w_c t[n, c] l[n, c]``,
-      and ``'mean'`` divides by the number of positions. A float64 target (or
-      weight) with float32 logits promotes the loss to float64, as in PyTorch.
-
-    Label smoothing ε mixes the target with the uniform distribution over the C
-    classes: ``(1 - ε) · target + ε / C``.
-
-    Args:
-        input: logits ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
-        target: int64 indices ``(N,)``, ``(N, d1, ...)`` or ``()`` with values in
-            [0, C) or ``ignore_index``; or float probabilities of ``input``'s shape.
-        weight: ``(C,)`` class weights or ``None`` (of the input's dtype, for
-            class indices).
-        size_average: deprecated (see the module docstring).
-        ignore_index: an index target that contributes nothing.
-        reduce: deprecated (see the module docstring).
-        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
-        label_smoothing: ε in [0, 1].
-
-    Returns:
-        A scalar, or the per-position loss (input's shape without the class dim).
+    ``target`` broadcasts to the input's shape and is cast to the input's dtype. As in
+    PyTorch, the loss is not differentiable in the target, and a target that requires
+    grad is refused while grad mode is on.
 
     >>> import minigrad as mg
-    >>> logits = mg.tensor([[0.0, 0.0]])
-    >>> mg.functional.cross_entropy(logits, mg.tensor([1]))
+    >>> mg.functional.soft_margin_loss(mg.tensor([0.0]), mg.tensor([1.0]))
     tensor(0.6931)
     """
-    op = "cross_entropy"
+    op = "soft_margin_loss"
+    chosen = legacy_reduction(size_average, reduce, reduction, op)
     check_tensor(input, "input", op)
     check_tensor(target, "target", op, floating=False)
-    reduction = legacy_reduction(size_average, reduce, reduction, op)
-    smoothing = check_number(label_smoothing, "label_smoothing", op)
-    if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"{op}: label_smoothing: expected a value in [0, 1], got {smoothing}")
-    if input.ndim < 1:
-        raise ValueError(f"{op}: input: expected at least 1 dim (the classes), got shape ()")
-    class_dim = 0 if input.ndim == 1 else 1
-    classes = input.shape[class_dim]
-    class_shape = tuple(classes if d == class_dim else 1 for d in range(input.ndim))
-    class_weights = None
-    if weight is not None:
-        check_tensor(weight, "weight", op)
-        if not dtypes.is_float(target.dtype):
-            check_same_dtype(input, weight, "weight", op)
-        if weight.shape != (classes,):
-            raise ValueError(f"{op}: weight: expected shape ({classes},), got {weight.shape}")
-        class_weights = weight.reshape(class_shape)
-    log_probabilities = log_softmax(input, dim=class_dim)
-    if dtypes.is_float(target.dtype):
-        return _cross_entropy_soft(
-            log_probabilities, target, class_weights, class_dim, reduction, smoothing
-        )
-    return _cross_entropy_indices(
-        log_probabilities,
-        target,
-        weight,
-        class_weights,
-        class_dim,
-        ignore_index,
-        reduction,
-        smoothing,
-    )
+    _check_broadcast(target, input, "target", op)
+    refuse_grad(target, "target", op)
+    return apply_reduction(Softplus.apply(-target.to(input.dtype) * input), chosen)
 
 
-def _cross_entropy_soft(
-    log_probabilities: Tensor,
+KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+
+
+def kl_div(
+    input: Tensor,  # noqa: A002
     target: Tensor,
-    class_weights: Tensor | None,
-    class_dim: int,
-    reduction: str,
-    smoothing: float,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
 ) -> Tensor:
-    op = "cross_entropy"
-    if target.shape != log_probabilities.shape:
-        raise ValueError(
-            f"{op}: target: expected class probabilities of the input's shape "
-            f"{log_probabilities.shape}, got {target.shape}"
-        )
-    classes = log_probabilities.shape[class_dim]
-    if smoothing > 0:
-        target = target * (1 - smoothing) + smoothing / classes
-    terms = target * log_probabilities
-    if class_weights is not None:
-        terms = terms * class_weights
-    loss = -terms.sum(class_dim)
-    return apply_reduction(loss, reduction)
+    """Kullback-Leibler divergence t (log t - x) of the target t from log-probabilities x.
 
+    ``input`` holds log-probabilities; ``target`` probabilities, or log-probabilities
+    s when ``log_target`` (then the loss is e^s (s - x)). Terms with t = 0 count 0.
+    The two broadcast and promote. ``reduction='batchmean'`` divides the sum by the
+    batch size (dim 0), which gives the divergence per sample; ``'mean'`` divides by
+    the number of elements and warns, as PyTorch does.
 
-def _cross_entropy_indices(
-    log_probabilities: Tensor,
-    target: Tensor,
-    weight: Tensor | None,
-    class_weights: Tensor | None,
-    class_dim: int,
-    ignore_index: int,
-    reduction: str,
-    smoothing: float,
-) -> Tensor:
-    op = "cross_entropy"
-    classes = log_probabilities.shape[class_dim]
-    expected = log_probabilities.shape[:class_dim] + log_probabilities.shape[class_dim + 1 :]
-    if target.dtype not in (dtypes.int64, dtypes.int32):
-        raise TypeError(f"{op}: target: expected int64 class indices, got dtype {target.dtype}")
-    if target.shape != expected:
-        raise ValueError(
-            f"{op}: target: expected class indices of shape {expected} for input of shape "
-            f"{log_probabilities.shape}, got {target.shape}"
-        )
-    indices = target._data
-    counted = indices != ignore_index
-    outside = indices[counted & ((indices < 0) | (indices >= classes))]
-    if outside.size:
-        raise ValueError(
-            f"{op}: target: expected class indices in [0, {classes}) or ignore_index="
-            f"{ignore_index}, got {np.unique(outside).tolist()}"
-        )
-    # A one-hot mask picks l[n, y_n]: multiplying by a constant keeps every order of
-    # derivative without a gather op.
-    safe = np.where(counted, indices, 0)
-    one_hot = np.moveaxis(np.eye(classes, dtype=log_probabilities.dtype)[safe], -1, class_dim)
-    one_hot = one_hot * np.expand_dims(counted, class_dim)
-    picked = Tensor._wrap(one_hot)
-    weighted = log_probabilities
-    if class_weights is not None:
-        picked = picked * class_weights
-        weighted = log_probabilities * class_weights
-    nll = -(log_probabilities * picked).sum(class_dim)
-    if weight is not None:
-        total = float(weight._data[safe][counted].sum())
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[0.5, 0.5]]).log()
+    >>> mg.functional.kl_div(x, mg.tensor([[1.0, 0.0]]), reduction="batchmean")
+    tensor(0.6931)
+    """
+    op = "kl_div"
+    if size_average is not None or reduce is not None:
+        chosen = legacy_reduction(size_average, reduce, reduction, op)
+    elif reduction in KL_REDUCTIONS:
+        chosen = str(reduction)
+        if chosen == "mean":
+            warnings.warn(
+                f"{op}: reduction='mean' divides by the number of elements, not the batch "
+                "size; reduction='batchmean' gives the divergence per sample",
+                UserWarning,
+                stacklevel=2,
+            )
     else:
-        total = float(counted.sum())
-    mask = Tensor._wrap(counted.astype(log_probabilities.dtype))
-    smooth = -weighted.sum(class_dim) * mask
-    if reduction == "none":
-        return (1 - smoothing) * nll + smoothing / classes * smooth
-    combined = (1 - smoothing) * nll.sum() + smoothing / classes * smooth.sum()
-    if reduction == "sum":
-        return combined
-    # An all-ignored batch gives 0 / 0 = nan, as in PyTorch.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return combined / total
+        raise ValueError(
+            f"{op}: reduction: expected one of 'mean', 'batchmean', 'sum', 'none', "
+            f"got {reduction!r}"
+        )
+    logarithmic = check_flag(log_target, "log_target", op)
+    check_tensor(input, "input", op)
+    check_tensor(target, "target", op)
+    try:
+        np.broadcast_shapes(input.shape, target.shape)
+    except ValueError:
+        raise ValueError(
+            f"{op}: target: expected a shape that broadcasts with the input's "
+            f"{input.shape}, got {target.shape}"
+        ) from None
+    dtype = dtypes.promote(input.dtype, target.dtype)
+    x, t = input.to(dtype), target.to(dtype)
+    if logarithmic:
+        loss = t.exp() * (t - x)
+    else:
+        # t log t is taken as 0 at t = 0 (its limit); log sees 1 there, so neither the
+        # value nor the gradient picks up 0 · (-inf). A negative t gives nan, as in PyTorch.
+        values = t._data
+        safe = where(values == 0, Tensor._wrap(np.ones((), dtype=dtype)), t)
+        with np.errstate(invalid="ignore"):
+            loss = t * safe.log() - t * x
+    if chosen == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.ndim > 0 else total
+    return apply_reduction(loss, chosen)
 
 
 def _check_pair(input: Tensor, target: Tensor, op: str) -> None:  # noqa: A002

@@ -25,9 +25,13 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``(*, S_start, ..., S_end, *) -> (*, S_start · ... · S_end, *)``: the dims
+        ``start_dim..end_dim`` merged into one.
+        """
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the repr, as PyTorch's."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -54,6 +58,9 @@ class Unflatten(Module):
         self.unflattened_size = tuple(int(s) for s in unflattened_size)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``(*, S_dim, *) -> (*, U_1, ..., U_n, *)``: dim ``dim`` split into
+        ``unflattened_size`` (a -1 entry inferred).
+        """
         axis = _checks.normalize_dim(self.dim, input.ndim)
         sizes = list(self.unflattened_size)
         known = int(np.prod([s for s in sizes if s != -1]))
@@ -68,4 +75,5 @@ class Unflatten(Module):
         return input.reshape(*input.shape[:axis], *sizes, *input.shape[axis + 1 :])
 
     def extra_repr(self) -> str:
+        """The arguments shown in the repr, as PyTorch's."""
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -26,6 +26,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``(*) -> (*)``: the input itself."""
         return input
 
 
@@ -69,9 +70,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        """``(*, in_features) -> (*, out_features)``: x Wᵀ + b."""
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The arguments shown in the repr, as PyTorch's."""
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"

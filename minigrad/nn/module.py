@@ -48,6 +48,7 @@ class Parameter(Tensor):
         self.requires_grad_(requires_grad)
 
     def __repr__(self) -> str:
+        """The tensor's repr under PyTorch's ``Parameter containing:`` header."""
         return "Parameter containing:\n" + Tensor._wrap(self._data).__repr__()
 
 
@@ -60,6 +61,44 @@ class StateDictError(ValueError, RuntimeError):
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class ModuleNameError(KeyError, ValueError):
+    """A parameter, buffer or child name that cannot be registered (empty, with a ".",
+    or taken by another attribute): a ``KeyError`` as PyTorch raises, and a ``ValueError``
+    as minigrad's contract asks.
+    """
+
+    def __str__(self) -> str:
+        """The message alone, unquoted (``KeyError`` would quote it)."""
+        return str(self.args[0]) if self.args else ""
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``remove()`` (or leaving a ``with`` block)
+    unregisters the hook.
+    """
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict[int, Any], with_kwargs: set[int]) -> None:
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+        self._hooks = hooks
+        self._with_kwargs = with_kwargs
+
+    def remove(self) -> None:
+        """Unregister the hook; removing it twice does nothing."""
+        self._hooks.pop(self.id, None)
+        self._with_kwargs.discard(self.id)
+
+    def __enter__(self) -> RemovableHandle:
+        """Enter a ``with`` block; the hook stays registered until the block ends."""
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        """Leave the ``with`` block: the hook is removed."""
+        self.remove()
 
 
 _M = TypeVar("_M", bound="Module")
@@ -89,23 +128,92 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this layer; every subclass writes its own."""
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        """Run the forward pre-hooks, ``forward(*args, **kwargs)``, then the forward
+        hooks, and return the (possibly replaced) output, as PyTorch's ``Module.__call__``.
+        """
+        pre_hooks: dict[int, Any] = self.__dict__.get("_forward_pre_hooks", {})
+        hooks: dict[int, Any] = self.__dict__.get("_forward_hooks", {})
+        if not pre_hooks and not hooks:
+            return self.forward(*args, **kwargs)
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for key, hook in list(hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    # ---- hooks -------------------------------------------------------------------------
+
+    def register_forward_pre_hook(
+        self, hook: Any, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args)`` before every forward; a non-None result replaces
+        ``args`` (with ``with_kwargs=True``: ``hook(module, args, kwargs)`` returning
+        ``(args, kwargs)``). Returns a handle whose ``remove()`` unregisters it.
+        """
+        return self._add_hook(
+            "register_forward_pre_hook", "_forward_pre_hooks", hook, prepend, with_kwargs
+        )
+
+    def register_forward_hook(
+        self, hook: Any, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after every forward; a non-None result
+        replaces the output. Returns a handle whose ``remove()`` unregisters it.
+        """
+        return self._add_hook(
+            "register_forward_hook", "_forward_hooks", hook, prepend, with_kwargs
+        )
+
+    def _add_hook(
+        self, caller: str, registry: str, hook: Any, prepend: bool, with_kwargs: bool
+    ) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{caller}: hook: expected a callable, got {type(hook).__name__}")
+        hooks = self.__dict__[registry]
+        handle = RemovableHandle(hooks, self._hooks_with_kwargs)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
 
     # ---- registration ------------------------------------------------------------------
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """Route Parameters, child Modules and buffers into their registries, as
+        PyTorch's; assigning ``None`` to a registered name keeps its slot.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"cannot assign {name!r} before Module.__init__() (call super().__init__())"
             )
         if isinstance(value, Parameter):
             self._forget(name)
-            self._parameters[name] = value
+            self.register_parameter(name, value)
         elif isinstance(value, Module):
             self._forget(name)
             self._modules[name] = value
@@ -134,6 +242,7 @@ class Module:
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
+        """A registered parameter, buffer or child module by name (the fallback lookup)."""
         # Called only when normal lookup fails: look in the three registries.
         for registry in ("_parameters", "_buffers", "_modules"):
             entries = self.__dict__.get(registry)
@@ -142,6 +251,7 @@ class Module:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
+        """Unregister a parameter, buffer or child module, or delete a plain attribute."""
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -155,51 +265,151 @@ class Module:
         self._non_persistent.discard(name)
         self.__dict__.pop(name, None)
 
+    def _check_name(self, caller: str, kind: str, name: Any, registry: str) -> None:
+        """PyTorch's rules for a new entry's name (its KeyErrors, here also ValueErrors)."""
+        if registry not in self.__dict__:
+            raise AttributeError(f"{caller}: cannot assign a {kind} before Module.__init__()")
+        if not isinstance(name, str):
+            raise TypeError(
+                f"{caller}: name: {kind} name should be a string. Got {type(name).__name__}"
+            )
+        if "." in name:
+            raise ModuleNameError(f'{caller}: name: {kind} name can\'t contain ".", got {name!r}')
+        if name == "":
+            raise ModuleNameError(f'{caller}: name: {kind} name can\'t be empty string ""')
+        if name not in self.__dict__[registry] and hasattr(self, name):
+            raise ModuleNameError(f"{caller}: name: attribute {name!r} already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or a ``None`` placeholder, like a missing bias)."""
+        """Add a parameter (or a ``None`` placeholder, like a missing bias).
+
+        Raises:
+            ModuleNameError: (a KeyError, as PyTorch's, and a ValueError) for a name
+                that is empty, has a ".", or is another attribute already.
+            TypeError: for a name that is not a str, or a value that is not a Parameter.
+        """
+        self._check_name("register_parameter", "parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"register_parameter: param: expected a Parameter or None, got "
-                f"{type(param).__name__}"
+                f"register_parameter: param: cannot assign {type(param).__name__!r} object to "
+                f"parameter {name!r} (a Parameter or None required)"
             )
-        self._forget(name)
+        if param is not None and param.grad_fn is not None:
+            raise ValueError(
+                f"register_parameter: param: cannot assign a non-leaf tensor to parameter "
+                f"{name!r}; compute it in forward() instead"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a tensor that is state but not a parameter (saved in state_dict if
-        ``persistent``), such as BatchNorm's running mean.
+        """Add a tensor that is state but not a parameter, such as BatchNorm's running
+        mean. ``persistent=False`` keeps it out of ``state_dict``.
+
+        >>> import minigrad as mg
+        >>> m = mg.nn.Module()
+        >>> m.register_buffer("step", mg.zeros(1))
+        >>> m.register_buffer("cache", mg.zeros(2), persistent=False)
+        >>> list(m.state_dict()), [name for name, _ in m.named_buffers()]
+        (['step'], ['step', 'cache'])
         """
+        self._check_name("register_buffer", "buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"register_buffer: tensor: expected a Tensor or None, got {type(tensor).__name__}"
+                f"register_buffer: tensor: cannot assign {type(tensor).__name__!r} object to "
+                f"buffer {name!r} (a Tensor or None required)"
             )
-        self._forget(name)
+        if not isinstance(persistent, bool):
+            raise TypeError(
+                f"register_buffer: persistent: expected a bool, got {type(persistent).__name__}"
+            )
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Add a child module under ``name``."""
+        """Add a child module under ``name`` (as an attribute assignment would)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(
                 f"add_module: module: expected a Module or None, got {type(module).__name__}"
             )
-        self._forget(name)
+        self._check_name("add_module", "module", name, "_modules")
         self._modules[name] = module
 
-    register_module = add_module
+    def register_module(self, name: str, module: Module | None) -> None:
+        """The same as :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at dotted path ``target`` (``""``: this module).
+
+        >>> import minigrad as mg
+        >>> net = mg.nn.Sequential(mg.nn.Sequential(mg.nn.Linear(1, 2)))
+        >>> net.get_submodule("0.0")
+        Linear(in_features=1, out_features=2, bias=True)
+        """
+        if not isinstance(target, str):
+            raise TypeError(f"get_submodule: target: expected a str, got {type(target).__name__}")
+        module: Module = self
+        if target == "":
+            return module
+        for item in target.split("."):
+            if not hasattr(module, item):
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            child = getattr(module, item)
+            if not isinstance(child, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (such as ``"0.weight"``)."""
+        module, name = self._owner("get_parameter", target)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (such as ``"0.running_mean"``)."""
+        module, name = self._owner("get_buffer", target)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        buffer: Tensor = getattr(module, name)
+        return buffer
+
+    def _owner(self, caller: str, target: Any) -> tuple[Module, str]:
+        if not isinstance(target, str):
+            raise TypeError(f"{caller}: target: expected a str, got {type(target).__name__}")
+        module_path, _, name = target.rpartition(".")
+        return self.get_submodule(module_path), name
 
     # ---- walking the tree --------------------------------------------------------------
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, each once, depth first, with dotted names."""
-        seen: set[int] = set()
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, depth first, with dotted names; each once
+        unless ``remove_duplicate=False``. ``memo`` (a set) holds modules to skip, and
+        receives those visited.
+        """
+        if memo is None:
+            memo = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if module in memo:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                memo.add(module)
             yield name, module
             children = [
                 (f"{name}.{child_name}" if name else child_name, child)
@@ -209,10 +419,12 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """Every module of the tree, this one first, each once."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(name, child)`` pairs of the direct children, each child once."""
         seen: set[int] = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -231,35 +443,47 @@ class Module:
         return self
 
     def children(self) -> Iterator[Module]:
+        """The direct children, each once."""
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator[Any]:
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator[Any]:
         seen: set[int] = set()
-        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        if recurse:
+            owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+        else:
+            owners = iter([(prefix, self)])
         for owner_name, owner in owners:
             for name, value in getattr(owner, registry).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{owner_name}.{name}" if owner_name else name), value
 
     def named_parameters(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, Parameter)`` pairs, each parameter once."""
-        yield from self._named_members("_parameters", prefix, recurse)
+        """``(dotted name, Parameter)`` pairs, each parameter once (unless
+        ``remove_duplicate=False``); ``recurse=False``: this module's own only.
+        """
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter of the tree (``recurse=False``: this module's own), each once."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(
-        self, prefix: str = "", recurse: bool = True
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
-        yield from self._named_members("_buffers", prefix, recurse)
+        """``(dotted name, buffer)`` pairs, persistent or not, each buffer once."""
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer of the tree (``recurse=False``: this module's own), each once."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -278,6 +502,12 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (to freeze or unfreeze); returns self."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                f"requires_grad_: requires_grad: expected a bool, got "
+                f"{type(requires_grad).__name__}"
+            )
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
@@ -379,7 +609,7 @@ class Module:
         ['weight', 'bias']
         """
         result: OrderedDict[str, Tensor] = OrderedDict()
-        for name, module in self.named_modules(prefix.rstrip(".")):
+        for name, module in self.named_modules(prefix=prefix.rstrip(".")):
             dotted = f"{name}." if name else ""
             for key, param in module._parameters.items():
                 if param is not None:
@@ -388,6 +618,27 @@ class Module:
                 if buffer is not None and key not in module._non_persistent:
                     result[dotted + key] = buffer if keep_vars else buffer.detach()
         return result
+
+    def _renamed_for_loading(self, state_dict: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``state_dict`` after each submodule's key-renaming hooks (a copy if any ran),
+        such as weight norm's, which reads PyTorch's older ``weight_g``/``weight_v`` keys.
+        """
+        renamed: OrderedDict[str, Any] | None = None
+        for name, module in self.named_modules():
+            hooks = module.__dict__.get("_load_state_dict_pre_hooks")
+            if not hooks:
+                continue
+            if renamed is None:
+                renamed = OrderedDict(state_dict)
+            for hook in hooks:
+                hook(renamed, f"{name}." if name else "")
+        return state_dict if renamed is None else renamed
+
+    def _register_load_state_dict_pre_hook(self, hook: Any) -> None:
+        """Have ``hook(state_dict, prefix)`` rename keys (in place) before a load."""
+        if "_load_state_dict_pre_hooks" not in self.__dict__:
+            object.__setattr__(self, "_load_state_dict_pre_hooks", [])
+        self.__dict__["_load_state_dict_pre_hooks"].append(hook)
 
     def _state_targets(self) -> OrderedDict[str, Tensor]:
         return self.state_dict(keep_vars=True)
@@ -416,6 +667,7 @@ class Module:
                 f"load_state_dict: state_dict: expected a mapping of names to tensors, got "
                 f"{type(state_dict).__name__}"
             )
+        state_dict = self._renamed_for_loading(state_dict)
         targets = self._state_targets()
         missing = [key for key in targets if key not in state_dict]
         unexpected = [key for key in state_dict if key not in targets]
@@ -459,6 +711,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
+        """The module tree, each layer with its ``extra_repr``, in PyTorch's layout."""
         lines = []
         extra = self.extra_repr()
         if extra:
@@ -541,11 +794,13 @@ class Sequential(_Container):
                 self.add_module(str(index), _as_module(module, f"modules[{index}]"))
 
     def forward(self, input: Any) -> Any:  # noqa: A002
+        """``input`` passed through each module in turn; the last one's output."""
         for module in self._modules.values():
             input = module(input)
         return input
 
     def __getitem__(self, index: int | slice) -> Any:
+        """The module at ``index``, or a Sequential of a slice of them."""
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
@@ -567,6 +822,7 @@ class ModuleList(_Container):
             self.extend(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of ``modules``; returns self."""
         if isinstance(modules, Module) and not isinstance(modules, ModuleList):
             raise TypeError("extend: modules: expected an iterable of Modules, got a Module")
         for module in modules:
@@ -574,12 +830,14 @@ class ModuleList(_Container):
         return self
 
     def __getitem__(self, index: int | slice) -> Any:
+        """The module at ``index``, or a ModuleList of a slice of them."""
         values = list(self._modules.values())
         if isinstance(index, slice):
             return ModuleList(values[index])
         return values[_position(index, len(values))]
 
     def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the module at ``index``."""
         key = list(self._modules)[_position(index, len(self._modules))]
         self._modules[key] = _as_module(module, "module")
 
@@ -596,3 +854,328 @@ def _position(index: Any, length: int) -> int:
     if not -length <= index < length:
         raise IndexError(f"index {index} is out of range for {length} modules")
     return int(index) % length
+
+
+class ModuleDict(Module):
+    """Child modules by name, in insertion order, whose parameters belong to the owner.
+
+    >>> import minigrad as mg
+    >>> heads = mg.nn.ModuleDict({"real": mg.nn.Linear(4, 1), "label": mg.nn.Linear(4, 10)})
+    >>> heads["label"].out_features, list(heads.state_dict())
+    (10, ['real.weight', 'real.bias', 'label.weight', 'label.bias'])
+    """
+
+    def __init__(self, modules: Any = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        """The module under ``key``."""
+        module: Module = self._modules[key]
+        return module
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        """Register ``module`` under ``key`` (replacing any module there)."""
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        """Remove the module under ``key``."""
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        """The number of modules."""
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in insertion order."""
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a module is registered under ``key``."""
+        return key in self._modules
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return list(self._modules.keys())
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """The ``(key, module)`` pairs, in insertion order."""
+        return list(self._modules.items())
+
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order."""
+        return list(self._modules.values())
+
+    def update(self, modules: Any) -> None:
+        """Add ``modules``: a mapping of names to modules, or an iterable of pairs."""
+        pairs = _pairs("ModuleDict.update", modules)
+        for name, module in pairs:
+            _as_module(module, f"ModuleDict.update: modules[{name!r}]")
+        for name, module in pairs:
+            self[name] = module
+
+
+class ParameterList(Module):
+    """Parameters in a list, registered as ``"0"``, ``"1"``, ... (tensors are wrapped
+    into Parameters).
+
+    >>> import minigrad as mg
+    >>> params = mg.nn.ParameterList([mg.nn.Parameter(mg.zeros(2, 3)), mg.zeros(4)])
+    >>> params
+    ParameterList(
+        (0): Parameter containing: [minigrad.float32 of size 2x3]
+        (1): Parameter containing: [minigrad.float32 of size 4]
+    )
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        object.__setattr__(self, "_size", 0)
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, index: Any) -> int:
+        if isinstance(index, bool) or not isinstance(index, int | np.integer):
+            raise TypeError(
+                f"ParameterList: index: expected an int or a slice, got {type(index).__name__}"
+            )
+        if not -self._size <= index < self._size:
+            raise IndexError(f"ParameterList: index {index} is out of range for {self._size}")
+        return int(index) % int(self._size)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """The parameter at ``index``, or a ParameterList of a slice of them."""
+        if isinstance(index, slice):
+            return ParameterList(list(self)[index])
+        return getattr(self, str(self._index(index)))
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        """Replace the entry at ``index`` (a tensor becomes a Parameter)."""
+        self._set(str(self._index(index)), value)
+
+    def _set(self, name: str, value: Any) -> None:
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, name, value)
+
+    def __len__(self) -> int:
+        """The number of entries."""
+        return int(self._size)
+
+    def __iter__(self) -> Iterator[Any]:
+        """The entries, in order."""
+        return iter([self[i] for i in range(self._size)])
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of ``values`` (``params += values``); returns self."""
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end (a tensor becomes a Parameter); returns self."""
+        name = str(self._size)
+        object.__setattr__(self, "_size", self._size + 1)
+        self._set(name, value)
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of ``values``; returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(
+                f"ParameterList.extend: values: expected an iterable, got {type(values).__name__}"
+            )
+        for value in list(values):
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        """One line per entry: its index, kind, dtype and size, as PyTorch's."""
+        return "\n".join(
+            f"  ({index}): {_describe_entry(value, legacy_name=False)}"
+            for index, value in enumerate(self)
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Refuse the call: a ParameterList has no forward, as PyTorch's."""
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """Parameters by str key, in insertion order (tensors are wrapped into Parameters).
+
+    >>> import minigrad as mg
+    >>> params = mg.nn.ParameterDict({"scale": mg.ones(3)})
+    >>> params
+    ParameterDict(  (scale): Parameter containing: [minigrad.FloatTensor of size 3])
+    >>> list(params.state_dict())
+    ['scale']
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        object.__setattr__(self, "_keys", {})
+        if parameters is not None:
+            self.update(parameters)
+
+    def _key(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(
+                "ParameterDict: key: a key must be a str to be an attribute name, got "
+                f"{type(key).__name__}"
+            )
+        return key
+
+    def __getitem__(self, key: str) -> Any:
+        """The parameter under ``key`` (a KeyError if there is none)."""
+        self._key(key)
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        """Register ``value`` under ``key`` (a tensor becomes a Parameter)."""
+        self._key(key)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, key, value)
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        """Remove the entry under ``key`` (a KeyError if there is none)."""
+        self._key(key)
+        if key not in self._keys:
+            raise KeyError(key)
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        """The number of entries."""
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in insertion order."""
+        return iter(list(self._keys))
+
+    def __reversed__(self) -> Iterator[str]:
+        """The keys, last inserted first."""
+        keys: list[str] = list(self._keys)
+        return reversed(keys)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether an entry is registered under ``key``."""
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return list(self._keys)
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """The ``(key, parameter)`` pairs, in insertion order."""
+        return [(key, self[key]) for key in self._keys]
+
+    def values(self) -> Iterable[Any]:
+        """The parameters, in insertion order."""
+        return [self[key] for key in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The entry under ``key``, or ``default`` if there is none."""
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The entry under ``key``, first setting it to ``default`` if there is none."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry under ``key`` and return it."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove the last inserted entry and return it as a ``(key, value)`` pair."""
+        if not self._keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = list(self._keys)[-1]
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameter objects."""
+        return ParameterDict(self.items())
+
+    def update(self, parameters: Any) -> None:
+        """Add ``parameters``: a mapping of str keys, or an iterable of pairs. As in
+        PyTorch, a plain mapping (not an OrderedDict or ParameterDict) is added in sorted
+        key order.
+        """
+        pairs = _pairs("ParameterDict.update", parameters)
+        for key, _ in pairs:
+            self._key(key)
+        if isinstance(parameters, Mapping) and not isinstance(parameters, OrderedDict):
+            pairs.sort(key=lambda pair: pair[0])
+        for key, value in pairs:
+            self[key] = value
+
+    def extra_repr(self) -> str:
+        """One line per entry: its key, kind, legacy type name and size, as PyTorch's."""
+        return "\n".join(
+            f"  ({key}): {_describe_entry(value, legacy_name=True)}" for key, value in self.items()
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Refuse the call: a ParameterDict has no forward, as PyTorch's."""
+        raise RuntimeError("ParameterDict should not be called.")
+
+
+def _pairs(caller: str, entries: Any) -> list[tuple[Any, Any]]:
+    """``entries`` (a mapping, or an iterable of ``(key, value)`` pairs) as a list."""
+    if isinstance(entries, Mapping | ModuleDict | ParameterDict):
+        return list(entries.items())
+    if not isinstance(entries, Iterable) or isinstance(entries, str | Tensor):
+        raise TypeError(
+            f"{caller}: expected a mapping or an iterable of (key, value) pairs, got "
+            f"{type(entries).__name__}"
+        )
+    pairs = []
+    for position, entry in enumerate(entries):
+        if not isinstance(entry, Iterable) or isinstance(entry, str):
+            raise TypeError(
+                f"{caller}: element #{position} should be a (key, value) pair, got "
+                f"{type(entry).__name__}"
+            )
+        items = tuple(entry)
+        if len(items) != 2:
+            raise ValueError(
+                f"{caller}: element #{position} has length {len(items)}; 2 is required"
+            )
+        pairs.append(items)
+    return pairs
+
+
+def _describe_entry(value: Any, legacy_name: bool) -> str:
+    """One entry of a ParameterList / ParameterDict repr, in PyTorch's two spellings."""
+    if not isinstance(value, Tensor):
+        return f"Object of type: {type(value).__name__}"
+    if legacy_name:
+        kind = legacy.type_name(value.dtype)
+    else:
+        kind = f"minigrad.{value.dtype}"
+    prefix = "Parameter containing" if isinstance(value, Parameter) else "Tensor containing"
+    size = "x".join(str(n) for n in value.shape)
+    return f"{prefix}: [{kind} of size {size}]"

@@ -84,6 +84,7 @@ class DataParallel(Module):
         self.device_ids: list[int] = []
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        """``module(*inputs, **kwargs)``: the wrapped module's forward, on the CPU."""
         return self.module(*inputs, **kwargs)
 
 

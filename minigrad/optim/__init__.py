@@ -1,4 +1,5 @@
-"""Optimisers: SGD, Adam and AdamW, with parameter groups and state dicts.
+"""Optimisers (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta), with parameter groups and
+state dicts, and learning-rate schedules (:mod:`minigrad.optim.lr_scheduler`).
 
 >>> import minigrad as mg
 >>> model = mg.nn.Linear(2, 1)
@@ -9,8 +10,21 @@
 >>> optimizer.zero_grad()
 """
 
+from minigrad.optim import lr_scheduler
+from minigrad.optim.adadelta import Adadelta
+from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
 from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "lr_scheduler",
+]

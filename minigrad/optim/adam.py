@@ -9,22 +9,33 @@ import numpy as np
 
 from minigrad.kernels.optim import adam_update
 from minigrad.optim._checks import BUFFER, COUNT, check_flag, check_hyperparameter
-from minigrad.optim.optimizer import TORCH_FLAGS, Optimizer, gradients
+from minigrad.optim.optimizer import (
+    TORCH_FLAG_DEFAULTS,
+    TORCH_FLAGS,
+    Optimizer,
+    gradients,
+    steepest,
+)
 from minigrad.tensor import Tensor
 
 
 class Adam(Optimizer):
     """Adam, from Kingma & Ba, "Adam: a method for stochastic optimization".
 
-    Per step t, for each parameter p with gradient g:
+    Per step t, for each parameter p with gradient g (``-g`` if ``maximize``):
 
     .. code-block:: text
 
-        g = g + weight_decay * p                     (Adam: L2 in the gradient)
+        g = g + weight_decay * p                     (L2 in the gradient)
+        p = p (1 - lr weight_decay)                  (instead, if decoupled_weight_decay)
         m = β1 m + (1 - β1) g
         v = β2 v + (1 - β2) g²
         v̂ = max(v̂, v) if amsgrad else v
         p = p - lr / (1 - β1^t) · m / (√v̂ / √(1 - β2^t) + eps)
+
+    The moment and parameter lines run as one loop,
+    :func:`~minigrad.kernels.optim.adam_update`; the same lines in numpy, with the
+    same bits, sit beside it and run instead under the reference kernels.
 
     >>> import minigrad as mg
     >>> w = mg.nn.Parameter(mg.tensor([1.0]))
@@ -34,8 +45,8 @@ class Adam(Optimizer):
     tensor([0.9])
     """
 
-    _decoupled = False
-    _torch_flags = {**TORCH_FLAGS, "decoupled_weight_decay": (False,)}
+    _torch_flags = {**TORCH_FLAGS, "decoupled_weight_decay": (False, True)}
+    _flag_defaults = {**TORCH_FLAG_DEFAULTS, "decoupled_weight_decay": False}
     _state_entries = {
         "step": COUNT,
         "exp_avg": BUFFER,
@@ -51,6 +62,13 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
         amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -58,6 +76,12 @@ class Adam(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "capturable": capturable,
+            "differentiable": differentiable,
+            "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
 
@@ -83,11 +107,12 @@ class Adam(Optimizer):
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            amsgrad = group["amsgrad"]
+            amsgrad, decoupled = group["amsgrad"], group["decoupled_weight_decay"]
             for param, grad in gradients(group["params"]):
+                grad = steepest(grad, group["maximize"])
                 value = param._data
                 if weight_decay != 0:
-                    if self._decoupled:
+                    if decoupled:
                         value = value * (1 - lr * weight_decay)
                     else:
                         grad = grad + weight_decay * value
@@ -144,8 +169,7 @@ class AdamW(Adam):
     tensor([0.95])
     """
 
-    _decoupled = True
-    _torch_flags = {**TORCH_FLAGS, "decoupled_weight_decay": (True,)}
+    _flag_defaults = {**TORCH_FLAG_DEFAULTS, "decoupled_weight_decay": True}
 
     def __init__(
         self,
@@ -155,5 +179,24 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )

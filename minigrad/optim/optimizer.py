@@ -32,16 +32,33 @@ from minigrad.optim._checks import (
 )
 from minigrad.tensor import Tensor
 
-__all__ = ["Optimizer", "OptimizerStateError", "OptimizerStateTypeError", "gradients"]
+__all__ = [
+    "Optimizer",
+    "OptimizerStateError",
+    "OptimizerStateTypeError",
+    "gradients",
+    "new_buffer",
+    "steepest",
+]
 
-# Flags that PyTorch keeps in its param_groups and minigrad does not implement, with
-# the values under which the numbers are the same: a PyTorch state dict keeps them.
+# Flags that PyTorch keeps in its param_groups, with the values minigrad accepts:
+# maximize is implemented; foreach and fused choose PyTorch's kernels, not the numbers,
+# so any value is taken and ignored; capturable (CUDA graphs) and differentiable (a
+# step inside the graph) are refused when set.
 TORCH_FLAGS: dict[str, tuple[Any, ...]] = {
-    "maximize": (False,),
+    "maximize": (False, True),
     "foreach": (None, False, True),
     "fused": (None, False, True),
     "capturable": (False,),
     "differentiable": (False,),
+}
+# What a group that lacks one of the flags (an older state dict) gets, as in PyTorch.
+TORCH_FLAG_DEFAULTS: dict[str, Any] = {
+    "maximize": False,
+    "foreach": None,
+    "fused": None,
+    "capturable": False,
+    "differentiable": False,
 }
 
 
@@ -60,6 +77,8 @@ class Optimizer:
     _state_entries: ClassVar[dict[str, str]] = {}
     # The PyTorch-only flags a group may carry, with the values accepted (TORCH_FLAGS).
     _torch_flags: ClassVar[dict[str, tuple[Any, ...]]] = TORCH_FLAGS
+    # What those flags are when a saved group lacks them.
+    _flag_defaults: ClassVar[dict[str, Any]] = TORCH_FLAG_DEFAULTS
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -186,6 +205,7 @@ class Optimizer:
                     param.grad = Tensor._wrap(np.zeros(param.shape, param.dtype))
 
     def step(self) -> None:
+        """Update every parameter once from its gradient; each optimiser writes its own."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
@@ -291,6 +311,9 @@ class Optimizer:
                     raise ValueError(f"{where}['params']: the index {index} appears twice")
                 by_index[int(index)] = (param, position)
             values = {k: copy.deepcopy(plain(v)) for k, v in saved.items() if k != "params"}
+            for key, default in self._flag_defaults.items():
+                if key in self.defaults:
+                    values.setdefault(key, default)
             self._check_hyperparameters(values, where)
             groups.append(values)
         return groups, by_index
@@ -334,6 +357,7 @@ class Optimizer:
         return state
 
     def __repr__(self) -> str:
+        """The optimiser's name and each group's hyperparameters, in PyTorch's layout."""
         lines = [f"{type(self).__name__} ("]
         for position, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {position}")
@@ -353,3 +377,13 @@ def gradients(params: Iterable[Parameter]) -> Iterable[tuple[Parameter, np.ndarr
     for param in params:
         if param.grad is not None:
             yield param, param.grad._data
+
+
+def steepest(grad: np.ndarray, maximize: bool) -> np.ndarray:
+    """The direction a step descends: the gradient, or its negative to maximise."""
+    return -grad if maximize else grad
+
+
+def new_buffer(param: Tensor, fill: float = 0.0) -> Tensor:
+    """A state buffer of the parameter's shape and dtype, C-contiguous, filled."""
+    return Tensor._wrap(np.full(param.shape, fill, dtype=param.dtype))

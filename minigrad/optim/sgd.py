@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 
 from minigrad.optim._checks import BUFFER, check_flag, check_hyperparameter
-from minigrad.optim.optimizer import Optimizer, gradients
+from minigrad.optim.optimizer import Optimizer, gradients, steepest
 from minigrad.tensor import Tensor
 
 
 class SGD(Optimizer):
     """Gradient descent with optional momentum, Nesterov momentum and weight decay.
 
-    For each parameter p with gradient g, per step:
+    For each parameter p with gradient g (``-g`` if ``maximize``), per step:
 
     .. code-block:: text
 
@@ -42,6 +42,11 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         weight_decay: float = 0.0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -49,6 +54,10 @@ class SGD(Optimizer):
             "dampening": dampening,
             "weight_decay": weight_decay,
             "nesterov": nesterov,
+            "maximize": maximize,
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
         }
         super().__init__(params, defaults)
 
@@ -70,6 +79,7 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for param, grad in gradients(group["params"]):
+                grad = steepest(grad, group["maximize"])
                 if weight_decay != 0:
                     grad = grad + weight_decay * param._data
                 if momentum != 0:

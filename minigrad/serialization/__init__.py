@@ -8,6 +8,13 @@ The file is a plain numpy ``.npz`` archive, written and read without pickle:
   keys) also stores its layout as JSON text under ``__minigrad_structure__``. It may
   nest dicts, lists and tuples at most :data:`MAX_DEPTH` levels deep.
 
+Whole objects are not saved: ``save(model, f)`` (or a checkpoint dict holding a module
+or an optimiser) raises a ``TypeError`` that points at ``state_dict()``. Storing the
+object would take pickle, and rebuilding it on load would mean importing and running
+the code of its class, which ``load`` never does. Save ``model.state_dict()`` and
+restore with ``model.load_state_dict(mg.load(f))`` on a freshly built model, as
+PyTorch's own documentation recommends.
+
 Saving is atomic. The archive is written to a temporary file beside the target,
 ``.<name>.<8 hex digits>.tmp`` (hidden, and not ending in ``.npz``), flushed and
 fsynced, then renamed over the target with ``os.replace``; on POSIX the directory is

@@ -37,9 +37,24 @@ def _array(value: Any, key: str) -> np.ndarray:
     return array
 
 
+def refuse_whole_object(value: Any, where: str) -> None:
+    """Refuse a module or an optimiser (anything with a ``state_dict`` method): storing
+    it whole would take pickle, and rebuilding it would run its class's code.
+    """
+    if isinstance(value, dict) or not callable(getattr(type(value), "state_dict", None)):
+        return
+    name = type(value).__name__
+    raise TypeError(
+        f"save: {where}: cannot save a whole {name} object; minigrad files hold no pickle "
+        f"and no code. Save its state_dict() instead (mg.save(obj.state_dict(), f)), "
+        f"then build the {name} again and call load_state_dict(mg.load(f))"
+    )
+
+
 def _encode(value: Any, path: list[str], arrays: dict[str, np.ndarray], depth: int) -> Any:
     """A JSON-able description of ``value``; arrays go into ``arrays`` by key path."""
     where = "/".join(path) or "obj"
+    refuse_whole_object(value, repr(where))
     if _is_array(value):
         if where in arrays:
             raise ValueError(f"save: two entries map to the same key {where!r}")

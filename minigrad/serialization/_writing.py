@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 
 from minigrad.serialization._archive import _is_member_key
-from minigrad.serialization._structure import STRUCTURE_KEY, _array, _encode, _is_array
+from minigrad.serialization._structure import (
+    STRUCTURE_KEY,
+    _array,
+    _encode,
+    _is_array,
+    refuse_whole_object,
+)
 
 # A fixed timestamp, so saving the same object twice gives the same bytes.
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -51,9 +57,16 @@ def save(
         _use_new_zipfile_serialization: a bool; ignored.
         _disable_byteorder_record: a bool; ignored.
 
+    A whole module (``mg.save(model, f)``) or optimiser, alone or inside a checkpoint
+    dict, is refused with a ``TypeError`` that points at ``state_dict()``: storing the
+    object itself would need pickle, and rebuilding it on load would mean importing and
+    running its class's code, which ``load`` never does. Save ``model.state_dict()``
+    and, to restore, build the model and call ``model.load_state_dict(mg.load(f))``.
+
     Raises:
-        TypeError: for a value that cannot be stored without pickle, naming its key,
-            or an argument of the wrong type.
+        TypeError: for a value that cannot be stored without pickle, naming its key
+            (a module or optimiser: pointing at its ``state_dict()``), or an argument of
+            the wrong type.
         ValueError: for a key that cannot name an archive member (empty, or with an
             empty, ``.`` or ``..`` part between slashes), or nesting deeper than
             :data:`MAX_DEPTH`, naming the key path.
@@ -66,6 +79,7 @@ def save(
     >>> sorted(mg.load(path))
     ['bias', 'weight']
     """
+    refuse_whole_object(obj, "obj")
     if not isinstance(obj, dict):
         raise TypeError(f"save: obj: expected a dict (a state dict), got {type(obj).__name__}")
     name = check_path("save", f)

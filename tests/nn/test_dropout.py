@@ -19,7 +19,6 @@ def test_train_and_eval():
 
 
 def test_repr_and_errors():
-    # torch also prints inplace=False; minigrad has no in-place dropout.
-    assert repr(mg.nn.Dropout(0.3)) == "Dropout(p=0.3)"
+    assert repr(mg.nn.Dropout(0.3)) == "Dropout(p=0.3, inplace=False)"
     with assert_raises_with(ValueError, "Dropout", "p", "[0, 1]", "2"):
         mg.nn.Dropout(2)

@@ -67,8 +67,7 @@ def test_nested_names_match_torch(torch):
 
 def test_repr_matches_torch(torch):
     model, twin = _architecture(mg.nn, None), _architecture(torch.nn, None)
-    # torch's Dropout line also prints inplace=False; the rest is identical.
-    assert repr(model) == repr(twin).replace(", inplace=False", "")
+    assert repr(model) == repr(twin)
 
 
 def test_train_eval_and_zero_grad():
@@ -324,3 +323,122 @@ def test_apply_ports_the_dcgan_weight_initialisation():
     assert abs(float(net[0].weight.std()) - 0.02) < 0.005
     assert net[1].bias.tolist() == [0.0] * 8
     assert abs(float(net[1].weight.mean()) - 1.0) < 0.05
+
+
+def _twin_blocks(nn):
+    inner = nn.Linear(2, 2)
+    return nn.Sequential(inner, nn.Sequential(inner, nn.ReLU()), nn.Tanh())
+
+
+def test_named_modules_memo_prefix_and_duplicates_as_torch(torch):
+    ours, theirs = _twin_blocks(mg.nn), _twin_blocks(torch.nn)
+    for kwargs in ({}, {"prefix": "net"}, {"remove_duplicate": False}):
+        got = [n for n, _ in ours.named_modules(**kwargs)]
+        assert got == [n for n, _ in theirs.named_modules(**kwargs)], kwargs
+    memo = {ours[0]}
+    assert [n for n, _ in ours.named_modules(memo)] == ["", "1", "1.1", "2"]
+    assert ours in memo  # visited modules are added
+    got = [n for n, _ in ours.named_parameters(remove_duplicate=False)]
+    assert got == [n for n, _ in theirs.named_parameters(remove_duplicate=False)]
+    assert got == ["0.weight", "0.bias", "1.0.weight", "1.0.bias"]
+
+
+def test_get_submodule_parameter_and_buffer_as_torch(torch):
+    def build(nn):
+        return nn.Sequential(nn.Sequential(nn.BatchNorm1d(2)), nn.ReLU())
+
+    ours, theirs = build(mg.nn), build(torch.nn)
+    assert ours.get_submodule("") is ours
+    assert ours.get_submodule("0.0") is ours[0][0]
+    assert ours.get_parameter("0.0.weight") is ours[0][0].weight
+    assert ours.get_buffer("0.0.running_mean") is ours[0][0].running_mean
+    for target, call in [
+        ("0.x", "get_submodule"),
+        ("0.0.running_mean", "get_parameter"),
+        ("0.0.weight", "get_buffer"),
+        ("0.0.nothing", "get_parameter"),
+    ]:
+        with pytest.raises(AttributeError) as want:
+            getattr(theirs, call)(target)
+        with pytest.raises(AttributeError) as got:
+            getattr(ours, call)(target)
+        assert str(got.value) == str(want.value)
+
+
+def test_registration_refuses_names_as_torch(torch):
+    for library in (mg, torch):
+        module = library.nn.Linear(1, 1)
+        plain = library.zeros(1)
+        cases = [
+            (lambda m=module: m.register_buffer("a.b", None), KeyError, "contain"),
+            (lambda m=module: m.register_parameter("", None), KeyError, "empty string"),
+            (lambda m=module: m.add_module("training", None), KeyError, "already exists"),
+            (lambda m=module: m.register_buffer("bias", None), KeyError, "already exists"),
+            (lambda m=module: m.register_buffer(3, None), TypeError, "should be a string"),
+            (lambda m=module, t=plain: m.register_parameter("p", t), TypeError, "'p'"),
+            (lambda m=module: m.add_module("c", 3), TypeError, "int"),
+        ]
+        for call, error, fragment in cases:
+            with assert_raises_with(error, fragment):
+                call()
+        assert list(module.state_dict()) == ["weight", "bias"]
+    with pytest.raises(ValueError, match="can't contain"):  # also a ValueError in ours
+        mg.nn.Module().register_buffer("a.b", None)
+    with assert_raises_with(TypeError, "register_parameter", "'Tensor'", "'p'"):
+        mg.nn.Module().register_parameter("p", mg.nn.Parameter(mg.ones(1)) * 2)
+
+
+def test_buffers_parameters_and_children_registered_by_method():
+    module = mg.nn.Module()
+    module.register_buffer("kept", mg.zeros(1))
+    module.register_buffer("scratch", mg.zeros(2), persistent=False)
+    module.register_parameter("weight", mg.nn.Parameter(mg.ones(3)))
+    module.register_parameter("bias", None)
+    module.register_module("child", mg.nn.Linear(1, 1))
+    module.add_module("empty", None)
+    assert list(module.state_dict()) == ["weight", "kept", "child.weight", "child.bias"]
+    assert [n for n, _ in module.named_buffers()] == ["kept", "scratch"]
+    assert [n for n, _ in module.named_children()] == ["child"]
+    module.register_buffer("kept", mg.ones(1), persistent=False)  # re-registering a buffer
+    assert "kept" not in module.state_dict()
+
+
+def test_modes_and_gradient_switches_return_self():
+    net = mg.nn.Sequential(mg.nn.Linear(2, 2), mg.nn.Dropout())
+    assert net.eval() is net and not net[1].training
+    assert net.train() is net and net[1].training
+    assert net.requires_grad_(False) is net
+    assert not any(p.requires_grad for p in net.parameters())
+    net.requires_grad_()
+    net(mg.ones(1, 2)).sum().backward()
+    net.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.numpy().any() for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    with assert_raises_with(TypeError, "requires_grad_", "str"):
+        net.requires_grad_("no")
+
+
+def test_forward_hooks_as_torch(torch):
+    calls = []
+    for library in (mg, torch):
+        layer = library.nn.Linear(2, 2)
+
+        def pre(module, args):
+            calls.append("pre")
+            return (args[0] * 0,)
+
+        def post(module, args, output):
+            calls.append("post")
+            return output + 1
+
+        handles = [layer.register_forward_pre_hook(pre), layer.register_forward_hook(post)]
+        with layer.register_forward_pre_hook(lambda m, a: calls.append("first"), prepend=True):
+            out = layer(library.ones(1, 2))
+        np.testing.assert_allclose(out.detach().numpy(), layer.bias.detach().numpy()[None] + 1)
+        for handle in handles:
+            handle.remove()
+        layer(library.ones(1, 2))
+    assert calls == ["first", "pre", "post"] * 2
+    with assert_raises_with(TypeError, "register_forward_hook", "hook", "int"):
+        mg.nn.Linear(1, 1).register_forward_hook(3)

@@ -111,19 +111,22 @@ def _to_numpy(value):  # type: ignore[no-untyped-def]
 
 
 def test_a_torch_state_dict_with_a_flag_minigrad_lacks_is_refused(torch):
-    """maximize=True would change the numbers: refused, naming it, changing nothing."""
+    """differentiable=True would need a graph through the step: refused, naming it,
+    changing nothing; the same dict with the flag off loads.
+    """
     model, twin = make_models(torch)
-    twin_optimizer = torch.optim.Adam(twin.parameters(), lr=0.01, maximize=True)
+    twin_optimizer = torch.optim.Adam(twin.parameters(), lr=0.01)
     twin(torch.ones(2, 4, dtype=torch.float64)).sum().backward()
     twin_optimizer.step()
     optimizer = mg.optim.Adam(model.parameters(), lr=0.01)
-    with assert_raises_with(ValueError, "param_groups[0]", "maximize=True"):
-        optimizer.load_state_dict(_to_numpy(twin_optimizer.state_dict()))
-    assert optimizer.state == {} and "maximize" not in optimizer.param_groups[0]
     saved = _to_numpy(twin_optimizer.state_dict())
-    saved["param_groups"][0]["maximize"] = False
+    saved["param_groups"][0]["differentiable"] = True
+    with assert_raises_with(ValueError, "param_groups[0]", "differentiable=True"):
+        optimizer.load_state_dict(saved)
+    assert optimizer.state == {} and optimizer.param_groups[0]["differentiable"] is False
+    saved["param_groups"][0]["differentiable"] = False
     optimizer.load_state_dict(saved)
-    assert optimizer.param_groups[0]["maximize"] is False and len(optimizer.state) == 4
+    assert optimizer.param_groups[0]["differentiable"] is False and len(optimizer.state) == 4
 
 
 def test_its_own_state_dict_loads_after_amsgrad_was_turned_off(torch):

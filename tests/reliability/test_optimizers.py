@@ -209,7 +209,7 @@ SGD_HYPERPARAMETERS = [
     ("momentum", -0.5, ValueError, "-0.5"),
     ("weight_decay", None, TypeError, "NoneType"),
     ("nesterov", "yes", TypeError, "'yes'"),
-    ("maximize", True, ValueError, "maximize=True"),
+    ("differentiable", True, ValueError, "differentiable=True"),
 ]
 ADAM_HYPERPARAMETERS = [
     ("lr", -1.0, ValueError, "-1.0"),

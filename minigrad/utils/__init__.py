@@ -1,0 +1,5 @@
+"""Utilities, as ``torch.utils``: :mod:`minigrad.utils.data` (datasets and loaders)."""
+
+from minigrad.utils import data
+
+__all__ = ["data"]
