@@ -1,0 +1,228 @@
+"""The pix2pix U-Net and PatchGAN of ``pix2pix_digits.py``, written in PyTorch: same
+layers, sizes, losses, optimisers, data order and budget, for comparing figures and wall
+time.
+
+Outputs go to ``out/pix2pix_digits_torch/`` and have the same names, except the
+checkpoint, which is ``checkpoint.pt``. One thread by default (``--threads``). Without
+torch installed the script says so and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import _digits
+import numpy as np
+from tqdm import tqdm
+
+try:
+    import torch
+    import torch.nn as nn
+except ImportError:  # the twin is optional: minigrad never needs torch
+    raise SystemExit(
+        "pix2pix_digits_torch.py needs PyTorch, which is not installed: skipped."
+    ) from None
+
+HELD_OUT = 300
+L1_WEIGHT = 100.0  # pix2pix's lambda
+EDGE_THRESHOLD = 32.0  # Sobel magnitude, on the 0..16 pixel scale
+
+
+def edge_maps(images: np.ndarray) -> np.ndarray:
+    """(N, 1, 8, 8) in [-1, 1] -> (N, 1, 8, 8) thresholded Sobel magnitude: 1 edge, -1 not."""
+    pixels = _digits.to_pixel_scale(images)
+    padded = np.pad(pixels, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    smooth, slope = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0])
+    across = np.zeros_like(pixels)
+    down = np.zeros_like(pixels)
+    for i in range(3):
+        for j in range(3):
+            window = padded[:, i : i + 8, j : j + 8]
+            across += smooth[i] * slope[j] * window
+            down += slope[i] * smooth[j] * window
+    magnitude = np.sqrt(across**2 + down**2)
+    return np.where(magnitude > EDGE_THRESHOLD, 1.0, -1.0).astype(np.float32)[:, None]
+
+
+class UNet(nn.Module):
+    """edges (N, 1, 8, 8) -> digit (N, 1, 8, 8) in [-1, 1], through 4x4 and 2x2."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        self.down1 = nn.Sequential(
+            nn.Conv2d(1, width, 4, stride=2, padding=1),  # -> width x 4 x 4
+            nn.LeakyReLU(0.2, inplace=True),
+        )
+        self.down2 = nn.Sequential(
+            nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=False),  # -> 2w x 2 x 2
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2, inplace=True),
+        )
+        self.up1 = nn.Sequential(
+            nn.ConvTranspose2d(
+                2 * width, width, 4, stride=2, padding=1, bias=False
+            ),  # -> w x 4 x 4
+            nn.BatchNorm2d(width),
+            nn.ReLU(),
+        )
+        self.up2 = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, 1, 4, stride=2, padding=1),  # skip in: -> 1 x 8 x 8
+            nn.Tanh(),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skip = self.down1(x)
+        return self.up2(torch.cat([self.up1(self.down2(skip)), skip], dim=1))
+
+
+class PatchDiscriminator(nn.Module):
+    """(edges, image), each (N, 1, 8, 8) -> (N, 1, 2, 2) logits, one per patch."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(2, width, 4, stride=2, padding=1),  # -> width x 4 x 4
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width, 2 * width, 3, stride=1, padding=1, bias=False),  # -> 2w x 4 x 4
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(2 * width, 1, 4, stride=2, padding=1),  # -> 1 x 2 x 2
+        )
+
+    def forward(self, edges: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([edges, image], dim=1))
+
+
+def discriminator_loss(
+    discriminator: PatchDiscriminator, edges: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> torch.Tensor:
+    criterion = nn.BCEWithLogitsLoss()
+    real_logits = discriminator(edges, real)
+    fake_logits = discriminator(edges, fake.detach())
+    real_loss = criterion(real_logits, torch.ones_like(real_logits))
+    return 0.5 * (real_loss + criterion(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def generator_losses(
+    discriminator: PatchDiscriminator, edges: torch.Tensor, real: torch.Tensor, fake: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The adversarial BCEWithLogits term and the L1 term (before the weight 100)."""
+    logits = discriminator(edges, fake)
+    adversarial = nn.BCEWithLogitsLoss()(logits, torch.ones_like(logits))
+    return adversarial, nn.L1Loss()(fake, real)
+
+
+def train_step(
+    generator: UNet,
+    discriminator: PatchDiscriminator,
+    g_optimizer: torch.optim.Optimizer,
+    d_optimizer: torch.optim.Optimizer,
+    edges: torch.Tensor,
+    real: torch.Tensor,
+) -> tuple[float, float, float]:
+    fake = generator(edges)
+    d_loss = discriminator_loss(discriminator, edges, real, fake)
+    d_optimizer.zero_grad()
+    d_loss.backward()
+    d_optimizer.step()
+    adversarial, l1 = generator_losses(discriminator, edges, real, fake)
+    g_optimizer.zero_grad()
+    (adversarial + L1_WEIGHT * l1).backward()
+    g_optimizer.step()
+    return d_loss.item(), adversarial.item(), l1.item()
+
+
+def predict(generator: UNet, edges: np.ndarray) -> np.ndarray:
+    generator.eval()
+    with torch.no_grad():
+        images = generator(torch.tensor(edges)).numpy()
+    generator.train()
+    return images
+
+
+def held_out_l1(images: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.abs(images - truth).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="out/pix2pix_digits_torch")
+    parser.add_argument("--smoke", action="store_true", help="one tiny epoch, for the tests")
+    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    out = _digits.output_dir(args.out)
+
+    images, _ = _digits.digit_images()
+    order = np.random.default_rng(args.seed).permutation(len(images))
+    test, train = images[order[:HELD_OUT]], images[order[HELD_OUT:]]
+    mean_digit = np.broadcast_to(train.mean(axis=0), test.shape)
+    epochs = args.epochs
+    if args.smoke:
+        train, epochs = train[: 2 * args.batch_size], 1
+    train_edges, test_edges = edge_maps(train), edge_maps(test)
+
+    torch.manual_seed(args.seed)
+    shuffle = np.random.default_rng(args.seed + 1)
+    generator, discriminator = UNet(), PatchDiscriminator()
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    batches = len(train) // args.batch_size
+    curves: dict[str, list[float]] = {
+        "discriminator BCE": [],
+        "generator BCE": [],
+        "training L1": [],
+        "held-out L1": [],
+    }
+
+    start = time.perf_counter()
+    progress = tqdm(total=epochs * batches, desc="pix2pix (torch)", unit="step")
+    for _ in range(epochs):
+        permutation = shuffle.permutation(len(train))
+        totals = np.zeros(3)
+        for batch in range(batches):
+            chosen = permutation[batch * args.batch_size : (batch + 1) * args.batch_size]
+            totals += train_step(
+                generator,
+                discriminator,
+                g_optimizer,
+                d_optimizer,
+                torch.tensor(train_edges[chosen]),
+                torch.tensor(train[chosen]),
+            )
+            progress.update()
+        for name, total in zip(list(curves)[:3], totals):
+            curves[name].append(float(total) / batches)
+        curves["held-out L1"].append(held_out_l1(predict(generator, test_edges), test))
+        progress.set_postfix(l1=f"{curves['held-out L1'][-1]:.4f}")
+    progress.close()
+    seconds = time.perf_counter() - start
+
+    ours = predict(generator, test_edges)
+    rows = []
+    for group in range(3):
+        shown = slice(10 * group, 10 * group + 10)
+        rows += [test_edges[shown], ours[shown], test[shown]]
+        rows.append(np.full_like(test[:10], -1.0))  # a blank row between the groups
+    _digits.save_grid(
+        np.concatenate([_digits.to_pixel_scale(row) for row in rows[:-1]]),
+        out / "comparison.png",
+        10,
+    )
+    _digits.save_curves(curves, out / "losses.png", "pix2pix: losses per epoch", "epoch")
+    torch.save(generator.state_dict(), out / "checkpoint.pt")
+
+    print(f"PyTorch pix2pix: {epochs} epochs of {batches} steps in {seconds:.1f} s")
+    print(f"held-out L1 (pixels in [-1, 1], {len(test)} digits): {held_out_l1(ours, test):.4f}")
+    print(f"  baseline mean training digit: {held_out_l1(mean_digit, test):.4f}")
+    print(f"  baseline edge map itself: {held_out_l1(test_edges, test):.4f}")
+    print(f"pictures: {out / 'comparison.png'}, {out / 'losses.png'}")
+
+
+if __name__ == "__main__":
+    main()
