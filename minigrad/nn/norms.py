@@ -17,7 +17,7 @@ import numpy as np
 
 from minigrad import _checks, devices, dtypes
 from minigrad.functional import norms as F
-from minigrad.functional._arguments import check_flag, check_number
+from minigrad.functional._arguments import check_flag, check_number, check_tensor
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
@@ -34,12 +34,6 @@ def _dtype(dtype: Any, device: Any) -> np.dtype[Any]:
     if device is not None:
         devices.as_device(device)
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_float_dtype(dtype)
-
-
-def _check_input(input: Any, name: str) -> Tensor:  # noqa: A002
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input: expected a Tensor, got {type(input).__name__}")
-    return input
 
 
 class _InstanceNorm(Module):
@@ -112,7 +106,7 @@ class _InstanceNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         name = type(self).__name__
-        _check_input(input, name)
+        check_tensor(input, "input", name, floating=False)
         unbatched = self._spatial + 1
         if input.ndim not in (unbatched, unbatched + 1):
             raise ValueError(
@@ -265,7 +259,7 @@ class LayerNorm(Module):
         """``(*, *normalized_shape) -> (*, *normalized_shape)``: each sample normalised over
         its last dims, then scaled and shifted elementwise.
         """
-        _check_input(input, "LayerNorm")
+        check_tensor(input, "input", "LayerNorm", floating=False)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -340,7 +334,7 @@ class GroupNorm(Module):
         """``(N, C, *) -> (N, C, *)``: each group of ``C / num_groups`` channels normalised
         per sample, then scaled and shifted per channel.
         """
-        _check_input(input, "GroupNorm")
+        check_tensor(input, "input", "GroupNorm", floating=False)
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
