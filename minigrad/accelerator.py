@@ -3,7 +3,7 @@
 minigrad has no accelerator, so ``is_available()`` is False, ``device_count()`` 0
 and ``current_accelerator()`` None, as in PyTorch without one; what needs an
 accelerator (``current_device_index()``, ``set_device_index()``, ``synchronize()``,
-``empty_cache()``, ``memory_allocated()``) raises :class:`~minigrad.DeviceError`, as
+``empty_cache()``, ``memory_allocated()``) raises [`DeviceError`][minigrad.DeviceError], as
 PyTorch raises there.
 
 >>> import minigrad as mg

@@ -10,7 +10,7 @@ minigrad computes on the CPU only, so ported code takes its CPU branch: what
 * ``empty_cache()`` has nothing to do; ``memory_allocated()`` and its kin are 0;
 * what needs a GPU (``current_device()``, ``get_device_name()``, ``set_device()``,
   ``synchronize()``, ``get_device_properties()``, ...) raises
-  :class:`~minigrad.DeviceError`, as do the typed constructors
+  [`DeviceError`][minigrad.DeviceError], as do the typed constructors
   ``mg.cuda.FloatTensor(...)`` and kin (``isinstance(t, mg.cuda.FloatTensor)`` is
   False, and ``t.type(mg.cuda.FloatTensor)`` raises).
 
@@ -96,16 +96,16 @@ def manual_seed(seed: int) -> None:
 
 
 def manual_seed_all(seed: int) -> None:
-    """Accepted, with no effect (see :func:`manual_seed`)."""
+    """Accepted, with no effect (see [`manual_seed`][])."""
     _check_seed(seed, "manual_seed_all")
 
 
 def seed() -> None:
-    """Accepted, with no effect (see :func:`manual_seed`)."""
+    """Accepted, with no effect (see [`manual_seed`][])."""
 
 
 def seed_all() -> None:
-    """Accepted, with no effect (see :func:`manual_seed`)."""
+    """Accepted, with no effect (see [`manual_seed`][])."""
 
 
 def empty_cache() -> None:

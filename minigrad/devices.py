@@ -1,7 +1,7 @@
 """Devices, spelled PyTorch's way: minigrad computes on the CPU only.
 
 ``mg.device("cpu")`` (or ``"cpu:0"``) is the one device; asking for any other, such as
-``"cuda"`` or ``"mps"``, raises :class:`DeviceError` saying that minigrad runs on the
+``"cuda"`` or ``"mps"``, raises [`DeviceError`][] saying that minigrad runs on the
 CPU, so ported code fails at the line that asks, with a clear message.
 
 >>> import minigrad as mg
@@ -86,7 +86,7 @@ CPU = device("cpu")
 
 def as_device(value: Any, argument: str = "device") -> device:
     """``value`` (a name, a ``device``, or None for the CPU) as a device; anything but
-    the CPU raises :class:`DeviceError`, naming ``argument``.
+    the CPU raises [`DeviceError`][], naming ``argument``.
     """
     if value is None:
         return CPU

@@ -11,10 +11,15 @@ from typing import Any
 import numpy as np
 
 float32 = np.dtype(np.float32)
+"""Single precision, the default float dtype (``mg.float`` in PyTorch's spelling)."""
 float64 = np.dtype(np.float64)
+"""Double precision (``mg.double``), the dtype gradcheck computes in."""
 int32 = np.dtype(np.int32)
+"""32-bit integers (``mg.int``)."""
 int64 = np.dtype(np.int64)
+"""64-bit integers (``mg.long``), the dtype of indices and of Python ints."""
 bool_ = np.dtype(np.bool_)
+"""Booleans (``mg.bool``): masks and comparison results."""
 
 FLOAT_DTYPES = (float32, float64)
 SUPPORTED_DTYPES = (float32, float64, int32, int64, bool_)

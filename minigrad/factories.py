@@ -3,8 +3,8 @@ ranges (``zeros, ones, full, empty, arange, linspace`` and the ``*_like`` forms)
 
 Each has PyTorch's signature: ``dtype=``, ``device=`` and ``requires_grad=`` are
 keyword-only; the only device is the CPU (``device="cuda"`` raises
-:class:`~minigrad.devices.DeviceError`). Python floats become float32 (the default
-dtype), ints int64, bools bool. Random draws are in :mod:`minigrad.sampling`.
+[`DeviceError`][minigrad.devices.DeviceError]). Python floats become float32 (the default
+dtype), ints int64, bools bool. Random draws are in [`minigrad.sampling`][].
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def zeros(
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones of the given size (arguments as :func:`zeros`)."""
+    """A tensor of ones of the given size (arguments as [`zeros`][])."""
     as_device(device)
     return _make(np.ones(_checks.as_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 

@@ -2,7 +2,7 @@
 
 Passed as ``generator=`` (to ``DataLoader``, ``RandomSampler``, ``random_split``), it
 makes those draws reproducible apart from every other draw, which come from minigrad's
-one global generator (:mod:`minigrad.random`). The numbers are numpy's PCG64 stream for
+one global generator ([`minigrad.random`][]). The numbers are numpy's PCG64 stream for
 the seed, not PyTorch's.
 
 >>> import minigrad as mg

@@ -1,5 +1,5 @@
 """PyTorch's legacy typed tensor constructors, still common in GAN code (``Variable``
-lives in :mod:`minigrad.autograd.variable`).
+lives in [`minigrad.autograd.variable`][]).
 
 * ``mg.FloatTensor(2, 3)`` (zeros), ``mg.FloatTensor([1, 2])`` (a float32 copy, also of
   a float64 array), and likewise ``DoubleTensor``, ``LongTensor``, ``IntTensor``,

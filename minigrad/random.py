@@ -1,7 +1,7 @@
 """The one random generator behind every draw in minigrad.
 
 Factories (``rand``, ``randn``), ``nn.init`` and dropout all draw from
-:func:`generator`, so ``mg.manual_seed(n)`` makes all of them reproducible.
+[`generator`][], so ``mg.manual_seed(n)`` makes all of them reproducible.
 Draws are made in float64 and then cast, so a seed gives the same numbers
 (up to rounding) whatever the requested dtype.
 """

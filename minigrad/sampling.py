@@ -1,6 +1,6 @@
 """Random tensors: ``rand, randn, randint, randperm, normal, rand_like, randn_like``.
 
-Every draw comes from minigrad's one generator (:mod:`minigrad.random`), so
+Every draw comes from minigrad's one generator ([`minigrad.random`][]), so
 ``mg.manual_seed(n)`` makes them reproducible; the numbers are not PyTorch's (another
 generator), the distributions are. Draws are made in float64 and then cast. Each has
 PyTorch's signature, with keyword-only ``dtype=``, ``device=`` (the CPU) and

@@ -1,9 +1,9 @@
 """The Tensor: one numpy array, plus what autograd needs to know about it.
 
 Every method past the core is one line. An operator or a method with nothing to
-interpret applies its op from :mod:`minigrad.ops` (where forward and backward live)
+interpret applies its op from ``minigrad.ops`` (where forward and backward live)
 directly: that is the hot path. A method with arguments calls the function of the same
-name in :mod:`minigrad.functions` (which is also ``mg.<name>``), where the argument
+name in [`minigrad.functions`][] (which is also ``mg.<name>``), where the argument
 checks, the dtype rules and PyTorch's calling conventions live.
 """
 
@@ -368,7 +368,7 @@ class Tensor:
             retain_graph: keep saved values for another backward (default: create_graph).
             create_graph: record the backward so that ``.grad`` is differentiable.
             inputs: accumulate into these tensors' ``.grad`` only (leaves or not),
-                as :func:`minigrad.autograd.backward`.
+                as [`minigrad.autograd.backward`][].
         """
         gradients = None if gradient is None else [gradient]
         engine.backward([self], gradients, retain_graph, create_graph, inputs=inputs)
@@ -452,7 +452,7 @@ class Tensor:
         return _binary(elementwise.Pow, other, self, "pow")
 
     def __matmul__(self, other: Any) -> Tensor:
-        """``self @ other``: the matrix product, as :meth:`matmul`."""
+        """``self @ other``: the matrix product, as [`matmul`][]."""
         return arithmetic.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
@@ -469,47 +469,47 @@ class Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        """``abs(self)``, as :meth:`abs`."""
+        """``abs(self)``, as [`abs`][]."""
         return self.abs()
 
     def add(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """``self + alpha * other`` (:func:`minigrad.add`)."""
+        """``self + alpha * other`` ([`minigrad.add`][])."""
         return arithmetic.add(self, other, alpha=alpha)
 
     def sub(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """``self - alpha * other`` (:func:`minigrad.sub`)."""
+        """``self - alpha * other`` ([`minigrad.sub`][])."""
         return arithmetic.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> Tensor:
-        """``self * other`` (:func:`minigrad.mul`)."""
+        """``self * other`` ([`minigrad.mul`][])."""
         return _binary(elementwise.Mul, self, other, "mul")
 
     def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        """``self / other``, optionally rounded (:func:`minigrad.div`)."""
+        """``self / other``, optionally rounded ([`minigrad.div`][])."""
         return arithmetic.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent: Any) -> Tensor:
-        """``self ** exponent`` (:func:`minigrad.pow`)."""
+        """``self ** exponent`` ([`minigrad.pow`][])."""
         return _binary(elementwise.Pow, self, exponent, "pow")
 
     def neg(self) -> Tensor:
-        """``-self`` (:func:`minigrad.neg`)."""
+        """``-self`` ([`minigrad.neg`][])."""
         return arithmetic.neg(self)
 
     def matmul(self, other: Any) -> Tensor:
-        """``self @ other`` (:func:`minigrad.matmul`)."""
+        """``self @ other`` ([`minigrad.matmul`][])."""
         return arithmetic.matmul(self, other)
 
     def bmm(self, mat2: Tensor) -> Tensor:
-        """Batched ``(b, n, k) @ (b, k, m)``, strictly 3-d (:func:`minigrad.bmm`)."""
+        """Batched ``(b, n, k) @ (b, k, m)``, strictly 3-d ([`minigrad.bmm`][])."""
         return arithmetic.bmm(self, mat2)
 
     def maximum(self, other: Tensor) -> Tensor:
-        """The larger of self and other elementwise (:func:`minigrad.maximum`)."""
+        """The larger of self and other elementwise ([`minigrad.maximum`][])."""
         return arithmetic.maximum(self, other)
 
     def minimum(self, other: Tensor) -> Tensor:
-        """The smaller of self and other elementwise (:func:`minigrad.minimum`)."""
+        """The smaller of self and other elementwise ([`minigrad.minimum`][])."""
         return arithmetic.minimum(self, other)
 
     def clone(self) -> Tensor:
@@ -549,31 +549,31 @@ class Tensor:
         return comparison.compare(np.greater_equal, self, other, "ge")
 
     def eq(self, other: Any) -> Tensor:
-        """``self == other`` elementwise (:func:`minigrad.eq`)."""
+        """``self == other`` elementwise ([`minigrad.eq`][])."""
         return comparison.eq(self, other)
 
     def ne(self, other: Any) -> Tensor:
-        """``self != other`` elementwise (:func:`minigrad.ne`)."""
+        """``self != other`` elementwise ([`minigrad.ne`][])."""
         return comparison.ne(self, other)
 
     def lt(self, other: Any) -> Tensor:
-        """``self < other`` elementwise (:func:`minigrad.lt`)."""
+        """``self < other`` elementwise ([`minigrad.lt`][])."""
         return comparison.lt(self, other)
 
     def le(self, other: Any) -> Tensor:
-        """``self <= other`` elementwise (:func:`minigrad.le`)."""
+        """``self <= other`` elementwise ([`minigrad.le`][])."""
         return comparison.le(self, other)
 
     def gt(self, other: Any) -> Tensor:
-        """``self > other`` elementwise (:func:`minigrad.gt`)."""
+        """``self > other`` elementwise ([`minigrad.gt`][])."""
         return comparison.gt(self, other)
 
     def ge(self, other: Any) -> Tensor:
-        """``self >= other`` elementwise (:func:`minigrad.ge`)."""
+        """``self >= other`` elementwise ([`minigrad.ge`][])."""
         return comparison.ge(self, other)
 
     def logical_not(self) -> Tensor:
-        """True where self is zero (:func:`minigrad.logical_not`)."""
+        """True where self is zero ([`minigrad.logical_not`][])."""
         return comparison.logical_not(self)
 
     def __invert__(self) -> Tensor:
@@ -607,105 +607,105 @@ class Tensor:
     # ---- elementwise maths (integers and bools compute in the default float) ---------------
 
     def exp(self) -> Tensor:
-        """The exponential of each element (:func:`minigrad.exp`)."""
+        """The exponential of each element ([`minigrad.exp`][])."""
         return elementwise.Exp.apply(_floating(self))
 
     def log(self) -> Tensor:
-        """The natural logarithm (:func:`minigrad.log`)."""
+        """The natural logarithm ([`minigrad.log`][])."""
         return elementwise.Log.apply(_floating(self))
 
     def sqrt(self) -> Tensor:
-        """The square root (:func:`minigrad.sqrt`)."""
+        """The square root ([`minigrad.sqrt`][])."""
         return elementwise.Sqrt.apply(_floating(self))
 
     def abs(self) -> Tensor:
-        """The absolute value (:func:`minigrad.abs`)."""
+        """The absolute value ([`minigrad.abs`][])."""
         return elementwise.Abs.apply(self)
 
     def tanh(self) -> Tensor:
-        """The hyperbolic tangent (:func:`minigrad.tanh`)."""
+        """The hyperbolic tangent ([`minigrad.tanh`][])."""
         return elementwise.Tanh.apply(_floating(self))
 
     def sigmoid(self) -> Tensor:
-        """1 / (1 + exp(-self)) (:func:`minigrad.sigmoid`)."""
+        """1 / (1 + exp(-self)) ([`minigrad.sigmoid`][])."""
         return elementwise.Sigmoid.apply(_floating(self))
 
     def relu(self) -> Tensor:
-        """max(self, 0) (:func:`minigrad.relu`)."""
+        """max(self, 0) ([`minigrad.relu`][])."""
         return elementwise.Relu.apply(self, slope=0.0)
 
     def sin(self) -> Tensor:
-        """The sine (:func:`minigrad.sin`)."""
+        """The sine ([`minigrad.sin`][])."""
         return elementwise.Sin.apply(_floating(self))
 
     def cos(self) -> Tensor:
-        """The cosine (:func:`minigrad.cos`)."""
+        """The cosine ([`minigrad.cos`][])."""
         return elementwise.Cos.apply(_floating(self))
 
     def log1p(self) -> Tensor:
-        """log(1 + self), accurate for small values (:func:`minigrad.log1p`)."""
+        """log(1 + self), accurate for small values ([`minigrad.log1p`][])."""
         return elementwise.Log1p.apply(_floating(self))
 
     def expm1(self) -> Tensor:
-        """exp(self) - 1, accurate for small values (:func:`minigrad.expm1`)."""
+        """exp(self) - 1, accurate for small values ([`minigrad.expm1`][])."""
         return elementwise.Expm1.apply(_floating(self))
 
     def reciprocal(self) -> Tensor:
-        """1 / self (:func:`minigrad.reciprocal`)."""
+        """1 / self ([`minigrad.reciprocal`][])."""
         return elementwise.Reciprocal.apply(_floating(self))
 
     def rsqrt(self) -> Tensor:
-        """1 / sqrt(self) (:func:`minigrad.rsqrt`)."""
+        """1 / sqrt(self) ([`minigrad.rsqrt`][])."""
         return elementwise.Rsqrt.apply(_floating(self))
 
     def square(self) -> Tensor:
-        """The square, self * self (:func:`minigrad.square`)."""
+        """The square, self * self ([`minigrad.square`][])."""
         return maths.square(self)
 
     def sign(self) -> Tensor:
-        """-1, 0 or 1 by the sign of each element (:func:`minigrad.sign`)."""
+        """-1, 0 or 1 by the sign of each element ([`minigrad.sign`][])."""
         return maths.sign(self)
 
     def floor(self) -> Tensor:
-        """Rounded down (:func:`minigrad.floor`)."""
+        """Rounded down ([`minigrad.floor`][])."""
         return maths.floor(self)
 
     def ceil(self) -> Tensor:
-        """Rounded up (:func:`minigrad.ceil`)."""
+        """Rounded up ([`minigrad.ceil`][])."""
         return maths.ceil(self)
 
     def trunc(self) -> Tensor:
-        """Rounded towards zero (:func:`minigrad.trunc`)."""
+        """Rounded towards zero ([`minigrad.trunc`][])."""
         return maths.trunc(self)
 
     def round(self, *, decimals: int = 0) -> Tensor:
-        """Rounded to ``decimals`` places, halves to even (:func:`minigrad.round`)."""
+        """Rounded to ``decimals`` places, halves to even ([`minigrad.round`][])."""
         return maths.round(self, decimals=decimals)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """Limited to ``[min, max]``, numbers or tensors (:func:`minigrad.clamp`)."""
+        """Limited to ``[min, max]``, numbers or tensors ([`minigrad.clamp`][])."""
         return maths.clamp(self, min, max)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """Another name of :meth:`clamp`."""
+        """Another name of [`clamp`][]."""
         return maths.clamp(self, min, max)
 
     def softmax(self, dim: int, dtype: Any = None) -> Tensor:
-        """Softmax along ``dim`` (:func:`minigrad.softmax`)."""
+        """Softmax along ``dim`` ([`minigrad.softmax`][])."""
         return maths.softmax(self, dim, dtype)
 
     def log_softmax(self, dim: int, dtype: Any = None) -> Tensor:
-        """Log-softmax along ``dim`` (:func:`minigrad.log_softmax`)."""
+        """Log-softmax along ``dim`` ([`minigrad.log_softmax`][])."""
         return maths.log_softmax(self, dim, dtype)
 
     # ---- reductions ----------------------------------------------------------------------
 
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        """The sum over ``dim`` (:func:`minigrad.sum`)."""
+        """The sum over ``dim`` ([`minigrad.sum`][])."""
         return reductions.sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        """The mean over ``dim`` (:func:`minigrad.mean`)."""
+        """The mean over ``dim`` ([`minigrad.mean`][])."""
         return statistics.mean(self, dim, keepdim, dtype=dtype)
 
     def var(
@@ -716,7 +716,7 @@ class Tensor:
         *,
         correction: Any = None,
     ) -> Tensor:
-        """The variance, unbiased by default (:func:`minigrad.var`)."""
+        """The variance, unbiased by default ([`minigrad.var`][])."""
         return statistics.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(
@@ -727,47 +727,47 @@ class Tensor:
         *,
         correction: Any = None,
     ) -> Tensor:
-        """The standard deviation, unbiased by default (:func:`minigrad.std`)."""
+        """The standard deviation, unbiased by default ([`minigrad.std`][])."""
         return statistics.std(self, dim, unbiased, keepdim, correction=correction)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-        """The product, of all or along ``dim`` (:func:`minigrad.prod`)."""
+        """The product, of all or along ``dim`` ([`minigrad.prod`][])."""
         return reductions.prod(self, dim, keepdim, dtype=dtype)
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
-        """The running sum along ``dim`` (:func:`minigrad.cumsum`)."""
+        """The running sum along ``dim`` ([`minigrad.cumsum`][])."""
         return reductions.cumsum(self, dim, dtype=dtype)
 
     def norm(
         self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None
     ) -> Tensor:
-        """The vector p-norm over ``dim`` (:func:`minigrad.norm`)."""
+        """The vector p-norm over ``dim`` ([`minigrad.norm`][])."""
         return reductions.norm(self, p, dim, keepdim, dtype=dtype)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """The largest element; ``(values, indices)`` along ``dim``; or the elementwise
-        maximum with a tensor (:func:`minigrad.max`).
+        maximum with a tensor ([`minigrad.max`][]).
         """
         return reductions.max(self, dim, keepdim)
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """The smallest element(s), as :meth:`max` (:func:`minigrad.min`)."""
+        """The smallest element(s), as [`max`][] ([`minigrad.min`][])."""
         return reductions.min(self, dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """The index of the largest element (:func:`minigrad.argmax`)."""
+        """The index of the largest element ([`minigrad.argmax`][])."""
         return reductions.argmax(self, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """The index of the smallest element (:func:`minigrad.argmin`)."""
+        """The index of the smallest element ([`minigrad.argmin`][])."""
         return reductions.argmin(self, dim, keepdim)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Whether every element is non-zero (:func:`minigrad.all`)."""
+        """Whether every element is non-zero ([`minigrad.all`][])."""
         return reductions.all(self, dim, keepdim)
 
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Whether some element is non-zero (:func:`minigrad.any`)."""
+        """Whether some element is non-zero ([`minigrad.any`][])."""
         return reductions.any(self, dim, keepdim)
 
     # ---- shape ---------------------------------------------------------------------------
@@ -779,7 +779,7 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shaping.resolve_shape(self, shape))
 
     def view(self, *shape: Any) -> Tensor:
-        """As :meth:`reshape` (arrays here are never too strided to view)."""
+        """As [`reshape`][] (arrays here are never too strided to view)."""
         return shape_ops.Reshape.apply(self, shape=shaping.resolve_shape(self, shape))
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -791,15 +791,15 @@ class Tensor:
         return shaping.view_as(self, other, "reshape_as")
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Dims ``start_dim`` to ``end_dim`` merged (:func:`minigrad.flatten`)."""
+        """Dims ``start_dim`` to ``end_dim`` merged ([`minigrad.flatten`][])."""
         return shaping.flatten(self, start_dim, end_dim)
 
     def unsqueeze(self, dim: int) -> Tensor:
-        """A new dim of size 1 at ``dim`` (:func:`minigrad.unsqueeze`)."""
+        """A new dim of size 1 at ``dim`` ([`minigrad.unsqueeze`][])."""
         return shaping.unsqueeze(self, dim)
 
     def squeeze(self, dim: Any = None) -> Tensor:
-        """Without dims of size 1 (:func:`minigrad.squeeze`)."""
+        """Without dims of size 1 ([`minigrad.squeeze`][])."""
         return shaping.squeeze(self, dim)
 
     def permute(self, *dims: Any) -> Tensor:
@@ -807,11 +807,11 @@ class Tensor:
         return shaping.permute_dims(self, dims)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
-        """Dims ``dim0`` and ``dim1`` swapped (:func:`minigrad.transpose`)."""
+        """Dims ``dim0`` and ``dim1`` swapped ([`minigrad.transpose`][])."""
         return shaping.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
-        """The transpose of a matrix, at most 2-d (:func:`minigrad.t`)."""
+        """The transpose of a matrix, at most 2-d ([`minigrad.t`][])."""
         return shaping.t(self)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -831,15 +831,15 @@ class Tensor:
         return shaping.flip_dims(self, dim_list(dims))
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
-        """Shifted cyclically along ``dims`` (:func:`minigrad.roll`)."""
+        """Shifted cyclically along ``dims`` ([`minigrad.roll`][])."""
         return shaping.roll(self, shifts, dims)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        """Cut into ``chunks`` pieces along ``dim`` (:func:`minigrad.chunk`)."""
+        """Cut into ``chunks`` pieces along ``dim`` ([`minigrad.chunk`][])."""
         return joining.chunk(self, chunks, dim)
 
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        """Cut into pieces of a size or of sizes along ``dim`` (:func:`minigrad.split`)."""
+        """Cut into pieces of a size or of sizes along ``dim`` ([`minigrad.split`][])."""
         return joining.split(self, split_size, dim)
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
@@ -857,11 +857,11 @@ class Tensor:
         return indexing.getitem(self, index)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
-        """Values picked along ``dim`` by ``index`` (:func:`minigrad.gather`)."""
+        """Values picked along ``dim`` by ``index`` ([`minigrad.gather`][])."""
         return indexing.gather(self, dim, index)
 
     def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
-        """``value`` where ``mask`` is True (:func:`minigrad.masked_fill`)."""
+        """``value`` where ``mask`` is True ([`minigrad.masked_fill`][])."""
         return indexing.masked_fill(self, mask, value)
 
     # ---- new tensors like this one (its dtype by default) ---------------------------------
@@ -905,11 +905,11 @@ class Tensor:
     # ---- in place (see minigrad._inplace: recorded, or written into the array) ---------
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """In place: ``self += alpha * other`` (as :meth:`add`)."""
+        """In place: ``self += alpha * other`` (as [`add`][])."""
         return _inplace.run(self, "add_", lambda x: x.add(other, alpha=alpha), (other,))
 
     def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        """In place: ``self -= alpha * other`` (as :meth:`sub`)."""
+        """In place: ``self -= alpha * other`` (as [`sub`][])."""
         return _inplace.run(self, "sub_", lambda x: x.sub(other, alpha=alpha), (other,))
 
     def mul_(self, other: Any) -> Tensor:
@@ -917,7 +917,7 @@ class Tensor:
         return _inplace.run(self, "mul_", lambda x: x * other, (other,))
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        """In place: ``self /= other``, optionally rounded (as :meth:`div`)."""
+        """In place: ``self /= other``, optionally rounded (as [`div`][])."""
         return _inplace.run(
             self, "div_", lambda x: x.div(other, rounding_mode=rounding_mode), (other,)
         )
@@ -927,7 +927,7 @@ class Tensor:
         return _inplace.run(self, "pow_", lambda x: x**exponent, (exponent,))
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """In place: limited to ``[min, max]`` (as :meth:`clamp`)."""
+        """In place: limited to ``[min, max]`` (as [`clamp`][])."""
         return _inplace.run(self, "clamp_", lambda x: x.clamp(min, max), (min, max))
 
     def exp_(self) -> Tensor:
@@ -1003,19 +1003,19 @@ class Tensor:
         _inplace.set_item(self, indexing.index_key(index), value)
 
     def __iadd__(self, other: Any) -> Tensor:
-        """``self += other``, in place (as :meth:`add_`)."""
+        """``self += other``, in place (as [`add_`][])."""
         return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
-        """``self -= other``, in place (as :meth:`sub_`)."""
+        """``self -= other``, in place (as [`sub_`][])."""
         return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
-        """``self *= other``, in place (as :meth:`mul_`)."""
+        """``self *= other``, in place (as [`mul_`][])."""
         return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        """``self /= other``, in place (as :meth:`div_`)."""
+        """``self /= other``, in place (as [`div_`][])."""
         return self.div_(other)
 
     # ---- conversions (last: the names float, int and bool are methods from here on) -----
@@ -1045,11 +1045,11 @@ class Tensor:
         return self.to(dtypes.bool_)
 
     def half(self, memory_format: Any = None) -> Tensor:
-        """Refused with a ``TypeError``: minigrad has no float16 (use :meth:`float`)."""
+        """Refused with a ``TypeError``: minigrad has no float16 (use [`float`][])."""
         raise conversion.refuse_half("half")
 
     def bfloat16(self, memory_format: Any = None) -> Tensor:
-        """Refused with a ``TypeError``: minigrad has no bfloat16 (use :meth:`float`)."""
+        """Refused with a ``TypeError``: minigrad has no bfloat16 (use [`float`][])."""
         raise conversion.refuse_half("bfloat16")
 
 

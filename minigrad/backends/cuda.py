@@ -31,3 +31,4 @@ class _MatmulSettings:
 
 
 matmul = _MatmulSettings()
+"""``matmul.allow_tf32`` (False): PyTorch's TF32 switch for matrix products; no effect."""

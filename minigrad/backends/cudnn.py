@@ -22,9 +22,13 @@ from minigrad.backends._flags import FlagModule, check_flag
 FLAGS = ("benchmark", "deterministic", "enabled", "allow_tf32")
 
 benchmark = False
+"""PyTorch's autotuning switch; minigrad has nothing to tune."""
 deterministic = False
+"""PyTorch's determinism switch; minigrad's convolutions are deterministic either way."""
 enabled = True
+"""Whether PyTorch would use cuDNN; minigrad never does."""
 allow_tf32 = True
+"""PyTorch's TF32 switch for cuDNN convolutions; minigrad computes in the tensor's dtype."""
 
 
 def is_available() -> bool:

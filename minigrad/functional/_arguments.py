@@ -1,6 +1,6 @@
 """Argument checks shared by the functional calls: activations, linear, normalisation,
 dropout, losses, and the tensor arguments of the convolutions (whose other checks are
-in :mod:`minigrad.functional._conv_args`). Messages name the function, the argument,
+in ``minigrad.functional._conv_args``). Messages name the function, the argument,
 the value and the expectation.
 """
 

@@ -48,7 +48,7 @@ def nll_loss(
         target: int64 ``(N,)``, ``(N, d1, ...)`` or ``()``, values in [0, C) or
             ``ignore_index``.
         weight: ``(C,)`` class weights of the input's dtype, or ``None`` (all 1).
-        size_average: deprecated (see :mod:`minigrad.functional.loss`).
+        size_average: deprecated (see [`minigrad.functional.loss`][]).
         ignore_index: a target value that contributes nothing.
         reduce: deprecated.
         reduction: ``'mean'``, ``'sum'`` or ``'none'`` (the loss per position,
@@ -105,7 +105,7 @@ def cross_entropy(
             [0, C) or ``ignore_index``; or float probabilities of ``input``'s shape.
         weight: ``(C,)`` class weights or ``None`` (of the input's dtype, for
             class indices).
-        size_average: deprecated (see :mod:`minigrad.functional.loss`).
+        size_average: deprecated (see [`minigrad.functional.loss`][]).
         ignore_index: an index target that contributes nothing.
         reduce: deprecated.
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.

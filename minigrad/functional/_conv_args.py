@@ -5,9 +5,9 @@ Messages name the call, the argument, the value it got and what was expected; si
 errors print the formula with the numbers filled in, the sizes that are reachable and
 arguments that would reach the size asked for. Building a message is O(1) in the sizes.
 Each rule is worded once: the functional calls (through
-:mod:`minigrad.functional._conv_spec`) and the layers' constructors (``layer_*``,
+``minigrad.functional._conv_spec``) and the layers' constructors (``layer_*``,
 ``check_channels``, ``check_mode(..., layer=True)``) share these checks, and the
-padding modes are the list of :mod:`minigrad.ops.pad`.
+padding modes are the list of ``minigrad.ops.pad``.
 
 Integers, as PyTorch reads them: an int or a sequence of one (repeated) or ``rank``
 ints, each a 64-bit int; a convolution's padding at most 2**62 - 1 (twice it must fit

@@ -1,13 +1,13 @@
 """The front door of the convolution calls: their arguments, checked once, as a ConvSpec.
 
 ``conv1d`` ... ``conv_transpose3d`` (and through them the nn layers' ``forward``) hand
-their arguments to :func:`conv_spec` or :func:`transposed_spec`, which check them in one
+their arguments to ``conv_spec`` or ``transposed_spec``, which check them in one
 order (tensors and dtypes, then the ints, then the shapes, then the sizes) and return a
-frozen :class:`ConvSpec`: everything :mod:`minigrad.functional.conv` needs to run the
+frozen ``ConvSpec``: everything [`minigrad.functional.conv`][] needs to run the
 ops, with named fields. The rules on the tensors' layout (ranks, channels, groups, the
 bias) and on output_size against the other arguments are worded here; the checks of
-values and the size arithmetic are :mod:`minigrad.functional._conv_args`' (which the
-layers' constructors use too), the tensor check :mod:`minigrad.functional._arguments`'.
+values and the size arithmetic are ``minigrad.functional._conv_args``' (which the
+layers' constructors use too), the tensor check ``minigrad.functional._arguments``'.
 """
 
 from __future__ import annotations

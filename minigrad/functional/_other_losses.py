@@ -1,5 +1,5 @@
 """Margin losses (ranking, hinge embedding, cosine embedding) and likelihood losses
-(Gaussian, Poisson), exported by :mod:`minigrad.functional.loss`.
+(Gaussian, Poisson), exported by [`minigrad.functional.loss`][].
 
 The margin losses take labels y in {1, -1} (any numeric dtype); their hinge
 ``max(0, ·)`` passes no gradient where it is clamped.

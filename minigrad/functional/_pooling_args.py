@@ -1,4 +1,4 @@
-"""Argument checks of the pooling calls (:mod:`minigrad.functional.pooling`): the input's
+"""Argument checks of the pooling calls ([`minigrad.functional.pooling`][]): the input's
 rank and sizes, the window geometry and its output size, adaptive output sizes. Messages
 name the function, the argument, the value and the expectation.
 """
@@ -41,7 +41,7 @@ def spatial_tuple(value: Any, rank: int, argument: str, op: str) -> tuple[int, .
 def pool_output_size(
     size: int, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool
 ) -> int:
-    """L_out of one dim (the formula of :mod:`minigrad.functional.pooling`)."""
+    """L_out of one dim (the formula of [`minigrad.functional.pooling`][])."""
     span = size + 2 * padding - dilation * (kernel - 1) - 1
     out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
     if ceil_mode and (out - 1) * stride >= size + padding:

@@ -5,7 +5,7 @@ softmax, log_softmax, and threshold, rrelu, logsigmoid, softshrink, hardshrink, 
 Each takes ``input`` of any shape and returns the same shape (``glu`` halves one
 dim). The forms that PyTorch gives ``inplace=`` write their result into ``input`` and
 return it (recorded on the tape as PyTorch's in-place ops are; see
-:mod:`minigrad._inplace`). ``softmax`` and ``log_softmax`` subtract the maximum along
+``minigrad._inplace``). ``softmax`` and ``log_softmax`` subtract the maximum along
 ``dim`` first; the maximum is treated as a constant, which is exact because both
 functions are invariant to that shift.
 """
@@ -80,7 +80,9 @@ __all__ = [
 
 # SELU's constants (Klambauer et al., 2017, "Self-Normalizing Neural Networks").
 SELU_ALPHA = 1.6732632423543772848170429916717
+"""SELU's alpha: the ELU scale of its negative part."""
 SELU_SCALE = 1.0507009873554804934193349852946
+"""SELU's overall scale, chosen with alpha so that activations keep mean 0 and variance 1."""
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
@@ -110,7 +112,7 @@ def leaky_relu(
     inplace: bool = False,
 ) -> Tensor:
     """Leaky rectifier: x for x > 0, ``negative_slope * x`` otherwise; ``inplace=True``
-    writes the result into ``input``, as :func:`relu`'s.
+    writes the result into ``input``, as [`relu`][]'s.
 
     >>> import minigrad as mg
     >>> mg.functional.leaky_relu(mg.tensor([-2.0, 3.0]), 0.5)
@@ -154,7 +156,7 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """Scaled ELU: scale (x for x > 0, alpha (exp(x) - 1) otherwise), with
-    alpha ≈ 1.6733 and scale ≈ 1.0507 (:data:`SELU_ALPHA`, :data:`SELU_SCALE`).
+    alpha ≈ 1.6733 and scale ≈ 1.0507 ([`SELU_ALPHA`][], [`SELU_SCALE`][]).
 
     >>> import minigrad as mg
     >>> mg.functional.selu(mg.tensor([1.0]))
@@ -526,7 +528,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
         dtype: if given, the input is cast to it first.
 
     Returns:
-        A tensor of ``input``'s shape (the same code as :func:`minigrad.softmax`).
+        A tensor of ``input``'s shape (the same code as [`minigrad.softmax`][]).
 
     >>> import minigrad as mg
     >>> mg.functional.softmax(mg.tensor([0.0, 0.0]), dim=0)
@@ -538,7 +540,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """x_i - m - log(sum_j exp(x_j - m)) along ``dim`` (m the maximum): finite for any
-    finite input. Arguments as for :func:`softmax`.
+    finite input. Arguments as for [`softmax`][].
 
     >>> import minigrad as mg
     >>> mg.functional.log_softmax(mg.tensor([1000.0, 1000.0]), dim=0)

@@ -1,8 +1,8 @@
 """Convolutions and transposed convolutions, 1-d to 3-d, with PyTorch's arguments.
 
-Notation as in :mod:`minigrad.ops.conv`. A call's arguments are read once, into a
-:class:`~minigrad.functional._conv_spec.ConvSpec` (every check and message is there
-and in :mod:`~minigrad.functional._conv_args`); then the conv ops run on it, in 3-d
+Notation as in ``minigrad.ops.conv``. A call's arguments are read once, into a
+``ConvSpec`` (every check and message is there
+and in ``_conv_args``); then the conv ops run on it, in 3-d
 geometry (a lower rank is its trailing dims). Zero padding is fused into the geometry;
 other padding modes are the op pair ``Pad`` / ``PadAdjoint`` around the unpadded ops.
 Bias is a broadcast add, so every piece is differentiable to any order.
@@ -171,7 +171,7 @@ def conv2d(
     """2-d cross-correlation: (N, C_in, H, W) x (C_out, C_in/g, kH, kW) -> (N, C_out, H', W').
 
     Per dim ``L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1``; arguments as
-    :func:`conv1d`, each int or a 2-tuple.
+    [`conv1d`][], each int or a 2-tuple.
 
     >>> import minigrad as mg
     >>> conv2d(mg.ones(1, 1, 3, 3), mg.ones(1, 1, 2, 2), padding=1).shape
@@ -194,7 +194,7 @@ def conv3d(
     """3-d cross-correlation: (N, C_in, D, H, W) x (C_out, C_in/g, *k) -> (N, C_out, *L_out).
 
     Per dim ``L_out = floor((L + 2 p - d (k - 1) - 1) / s) + 1``; arguments as
-    :func:`conv1d`, each int or a 3-tuple.
+    [`conv1d`][], each int or a 3-tuple.
 
     >>> import minigrad as mg
     >>> conv3d(mg.ones(2, 4, 4, 4), mg.ones(3, 2, 3, 3, 3), padding="same").shape
@@ -216,7 +216,7 @@ def conv_transpose1d(
     padding_mode: str = "zeros",
     output_size: Any = None,
 ) -> Tensor:
-    """1-d transposed convolution, the adjoint of :func:`conv1d` in its input.
+    """1-d transposed convolution, the adjoint of [`conv1d`][] in its input.
 
     ``(N, C_in, L) x (C_in, C_out/g, k) -> (N, C_out, L_out)`` with
     ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; ``output_padding`` must be below
@@ -270,7 +270,7 @@ def conv_transpose2d(
     """2-d transposed convolution: (N, C_in, H, W) x (C_in, C_out/g, kH, kW) -> (N, C_out, H', W').
 
     Per dim ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; arguments as
-    :func:`conv_transpose1d`, each int or a 2-tuple.
+    [`conv_transpose1d`][], each int or a 2-tuple.
 
     >>> import minigrad as mg
     >>> x = mg.ones(1, 8, 4, 4)
@@ -299,7 +299,7 @@ def conv_transpose3d(
     """3-d transposed convolution: (N, C_in, D, H, W) x (C_in, C_out/g, *k) -> (N, C_out, *L_out).
 
     Per dim ``L_out = (L - 1) s - 2 p + d (k - 1) + op + 1``; arguments as
-    :func:`conv_transpose1d`, each int or a 3-tuple.
+    [`conv_transpose1d`][], each int or a 3-tuple.
 
     >>> import minigrad as mg
     >>> conv_transpose3d(mg.ones(1, 2, 2, 2), mg.ones(1, 1, 2, 2, 2), output_size=(4, 4, 4),

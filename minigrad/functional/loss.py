@@ -1,7 +1,7 @@
 """Losses: regression (mse, l1, smooth L1, Huber), binary (cross entropy on
 probabilities and on logits, soft margin) and the divergence ``kl_div``. The class
-losses (``nll_loss``, ``cross_entropy``) are in :mod:`minigrad.functional._class_losses`,
-the margin and likelihood losses in :mod:`minigrad.functional._other_losses`; all are
+losses (``nll_loss``, ``cross_entropy``) are in ``minigrad.functional._class_losses``,
+the margin and likelihood losses in ``minigrad.functional._other_losses``; all are
 exported from here.
 
 Each takes ``reduction`` = ``'mean'`` (default), ``'sum'`` or ``'none'`` (the
@@ -104,7 +104,7 @@ def l1_loss(
 ) -> Tensor:
     """Absolute error |x - y|, times ``weight`` if given, elementwise, then reduced.
 
-    Shapes, dtypes and ``weight`` as in :func:`mse_loss`. The gradient at x = y is 0,
+    Shapes, dtypes and ``weight`` as in [`mse_loss`][]. The gradient at x = y is 0,
     as in PyTorch.
 
     >>> import minigrad as mg
@@ -128,8 +128,8 @@ def smooth_l1_loss(
 ) -> Tensor:
     """Smooth L1: 0.5 d² / β where |d| < β, else |d| - 0.5 β, with d = x - y.
 
-    Quadratic near zero and linear beyond β (β = 0 gives :func:`l1_loss`). Shapes and
-    dtypes as in :func:`mse_loss`.
+    Quadratic near zero and linear beyond β (β = 0 gives [`l1_loss`][]). Shapes and
+    dtypes as in [`mse_loss`][].
 
     >>> import minigrad as mg
     >>> mg.functional.smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]))
@@ -154,9 +154,9 @@ def huber_loss(
     """Huber: 0.5 d² where |d| < δ, else δ (|d| - 0.5 δ), with d = x - y; times
     ``weight`` if given.
 
-    This is δ times :func:`smooth_l1_loss` with β = δ. The target is cast to the
+    This is δ times [`smooth_l1_loss`][] with β = δ. The target is cast to the
     input's dtype, as in PyTorch. ``weight`` has the input's shape and, unlike
-    :func:`mse_loss`'s, its ``'mean'`` is the plain mean of the weighted losses, as
+    [`mse_loss`][]'s, its ``'mean'`` is the plain mean of the weighted losses, as
     in PyTorch.
 
     >>> import minigrad as mg

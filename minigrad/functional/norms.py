@@ -1,4 +1,4 @@
-"""Layer, instance and group normalisation: one op family (:mod:`minigrad.ops.norms`)
+"""Layer, instance and group normalisation: one op family (``minigrad.ops.norms``)
 seen three ways. Each normalises groups of values by their own mean and biased
 variance, y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias.
 """
@@ -252,7 +252,7 @@ def _normalise(
     bias: Tensor | None,
     eps: float,
 ) -> Tensor:
-    """The op for ``input`` seen as ``rows`` (see :mod:`minigrad.ops.norms`)."""
+    """The op for ``input`` seen as ``rows`` (see ``minigrad.ops.norms``)."""
     if input.numel() == 0:
         # Nothing to normalise: an empty output, and zero weight and bias gradients.
         return _empty_affine(input, weight, bias)

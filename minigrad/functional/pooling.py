@@ -11,9 +11,9 @@ kernel size, as PyTorch asks. Adaptive pooling's window o covers
 ``[⌊o L_in / L_out⌋, ⌈(o + 1) L_in / L_out⌉)``.
 
 Average pooling is separable and linear: one
-:class:`~minigrad.ops.sampling.AxisResample` per spatial dim, whose backward is its
+``AxisResample`` per spatial dim, whose backward is its
 adjoint. Max pooling gathers each window's maximum
-(:class:`~minigrad.ops.sampling.PlaneGather`), so its backward scatters the gradient
+(``PlaneGather``), so its backward scatters the gradient
 to those positions and its double backward gathers again.
 """
 
@@ -114,7 +114,7 @@ def max_pool1d(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> Pooled:
-    """The maximum of each window: ``(N, C, L_in) -> (N, C, L_out)``; see :func:`max_pool2d`.
+    """The maximum of each window: ``(N, C, L_in) -> (N, C, L_out)``; see [`max_pool2d`][].
 
     >>> import minigrad as mg
     >>> max_pool1d(mg.tensor([[1.0, 3.0, 2.0, 0.0, 5.0]]), 2)
@@ -176,7 +176,7 @@ def max_pool3d(
     return_indices: bool = False,
 ) -> Pooled:
     """The maximum of each window: ``(N, C, D_in, H_in, W_in) -> (N, C, D_out, H_out,
-    W_out)``; see :func:`max_pool2d`.
+    W_out)``; see [`max_pool2d`][].
     """
     return _max_pool(
         input, 3, kernel_size, stride, padding, dilation, ceil_mode, return_indices, "max_pool3d"
@@ -192,7 +192,7 @@ def max_pool1d_with_indices(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`max_pool1d` with its indices, whatever ``return_indices`` says."""
+    """[`max_pool1d`][] with its indices, whatever ``return_indices`` says."""
     del return_indices
     return _max_pool(
         input,
@@ -216,7 +216,7 @@ def max_pool2d_with_indices(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`max_pool2d` with its indices, whatever ``return_indices`` says."""
+    """[`max_pool2d`][] with its indices, whatever ``return_indices`` says."""
     del return_indices
     return _max_pool(
         input,
@@ -240,7 +240,7 @@ def max_pool3d_with_indices(
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`max_pool3d` with its indices, whatever ``return_indices`` says."""
+    """[`max_pool3d`][] with its indices, whatever ``return_indices`` says."""
     del return_indices
     return _max_pool(
         input,
@@ -301,7 +301,7 @@ def avg_pool1d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
 ) -> Tensor:
-    """The mean of each window: ``(N, C, L_in) -> (N, C, L_out)``; see :func:`avg_pool2d`.
+    """The mean of each window: ``(N, C, L_in) -> (N, C, L_out)``; see [`avg_pool2d`][].
 
     >>> import minigrad as mg
     >>> avg_pool1d(mg.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
@@ -374,7 +374,7 @@ def avg_pool3d(
     divisor_override: int | None = None,
 ) -> Tensor:
     """The mean of each window: ``(N, C, D_in, H_in, W_in) -> (N, C, D_out, H_out,
-    W_out)``; see :func:`avg_pool2d`.
+    W_out)``; see [`avg_pool2d`][].
     """
     return _avg_pool(
         input,
@@ -401,7 +401,7 @@ def _adaptive_avg_pool(input: Any, output_size: Any, rank: int, op: str) -> Tens
 
 def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over adaptive windows: ``(N, C, L_in) -> (N, C, L_out)``; see
-    :func:`adaptive_avg_pool2d`.
+    [`adaptive_avg_pool2d`][].
     """
     return _adaptive_avg_pool(input, output_size, 1, "adaptive_avg_pool1d")
 
@@ -424,7 +424,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A00
 
 def adaptive_avg_pool3d(input: Tensor, output_size: Any) -> Tensor:  # noqa: A002
     """Mean over adaptive windows: ``(N, C, D, H, W) -> (N, C, *output_size)``; see
-    :func:`adaptive_avg_pool2d`.
+    [`adaptive_avg_pool2d`][].
     """
     return _adaptive_avg_pool(input, output_size, 3, "adaptive_avg_pool3d")
 
@@ -446,13 +446,13 @@ def _adaptive_max_pool(
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Pooled:  # noqa: A002
     """Maximum over adaptive windows: ``(N, C, L_in) -> (N, C, L_out)``; see
-    :func:`adaptive_max_pool2d`.
+    [`adaptive_max_pool2d`][].
     """
     return _adaptive_max_pool(input, output_size, return_indices, 1, "adaptive_max_pool1d")
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Pooled:  # noqa: A002
-    """Maximum over the windows of :func:`adaptive_avg_pool2d`:
+    """Maximum over the windows of [`adaptive_avg_pool2d`][]:
     ``(N, C, H_in, W_in) -> (N, C, *output_size)``; with ``return_indices``, also each
     maximum's flat index in its plane.
 
@@ -466,7 +466,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
 
 def adaptive_max_pool3d(input: Tensor, output_size: Any, return_indices: bool = False) -> Pooled:  # noqa: A002
     """Maximum over adaptive windows: ``(N, C, D, H, W) -> (N, C, *output_size)``; see
-    :func:`adaptive_max_pool2d`.
+    [`adaptive_max_pool2d`][].
     """
     return _adaptive_max_pool(input, output_size, return_indices, 3, "adaptive_max_pool3d")
 
@@ -476,7 +476,7 @@ def adaptive_max_pool1d_with_indices(
     output_size: Any,  # noqa: A002
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`adaptive_max_pool1d` with its indices."""
+    """[`adaptive_max_pool1d`][] with its indices."""
     del return_indices
     return _adaptive_max_pool(input, output_size, True, 1, "adaptive_max_pool1d_with_indices")  # type: ignore[return-value]
 
@@ -486,7 +486,7 @@ def adaptive_max_pool2d_with_indices(
     output_size: Any,  # noqa: A002
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`adaptive_max_pool2d` with its indices."""
+    """[`adaptive_max_pool2d`][] with its indices."""
     del return_indices
     return _adaptive_max_pool(input, output_size, True, 2, "adaptive_max_pool2d_with_indices")  # type: ignore[return-value]
 
@@ -496,7 +496,7 @@ def adaptive_max_pool3d_with_indices(
     output_size: Any,  # noqa: A002
     return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`adaptive_max_pool3d` with its indices."""
+    """[`adaptive_max_pool3d`][] with its indices."""
     del return_indices
     return _adaptive_max_pool(input, output_size, True, 3, "adaptive_max_pool3d_with_indices")  # type: ignore[return-value]
 
@@ -548,7 +548,7 @@ def max_unpool1d(
     padding: Any = 0,
     output_size: Any = None,
 ) -> Tensor:
-    """The partial inverse of :func:`max_pool1d`; see :func:`max_unpool2d`."""
+    """The partial inverse of [`max_pool1d`][]; see [`max_unpool2d`][]."""
     return _max_unpool(
         input, indices, 1, kernel_size, stride, padding, output_size, "max_unpool1d"
     )
@@ -562,7 +562,7 @@ def max_unpool2d(
     padding: Any = 0,
     output_size: Any = None,
 ) -> Tensor:
-    """The partial inverse of :func:`max_pool2d`: each value put back at its index, zeros
+    """The partial inverse of [`max_pool2d`][]: each value put back at its index, zeros
     elsewhere: ``(N, C, H_in, W_in) -> (N, C, H_out, W_out)`` with ``L_out = (L_in - 1) s
     - 2p + k`` or ``output_size`` (within the stride of that).
 
@@ -598,7 +598,7 @@ def max_unpool3d(
     padding: Any = 0,
     output_size: Any = None,
 ) -> Tensor:
-    """The partial inverse of :func:`max_pool3d`; see :func:`max_unpool2d`."""
+    """The partial inverse of [`max_pool3d`][]; see [`max_unpool2d`][]."""
     return _max_unpool(
         input, indices, 3, kernel_size, stride, padding, output_size, "max_unpool3d"
     )

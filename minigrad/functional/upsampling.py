@@ -13,9 +13,9 @@ L_in / L_out: ``nearest`` takes input ⌊o · r⌋, ``nearest-exact`` ⌊(o + 1/
 ``linear`` / ``bilinear`` / ``trilinear`` weigh the two neighbours of x per dim by
 their distance, ``bicubic`` four (Keys' kernel), and ``area`` is adaptive average
 pooling. With ``antialias=True`` (bilinear, bicubic) a shrinking filter widens by the
-ratio, so that every input counts (:func:`~minigrad.ops.sampling.antialias_taps`).
+ratio, so that every input counts (``antialias_taps``).
 
-Every mode is separable and linear: one :class:`~minigrad.ops.sampling.AxisResample`
+Every mode is separable and linear: one ``AxisResample``
 per spatial dim, whose backward is its adjoint op (so gradients of any order work).
 Pixel shuffle is a reshape, a permutation and a reshape.
 """
@@ -98,7 +98,7 @@ def interpolate(
 
     Raises:
         ValueError: bad sizes or combinations of arguments (a mode that needs another
-            rank raises :class:`InterpolationModeError`, also a ``NotImplementedError``);
+            rank raises [`InterpolationModeError`][], also a ``NotImplementedError``);
         TypeError: bad types.
 
     >>> import minigrad as mg
@@ -232,7 +232,7 @@ def upsample(
     mode: str = "nearest",
     align_corners: bool | None = None,
 ) -> Tensor:
-    """Deprecated in PyTorch (and warns as there): :func:`interpolate`."""
+    """Deprecated in PyTorch (and warns as there): [`interpolate`][]."""
     warnings.warn("upsample is deprecated; use interpolate instead", UserWarning, stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
 
@@ -293,7 +293,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
-    """Move space into channel blocks, the inverse of :func:`pixel_shuffle`:
+    """Move space into channel blocks, the inverse of [`pixel_shuffle`][]:
     ``(*, C, H r, W r) -> (*, C r², H, W)``.
 
     >>> import minigrad as mg

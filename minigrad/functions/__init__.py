@@ -5,22 +5,22 @@
 One module per family, each function checking its arguments as PyTorch does (and
 naming the argument in any error); the Tensor method of the same name calls it:
 
-* :mod:`~minigrad.functions.arithmetic`: add, sub, mul, div, pow, neg, matmul, bmm,
+* [`arithmetic`][minigrad.functions.arithmetic]: add, sub, mul, div, pow, neg, matmul, bmm,
   maximum, minimum;
-* :mod:`~minigrad.functions.comparison`: eq, ne, lt, le, gt, ge, logical_not, and the
+* [`comparison`][minigrad.functions.comparison]: eq, ne, lt, le, gt, ge, logical_not, and the
   bitwise operators of masks;
-* :mod:`~minigrad.functions.maths`: exp, log, sqrt, abs, tanh, sigmoid, relu, sin,
+* [`maths`][minigrad.functions.maths]: exp, log, sqrt, abs, tanh, sigmoid, relu, sin,
   cos, log1p, expm1, reciprocal, rsqrt, square, sign, floor, ceil, trunc, round, clamp,
   softmax, log_softmax;
-* :mod:`~minigrad.functions.reductions`: sum, prod, cumsum, norm, max, min, argmax,
+* [`reductions`][minigrad.functions.reductions]: sum, prod, cumsum, norm, max, min, argmax,
   argmin, all, any;
-* :mod:`~minigrad.functions.statistics`: mean, var, std;
-* :mod:`~minigrad.functions.shaping`: reshape, flatten, unsqueeze, squeeze, permute,
+* [`statistics`][minigrad.functions.statistics]: mean, var, std;
+* [`shaping`][minigrad.functions.shaping]: reshape, flatten, unsqueeze, squeeze, permute,
   transpose, t, flip, roll (and Tensor's view, expand, repeat);
-* :mod:`~minigrad.functions.joining`: cat, stack, split, chunk;
-* :mod:`~minigrad.functions.indexing`: gather, masked_fill, where (and ``x[index]``);
-* :mod:`~minigrad.functions.conversion`: Tensor's to, type_as and new_* arguments.
+* [`joining`][minigrad.functions.joining]: cat, stack, split, chunk;
+* [`indexing`][minigrad.functions.indexing]: gather, masked_fill, where (and ``x[index]``);
+* [`conversion`][minigrad.functions.conversion]: Tensor's to, type_as and new_* arguments.
 
-The factories (``mg.zeros``, ``mg.linspace``, ...) are in :mod:`minigrad.factories`
-and the random ones (``mg.randn``, ``mg.normal``, ...) in :mod:`minigrad.sampling`.
+The factories (``mg.zeros``, ``mg.linspace``, ...) are in [`minigrad.factories`][]
+and the random ones (``mg.randn``, ``mg.normal``, ...) in [`minigrad.sampling`][].
 """

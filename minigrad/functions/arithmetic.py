@@ -44,7 +44,7 @@ def add(input: Any, other: Any, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
 
 
 def sub(input: Any, other: Any, *, alpha: Scalar = 1) -> Tensor:  # noqa: A002
-    """``input - alpha * other``, broadcasting (arguments as :func:`add`)."""
+    """``input - alpha * other``, broadcasting (arguments as [`add`][])."""
     left, right = number_pair(input, other, "sub")
     return binary(elementwise.Sub, left, scaled(right, alpha, left), "sub")
 
@@ -168,7 +168,7 @@ def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched matrix product of ``(b, n, k)`` and ``(b, k, m)`` into ``(b, n, m)``:
     strictly 3-d, one batch size, one dtype, no broadcasting (as PyTorch's ``bmm``; use
-    :func:`matmul` for broadcasting).
+    [`matmul`][] for broadcasting).
 
     >>> import minigrad as mg
     >>> mg.bmm(mg.ones(2, 3, 4), mg.ones(2, 4, 5)).shape
@@ -206,7 +206,7 @@ def maximum(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 
 def minimum(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """The smaller of ``input`` and ``other`` elementwise (see :func:`maximum`)."""
+    """The smaller of ``input`` and ``other`` elementwise (see [`maximum`][])."""
     tensor_input(input, "minimum")
     tensor_input(other, "minimum", "other")
     return binary(elementwise.Minimum, input, other, "minimum")

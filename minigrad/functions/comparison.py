@@ -46,27 +46,27 @@ def eq(input: Tensor, other: Any) -> Tensor:  # noqa: A002
 
 
 def ne(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """Whether ``input != other``, elementwise (as :func:`eq`)."""
+    """Whether ``input != other``, elementwise (as [`eq`][])."""
     return compare(np.not_equal, tensor_input(input, "ne"), other, "ne")
 
 
 def lt(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """Whether ``input < other``, elementwise (as :func:`eq`)."""
+    """Whether ``input < other``, elementwise (as [`eq`][])."""
     return compare(np.less, tensor_input(input, "lt"), other, "lt")
 
 
 def le(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """Whether ``input <= other``, elementwise (as :func:`eq`)."""
+    """Whether ``input <= other``, elementwise (as [`eq`][])."""
     return compare(np.less_equal, tensor_input(input, "le"), other, "le")
 
 
 def gt(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """Whether ``input > other``, elementwise (as :func:`eq`)."""
+    """Whether ``input > other``, elementwise (as [`eq`][])."""
     return compare(np.greater, tensor_input(input, "gt"), other, "gt")
 
 
 def ge(input: Tensor, other: Any) -> Tensor:  # noqa: A002
-    """Whether ``input >= other``, elementwise (as :func:`eq`)."""
+    """Whether ``input >= other``, elementwise (as [`eq`][])."""
     return compare(np.greater_equal, tensor_input(input, "ge"), other, "ge")
 
 

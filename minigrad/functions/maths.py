@@ -196,7 +196,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 
 
 def clip(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002
-    """Another name of :func:`clamp`, as in PyTorch."""
+    """Another name of [`clamp`][], as in PyTorch."""
     return clamp(input, min, max)
 
 
@@ -260,7 +260,7 @@ def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
 
 def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:  # noqa: A002
     """x_i - m - log(sum_j exp(x_j - m)) along ``dim`` (m the maximum): finite for any
-    finite input. Arguments as for :func:`softmax`.
+    finite input. Arguments as for [`softmax`][].
 
     >>> import minigrad as mg
     >>> mg.log_softmax(mg.tensor([1000.0, 1000.0]), dim=0)

@@ -1,5 +1,6 @@
 """Reductions: ``sum, prod, norm, max, min, argmax, argmin, all, any``, and the running
-sum ``cumsum`` (``mean``, ``var`` and ``std`` are in :mod:`~minigrad.functions.statistics`).
+sum ``cumsum`` (``mean``, ``var`` and ``std`` are in
+[`statistics`][minigrad.functions.statistics]).
 
 Each is PyTorch's function of the same name, and a Tensor method. ``dim`` is an int, a
 tuple of ints or None (every dim); ``keepdim=True`` keeps the reduced dims with size 1.
@@ -153,7 +154,7 @@ def _norm_order(p: Any) -> float:
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
     """``max(input)``: the largest element; ``max(input, dim, keepdim=False)``:
-    ``(values, indices)`` along ``dim``; ``max(input, other)``: :func:`maximum`.
+    ``(values, indices)`` along ``dim``; ``max(input, other)``: [`maximum`][].
 
     Over every element, tied maxima share the gradient; along a dim the first one
     gets it, as in PyTorch.
@@ -166,7 +167,7 @@ def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
 
 
 def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The smallest element(s), in the forms of :func:`max`."""
+    """The smallest element(s), in the forms of [`max`][]."""
     return _extreme(input, dim, keepdim, largest=False)
 
 
@@ -211,7 +212,7 @@ def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """The index of the smallest element, as :func:`argmax`."""
+    """The index of the smallest element, as [`argmax`][]."""
     return _arg(input, dim, keepdim, largest=False)
 
 

@@ -27,7 +27,7 @@ from minigrad.tensor import Tensor
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A002
-    """The mean over ``dim`` (as :func:`sum`); an integer input needs ``dtype``."""
+    """The mean over ``dim`` (as [`sum`][]); an integer input needs ``dtype``."""
     tensor_input(input, "mean")
     input = float_reduction_input(input, dtype, "mean")
     dims = _checks.normalize_dims(dim, input.ndim)
@@ -66,7 +66,7 @@ def std(
     *,
     correction: int | float | None = None,
 ) -> Tensor:
-    """The standard deviation, sqrt(:func:`var`), with the same arguments.
+    """The standard deviation, sqrt([`var`][]), with the same arguments.
 
     Where it is 0 (a constant slice) its gradient is 0, as in PyTorch, not 0 * inf.
     """

@@ -1,21 +1,21 @@
 """Array-level kernels: numpy in, numpy out; no Tensor, no autograd.
 
 The public names below are what ops call. One package or module per family:
-:mod:`minigrad.kernels.conv` (the convolutions: one named geometry, the im2col,
+``minigrad.kernels.conv`` (the convolutions: one named geometry, the im2col,
 Winograd and reference paths, and the routing table that chooses between them),
-:mod:`minigrad.kernels.pad`, :mod:`minigrad.kernels.linalg`,
-:mod:`minigrad.kernels.norm`, :mod:`minigrad.kernels.activation` and
-:mod:`minigrad.kernels.optim`; :mod:`minigrad.kernels._threads` holds the thread and
+``minigrad.kernels.pad``, ``minigrad.kernels.linalg``,
+``minigrad.kernels.norm``, ``minigrad.kernels.activation`` and
+``minigrad.kernels.optim``; ``minigrad.kernels._threads`` holds the thread and
 work-splitting policy that every fast kernel follows.
 
-:mod:`minigrad.kernels.backend` says which kernels run: the fast ones, or (with
+``minigrad.kernels.backend`` says which kernels run: the fast ones, or (with
 ``MINIGRAD_KERNELS=reference``, or inside ``use("reference")``) the reference ones. The
 textbook twins of the conv, pad and matmul kernels, with the same signatures, are in
-:mod:`minigrad.kernels.reference`.
+``minigrad.kernels.reference``.
 
-:func:`keep_freed_memory` is an opt-in for training scripts: it asks glibc's malloc to
+``keep_freed_memory`` is an opt-in for training scripts: it asks glibc's malloc to
 keep freed memory for reuse, which spares MB-sized arrays their page faults (see
-:mod:`minigrad.kernels._memory`). Importing minigrad never changes malloc by itself.
+``minigrad.kernels._memory``). Importing minigrad never changes malloc by itself.
 """
 
 from minigrad.kernels import _memory, backend, reference

@@ -9,7 +9,7 @@ So, once at import on glibc, minigrad asks malloc to serve blocks up to MMAP_THR
 from its heap and to keep up to TRIM_THRESHOLD of free memory at the top of it.
 
 That changes malloc for the whole process, so it is an opt-in, never a side effect of
-``import minigrad``: a training script calls :func:`keep_freed_memory` (exported as
+``import minigrad``: a training script calls ``keep_freed_memory`` (exported as
 ``minigrad.kernels.keep_freed_memory``), or sets ``MINIGRAD_KEEP_FREED_MEMORY=1`` in
 the environment, which applies it at import. The cost is memory held after a peak: up
 to TRIM_THRESHOLD more resident memory than live arrays. A user who sets glibc's own

@@ -7,14 +7,14 @@ shared, a grouped layer ran many times slower with OpenBLAS's default threads th
 with one (the figures are in docs/performance.md). And a GEMM's bits depend on how
 many threads OpenBLAS gives it.
 
-So every kernel runs its BLAS calls inside :func:`one_blas_thread`, cuts its work into
+So every kernel runs its BLAS calls inside ``one_blas_thread``, cuts its work into
 blocks whose boundaries depend on the shapes only, and runs the blocks on a pool of
 ``numba.get_num_threads()`` Python threads (the GEMM and the Numba loops release the
 GIL). Each block is computed the same way whichever thread runs it, and blocks that add
 into one result are added in block order, so the bits never depend on the thread count.
 The cutting rules are written once, at the end of this module, for every kernel:
-:func:`batch_blocks` (a batch into blocks that stay in cache), :func:`halves` (a large
-product into two for two threads) and :func:`run_per_block` (which of the two levels
+``batch_blocks`` (a batch into blocks that stay in cache), ``halves`` (a large
+product into two for two threads) and ``run_per_block`` (which of the two levels
 gets the threads).
 
 One BLAS thread, shared by every thread of the process. OpenBLAS's thread count (in
@@ -39,7 +39,7 @@ open applies to minigrad's GEMMs too; that is beyond our control.)
 
 OpenBLAS built on OpenMP keeps a count per thread instead: each thread that enters a
 section holds its own count at one, from its first open section to its last; the pool
-threads of :func:`run_blocks`, minigrad's own, hold theirs at one for good.
+threads of ``run_blocks``, minigrad's own, hold theirs at one for good.
 
 The libraries are found with threadpoolctl, once, at the first section (the scan costs
 far more than a small kernel call). OpenBLAS's count is then read and set through its
@@ -155,7 +155,7 @@ _local = threading.local()
 
 
 class _OneBlasThread:
-    """The section of :func:`one_blas_thread`. Its state is module-wide (and per thread
+    """The section of ``one_blas_thread``. Its state is module-wide (and per thread
     for per-thread libraries), so the one instance serves every thread and nesting.
     """
 
@@ -252,7 +252,7 @@ def run_blocks(
     task: Callable[[int, int], Result], blocks: Sequence[tuple[int, int]]
 ) -> list[Result]:
     """``[task(start, stop) for (start, stop) in blocks]``, the blocks spread over threads,
-    each inside a :func:`one_blas_thread` section and under the caller's numpy error
+    each inside a ``one_blas_thread`` section and under the caller's numpy error
     state (``np.errstate`` is per thread), so a block warns or raises as it would in the
     caller's thread.
 
@@ -368,7 +368,7 @@ def run_per_block(
     """``[task(start, stop, alone) for (start, stop) in blocks]``, with the threads at one
     level only. Several blocks run on the pool, each whole on one thread (``alone`` is
     False); a lone block runs in the caller's thread with ``alone`` True, and may cut
-    its own large products in :func:`halves` for two threads.
+    its own large products in ``halves`` for two threads.
 
     >>> run_per_block(lambda start, stop, alone: (stop - start, alone), [(0, 4)])
     [(4, True)]
@@ -381,7 +381,7 @@ def run_per_block(
 def quiet() -> np.errstate:
     """The error state of one kernel call, around all of its blocks and products: inf
     and NaN propagate as IEEE arithmetic has them, without numpy's warnings (the pool's
-    threads run under it too, see :func:`run_blocks`). Entered once per call, not per
+    threads run under it too, see ``run_blocks``). Entered once per call, not per
     block: each ``np.errstate`` has a cost of its own.
     """
     return np.errstate(invalid="ignore", over="ignore")

@@ -4,7 +4,7 @@ numpy needs five passes for ``factor = 1 if x > 0 else slope`` and ``x * factor`
 (``np.where`` is one pass but branches per element and is slower still on the mixed
 signs of activations); this kernel makes one, with the same bits: each output is
 ``x * factor``, rounded once in x's dtype. Its numpy twin, ``_leaky_relu_reference``,
-runs in its place under the reference kernels (:mod:`minigrad.kernels.backend`).
+runs in its place under the reference kernels (``minigrad.kernels.backend``).
 """
 
 from __future__ import annotations

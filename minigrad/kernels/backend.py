@@ -1,5 +1,5 @@
 """Which kernels run: the fast ones (Numba loops, BLAS, Winograd) or the reference ones
-(the textbook loops of :mod:`minigrad.kernels.reference` and plain numpy), for reading
+(the textbook loops of ``minigrad.kernels.reference`` and plain numpy), for reading
 the library in a debugger and for checking the fast kernels against the definitions.
 
 The choice starts from the environment variable ``MINIGRAD_KERNELS`` (``fast``, the

@@ -1,5 +1,5 @@
 """Matrix products and factorisations through numpy's BLAS and LAPACK, under the
-thread policy of :mod:`minigrad.kernels._threads`.
+thread policy of ``minigrad.kernels._threads``.
 
 ``x: (*B, n, k)``, ``y: (*B', k, m)``, ``out: (*broadcast(B, B'), n, m)``.
 
@@ -8,11 +8,11 @@ runs on one BLAS thread; a large one is cut into two fixed blocks of rows of x (
 same rows of out), shared between the kernels' threads: on two free cores that nearly
 halves a large product's time, and on a busy machine it costs nothing (figures in
 docs/performance.md). The cut, by the conv kernels' own rule
-(:func:`~minigrad.kernels._threads.halves`), depends on the shapes only, so neither
+(``halves``), depends on the shapes only, so neither
 OPENBLAS_NUM_THREADS nor NUMBA_NUM_THREADS changes a bit.
 
-With the reference kernels in use (:mod:`minigrad.kernels.backend`), ``matmul`` runs
-its definition, :func:`minigrad.kernels.reference.matmul`, instead.
+With the reference kernels in use (``minigrad.kernels.backend``), ``matmul`` runs
+its definition, ``minigrad.kernels.reference.matmul``, instead.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python loops.
 
 Each loop has a twin beside it, ``_*_reference``, with the same arguments: the formula
 in plain numpy, on a ``(N, C, S)`` view of the rows. The public functions run the twin
-under the reference kernels (:mod:`minigrad.kernels.backend`). The elementwise twins
+under the reference kernels (``minigrad.kernels.backend``). The elementwise twins
 give the loops' bits; the sums agree to rounding (numpy sums pairwise, the loops in
 order).
 """

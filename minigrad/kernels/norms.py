@@ -16,7 +16,7 @@ are serial (``nogil``).
 
 Each loop has a twin beside it, ``_*_reference``, in plain numpy with the same
 arguments, which the public functions run under the reference kernels
-(:mod:`minigrad.kernels.backend`). The elementwise steps give the loops' bits; the
+(``minigrad.kernels.backend``). The elementwise steps give the loops' bits; the
 sums agree to rounding (numpy sums pairwise).
 """
 

@@ -7,7 +7,7 @@ converted to it first, as numpy converts Python floats), without fused multiply-
 
 Beside the loop, ``_adam_reference`` writes the same update as the textbook's numpy
 equations, one line each, in the same order: it gives the loop's bits, and runs in its
-place under the reference kernels (:mod:`minigrad.kernels.backend`).
+place under the reference kernels (``minigrad.kernels.backend``).
 """
 
 from __future__ import annotations
@@ -85,12 +85,12 @@ def adam_update(
 ) -> np.ndarray:
     """One Adam step: update the moments in place and return the new parameter.
 
-    .. code-block:: text
-
-        m = beta1 m + (1 - beta1) g
-        v = beta2 v + (1 - beta2) g g
-        v = max(v_max, v), stored in v_max           (only when v_max is given)
-        p = p - step_size m / (sqrt(v) / bias_root + eps)
+    ```text
+    m = beta1 m + (1 - beta1) g
+    v = beta2 v + (1 - beta2) g g
+    v = max(v_max, v), stored in v_max           (only when v_max is given)
+    p = p - step_size m / (sqrt(v) / bias_root + eps)
+    ```
 
     Args:
         value: the parameter p, any shape.

@@ -1,7 +1,7 @@
 """Fast padding kernels: ``pad_by_mode`` and its adjoint ``fold_padding``.
 
-Same signatures and semantics as :mod:`minigrad.kernels.reference`. Both are gathers
-driven by the per-dim source map of :func:`~minigrad.kernels.reference.source_index`
+Same signatures and semantics as ``minigrad.kernels.reference``. Both are gathers
+driven by the per-dim source map of ``source_index``
 (padded position -> unpadded position it copies, -1 for a zero):
 
 - pad:  ``out[m, i, j, k] = x[m, src0[i], src1[j], src2[k]]`` (0 if any is -1);
@@ -15,8 +15,8 @@ dims are merged into one, and fewer than three padded dims are lifted to three w
 singleton dims, so each kernel has one compiled signature per dtype. Zeros mode is a
 plain slice copy, which numpy does at memory speed.
 
-With the reference kernels in use (:mod:`minigrad.kernels.backend`), both run their
-twins in :mod:`minigrad.kernels.reference` instead.
+With the reference kernels in use (``minigrad.kernels.backend``), both run their
+twins in ``minigrad.kernels.reference`` instead.
 """
 
 from __future__ import annotations

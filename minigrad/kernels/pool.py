@@ -14,7 +14,7 @@ written once, its taps taken in increasing order, so the bits never depend on th
 
 Each has a plain-numpy twin, ``*_reference``, with the same arguments and the same bits;
 the public functions run the twin under the reference kernels
-(:mod:`minigrad.kernels.backend`).
+(``minigrad.kernels.backend``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The kernels that ``MINIGRAD_KERNELS=reference`` (or ``minigrad.kernels.use("reference")``)
 runs instead of the fast ones, and the twins those are tested against: here, padding
 (``pad_by_mode``, ``fold_padding``) and the matrix product; the convolutions' loops
-live with their fast paths, in :mod:`minigrad.kernels.conv.reference`, and are
+live with their fast paths, in ``minigrad.kernels.conv.reference``, and are
 re-exported here so that every reference kernel has one address.
 """
 

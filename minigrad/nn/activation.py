@@ -1,4 +1,4 @@
-"""Activation layers: thin wrappers over :mod:`minigrad.functional`, with PyTorch's
+"""Activation layers: thin wrappers over [`minigrad.functional`][], with PyTorch's
 arguments, defaults and reprs (values are shown as given: ``Softplus(2, 10)`` prints
 ``beta=2``, as PyTorch's does).
 """
@@ -19,7 +19,7 @@ from minigrad.tensor import Tensor
 
 class ReLU(Module):
     """max(x, 0) elementwise; with ``inplace=True`` the input itself is overwritten and
-    returned (as PyTorch's, see :mod:`minigrad._inplace`).
+    returned (as PyTorch's, see ``minigrad._inplace``).
 
     >>> import minigrad as mg
     >>> mg.nn.ReLU()(mg.tensor([-1.0, 1.0]))
@@ -43,7 +43,7 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x for x > 0, ``negative_slope * x`` otherwise; ``inplace=True`` overwrites the
-    input, as :class:`ReLU`'s.
+    input, as [`ReLU`][]'s.
 
     >>> import minigrad as mg
     >>> mg.nn.LeakyReLU(0.1)

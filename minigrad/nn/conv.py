@@ -10,9 +10,9 @@ p padding, d dilation, op output_padding; ``*L`` the spatial sizes.
   L_out = (L_in - 1)s - 2p + d(k - 1) + op + 1.
 
 Layers keep their geometry and parameters; every computation is a call into
-:mod:`minigrad.functional`, which also checks the input against the geometry. The
+[`minigrad.functional`][], which also checks the input against the geometry. The
 constructor reads its arguments with the functional form's checks
-(:mod:`minigrad.functional._conv_args`), as PyTorch splits them: channels, groups,
+(``minigrad.functional._conv_args``), as PyTorch splits them: channels, groups,
 kernel_size, padding_mode and ``padding="same"`` with a stride are checked when the
 layer is built, the values of stride, padding, dilation and output_padding when it is
 called.

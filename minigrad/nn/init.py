@@ -300,7 +300,7 @@ def kaiming_normal_(
     tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
 ) -> Tensor:
     """He et al. (2015): N(0, σ²) with σ = gain / √fan (arguments as for
-    :func:`kaiming_uniform_`).
+    [`kaiming_uniform_`][]).
 
     >>> import minigrad as mg
     >>> mg.nn.init.kaiming_normal_(mg.empty(4, 3)).shape

@@ -1,4 +1,4 @@
-"""Loss layers: thin wrappers over the losses of :mod:`minigrad.functional`.
+"""Loss layers: thin wrappers over the losses of [`minigrad.functional`][].
 
 Class weights are buffers, as in PyTorch, so they appear in ``state_dict`` when given.
 As in PyTorch, the arguments are checked when the loss is computed (a ``reduction``

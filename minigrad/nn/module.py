@@ -338,7 +338,7 @@ class Module:
         self._modules[name] = module
 
     def register_module(self, name: str, module: Module | None) -> None:
-        """The same as :meth:`add_module`."""
+        """The same as [`add_module`][]."""
         self.add_module(name, module)
 
     def _get_name(self) -> str:
@@ -652,7 +652,7 @@ class Module:
         values are cast to the target's dtype, as PyTorch's copy does.
 
         Args:
-            state_dict: dotted name -> value, as produced by :meth:`state_dict`.
+            state_dict: dotted name -> value, as produced by [`state_dict`][].
             strict: refuse missing and unexpected keys (size mismatches are always
                 refused).
 

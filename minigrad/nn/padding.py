@@ -1,5 +1,5 @@
 """Padding layers: ``ZeroPad``, ``ConstantPad``, ``ReflectionPad``, ``ReplicationPad``
-and ``CircularPad``, each in 1, 2 and 3 dims, over :func:`minigrad.functional.pad`.
+and ``CircularPad``, each in 1, 2 and 3 dims, over [`minigrad.functional.pad`][].
 
 ``padding`` is an int (the same on every side) or a tuple in F.pad's order, from the
 last dim: ``(left, right)``, ``(left, right, top, bottom)``,

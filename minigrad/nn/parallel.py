@@ -98,7 +98,7 @@ def data_parallel(
 ) -> Any:
     """``module(*inputs, **module_kwargs)`` on the CPU (``inputs`` may be one tensor
     or a tuple of them); the device arguments are checked and ignored, as in
-    :class:`DataParallel`.
+    [`DataParallel`][].
     """
     if not isinstance(module, Module):
         raise TypeError(f"data_parallel: module: expected a Module, got {type(module).__name__}")

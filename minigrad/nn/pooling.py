@@ -1,6 +1,6 @@
 """Pooling layers: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``, ``AdaptiveAvgPool1d/2d/3d``,
 ``AdaptiveMaxPool1d/2d/3d`` and ``MaxUnpool1d/2d/3d``, thin wrappers over
-:mod:`minigrad.functional.pooling`.
+[`minigrad.functional.pooling`][].
 
 As PyTorch's, a layer keeps its arguments as given (``AvgPool1d`` and the unpooling
 layers as tuples), with
@@ -66,7 +66,7 @@ class _MaxPoolNd(Module):
 
 class MaxPool1d(_MaxPoolNd):
     """The maximum over each window of each channel: ``(N, C, L_in) -> (N, C, L_out)``
-    or ``(C, L_in) -> (C, L_out)``, L_out as in :mod:`minigrad.functional.pooling`.
+    or ``(C, L_in) -> (C, L_out)``, L_out as in [`minigrad.functional.pooling`][].
 
     >>> import minigrad as mg
     >>> mg.nn.MaxPool1d(2)
@@ -103,7 +103,7 @@ class MaxPool2d(_MaxPoolNd):
 
 class MaxPool3d(_MaxPoolNd):
     """The maximum over each window of each channel: ``(N, C, D_in, H_in, W_in) -> (N,
-    C, D_out, H_out, W_out)`` or unbatched; see :class:`MaxPool2d`.
+    C, D_out, H_out, W_out)`` or unbatched; see [`MaxPool2d`][].
 
     >>> import minigrad as mg
     >>> mg.nn.MaxPool3d(2)(mg.zeros(1, 4, 4, 4)).shape
@@ -115,7 +115,7 @@ class MaxPool3d(_MaxPoolNd):
 
 class AvgPool1d(Module):
     """The mean over each window of each channel: ``(N, C, L_in) -> (N, C, L_out)`` or
-    unbatched; see :class:`AvgPool2d`. Its arguments are kept as 1-tuples, as PyTorch's.
+    unbatched; see [`AvgPool2d`][]. Its arguments are kept as 1-tuples, as PyTorch's.
 
     >>> import minigrad as mg
     >>> mg.nn.AvgPool1d(3)
@@ -218,7 +218,7 @@ class AvgPool2d(_AvgPoolNd):
 
 class AvgPool3d(_AvgPoolNd):
     """The mean over each window of each channel: ``(N, C, D_in, H_in, W_in) -> (N, C,
-    D_out, H_out, W_out)`` or unbatched; see :class:`AvgPool2d`.
+    D_out, H_out, W_out)`` or unbatched; see [`AvgPool2d`][].
 
     >>> import minigrad as mg
     >>> mg.nn.AvgPool3d(2, divisor_override=1)(mg.ones(1, 2, 2, 2))
@@ -302,7 +302,7 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """The maximum over adaptive windows (as :class:`AdaptiveAvgPool1d`'s): ``(N, C,
+    """The maximum over adaptive windows (as [`AdaptiveAvgPool1d`][]'s): ``(N, C,
     L) -> (N, C, *output_size)`` or unbatched; with ``return_indices`` the call
     also returns each maximum's flat index in its plane.
 
@@ -315,7 +315,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """The maximum over adaptive windows (as :class:`AdaptiveAvgPool2d`'s): ``(N, C,
+    """The maximum over adaptive windows (as [`AdaptiveAvgPool2d`][]'s): ``(N, C,
     H, W) -> (N, C, *output_size)`` or unbatched; with ``return_indices`` the call
     also returns each maximum's flat index in its plane.
 
@@ -330,7 +330,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """The maximum over adaptive windows (as :class:`AdaptiveAvgPool3d`'s): ``(N, C,
+    """The maximum over adaptive windows (as [`AdaptiveAvgPool3d`][]'s): ``(N, C,
     D, H, W) -> (N, C, *output_size)`` or unbatched; with ``return_indices`` the call
     also returns each maximum's flat index in its plane.
 
@@ -369,8 +369,8 @@ class _MaxUnpoolNd(Module):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
-    """The partial inverse of :class:`MaxPool1d`: ``(N, C, L_in) -> (N, C, L_out)``; see
-    :class:`MaxUnpool2d`.
+    """The partial inverse of [`MaxPool1d`][]: ``(N, C, L_in) -> (N, C, L_out)``; see
+    [`MaxUnpool2d`][].
     """
 
     _rank = 1
@@ -378,7 +378,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
-    """The partial inverse of :class:`MaxPool2d`: each value put back at the index the
+    """The partial inverse of [`MaxPool2d`][]: each value put back at the index the
     pooling gave it, zeros elsewhere: ``(N, C, H_in, W_in) -> (N, C, H_out, W_out)``,
     ``L_out = (L_in - 1) s - 2p + k``, or the ``output_size`` passed to the call.
 
@@ -395,8 +395,8 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
-    """The partial inverse of :class:`MaxPool3d`: ``(N, C, D_in, H_in, W_in) -> (N, C,
-    D_out, H_out, W_out)``; see :class:`MaxUnpool2d`.
+    """The partial inverse of [`MaxPool3d`][]: ``(N, C, D_in, H_in, W_in) -> (N, C,
+    D_out, H_out, W_out)``; see [`MaxUnpool2d`][].
     """
 
     _rank = 3

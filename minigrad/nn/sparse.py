@@ -21,7 +21,7 @@ class Embedding(Module):
     ``weight``: ``(num_embeddings, embedding_dim)``, initialised N(0, 1) as PyTorch's,
     with the ``padding_idx`` row (if any) set to zero; that row gets no gradient. For
     ``max_norm``, ``norm_type`` and ``scale_grad_by_freq`` see
-    :func:`minigrad.functional.embedding`; ``sparse`` must be False.
+    [`minigrad.functional.embedding`][]; ``sparse`` must be False.
 
     >>> import minigrad as mg
     >>> table = mg.nn.Embedding(10, 3, padding_idx=0)

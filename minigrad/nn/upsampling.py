@@ -1,6 +1,6 @@
 """Resizing layers: ``Upsample`` (and its two fixed-mode forms ``UpsamplingNearest2d``,
 ``UpsamplingBilinear2d``), ``PixelShuffle`` and ``PixelUnshuffle``: thin wrappers over
-:mod:`minigrad.functional.upsampling`, with no parameters or buffers.
+[`minigrad.functional.upsampling`][], with no parameters or buffers.
 
 As PyTorch's, ``Upsample`` keeps ``scale_factor`` as a float (or a tuple of floats) and
 checks its arguments when it is called.
@@ -17,7 +17,7 @@ from minigrad.tensor import Tensor
 
 class Upsample(Module):
     """Resize the spatial dims to ``size`` or by ``scale_factor`` with
-    :func:`~minigrad.functional.interpolate`: ``(N, C, *L_in) -> (N, C, *L_out)``,
+    [`interpolate`][minigrad.functional.interpolate]: ``(N, C, *L_in) -> (N, C, *L_out)``,
     ``L_out = size`` or ``⌊L_in · scale_factor⌋``.
 
     Args:
@@ -130,7 +130,7 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """The inverse of :class:`PixelShuffle`: ``(*, C, H r, W r) -> (*, C r², H, W)`` with
+    """The inverse of [`PixelShuffle`][]: ``(*, C, H r, W r) -> (*, C r², H, W)`` with
     r = ``downscale_factor``.
 
     >>> import minigrad as mg

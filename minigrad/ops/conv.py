@@ -27,9 +27,9 @@ padding may be part of the geometry (``ConvGeometry.padding``): all three kernel
 read x as zero outside its unpadded extent, and drop the taps that land there, so the
 triangle stays exact. Other padding modes are the separate pair ``Pad`` / ``PadAdjoint``.
 
-One fused op sits beside the triangle: :func:`conv_and_weight_grad`, a transposed
+One fused op sits beside the triangle: ``conv_and_weight_grad``, a transposed
 convolution's two gradients from one kernel call, recorded as the two ops they are; its
-unfused twin :func:`conv_and_weight_grad_unfused` is written out after it.
+unfused twin ``conv_and_weight_grad_unfused`` is written out after it.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def conv_and_weight_grad(
 
     The weight gradient has ``ConvWeightGrad``'s bits; the conv output ``Conv``'s when
     the kernel's batch blocks coincide, else its rounding (see
-    :func:`minigrad.kernels.conv.conv_and_weight_grad`).
+    ``minigrad.kernels.conv.conv_and_weight_grad``).
     """
     g, x5, w5, y5 = geometry, _lifted(x._data), _lifted(w._data), _lifted(y._data)
     assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
@@ -179,5 +179,5 @@ def conv_and_weight_grad(
 def conv_and_weight_grad_unfused(
     x: Tensor, w: Tensor, y: Tensor, *, geometry: ConvGeometry
 ) -> tuple[Tensor, Tensor]:
-    """:func:`conv_and_weight_grad`'s twin: the two ops, each run on its own."""
+    """``conv_and_weight_grad``'s twin: the two ops, each run on its own."""
     return Conv.apply(x, w, geometry=geometry), ConvWeightGrad.apply(x, y, geometry=geometry)

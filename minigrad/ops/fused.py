@@ -12,14 +12,14 @@ ops), so gradients of any order still follow. Each one here has
   against (values, where stated to the bit; gradcheck and gradgradcheck of both).
 
 Two results from one pass. A kernel that computes the outputs of two ops at once
-hands each to :meth:`~minigrad.autograd.function.Function.applied`, which records it
-as the op it is, so each keeps its own backward (:func:`batch_norm_param_grads`).
+hands each to [`applied`][minigrad.autograd.function.Function.applied], which records it
+as the op it is, so each keeps its own backward (``batch_norm_param_grads``).
 
-A fused backward. :class:`BatchNorm`'s backward is one formula for every grad mode,
-written with fused sub-ops: :class:`Normalise` and :class:`InverseStd` give the
+A fused backward. ``BatchNorm``'s backward is one formula for every grad mode,
+written with fused sub-ops: ``Normalise`` and ``InverseStd`` give the
 forward's ``xhat`` and ``r`` back as the functions of x they are, with the forward's
-arrays as their values; :func:`batch_norm_param_grads` and
-:class:`BatchNormInputGrad` are the gradient formulas. In an ordinary backward (no
+arrays as their values; ``batch_norm_param_grads`` and
+``BatchNormInputGrad`` are the gradient formulas. In an ordinary backward (no
 graph recorded) that runs two kernels; with ``create_graph=True`` the same calls are
 recorded, and the sub-ops' own backwards give the second derivatives.
 
@@ -63,10 +63,10 @@ def _count(x: Tensor) -> int:
 
 def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and biased variance of ``(N, C, *)`` x, each ``(C,)``, in x's dtype
-    (summed in float64 by one kernel: see :func:`~minigrad.kernels.batch_norm_statistics`).
+    (summed in float64 by one kernel: see ``batch_norm_statistics``).
 
     Arrays, not an op: the statistics feed the running averages, which have no
-    gradient, and :class:`BatchNorm`'s forward, which takes them as given.
+    gradient, and ``BatchNorm``'s forward, which takes them as given.
     """
     return batch_norm_statistics(x)
 
@@ -91,11 +91,11 @@ class BatchNorm(Function):
     dx = BatchNormInputGrad(grad, xhat, w * r, dw, db) = w * r * (grad - (db + xhat * dw) / n).
     dw = sum_c(grad * xhat).   db = sum_c(grad).   (both from one pass: batch_norm_param_grads)
 
-    ``xhat`` and ``r`` enter the backward as :class:`Normalise` and :class:`InverseStd`
+    ``xhat`` and ``r`` enter the backward as ``Normalise`` and ``InverseStd``
     of x, so that a recorded backward (``create_graph``) sees how they move with x.
 
     The optional parameters ``mean`` and ``variance`` are x's batch statistics as
-    :func:`batch_statistics` gives them, for a caller that needs them anyway (for the
+    ``batch_statistics`` gives them, for a caller that needs them anyway (for the
     running statistics): they are the costly part of the forward.
     """
 
@@ -137,7 +137,7 @@ class BatchNorm(Function):
 
 
 def batch_norm_unfused(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -> Tensor:
-    """:class:`BatchNorm`'s twin in plain ops: ``normalise_unfused(x) * w + b``."""
+    """``BatchNorm``'s twin in plain ops: ``normalise_unfused(x) * w + b``."""
     scale, shift = _per_channel(weight, x.ndim), _per_channel(bias, x.ndim)
     return normalise_unfused(x, eps=eps) * scale + shift
 
@@ -145,7 +145,7 @@ def batch_norm_unfused(x: Tensor, weight: Tensor, bias: Tensor, *, eps: float) -
 class Normalise(Function):
     """``xhat``, x normalised per channel by its batch statistics (no weight or bias).
 
-    Fused: the statistics kernel and one pass. :class:`BatchNorm`'s backward records
+    Fused: the statistics kernel and one pass. ``BatchNorm``'s backward records
     its forward's ``xhat`` as this op of x (with ``applied``), so this op's forward only
     runs when called on its own.
 
@@ -174,7 +174,7 @@ class Normalise(Function):
 
 
 def normalise_unfused(x: Tensor, *, eps: float) -> Tensor:
-    """:class:`Normalise`'s twin in plain ops: ``(x - mean_c(x)) * inverse_std_unfused(x)``."""
+    """``Normalise``'s twin in plain ops: ``(x - mean_c(x)) * inverse_std_unfused(x)``."""
     centred = x - x.mean(_channel_dims(x.ndim), keepdim=True)
     return centred * _per_channel(inverse_std_unfused(x, eps=eps), x.ndim)
 
@@ -182,7 +182,7 @@ def normalise_unfused(x: Tensor, *, eps: float) -> Tensor:
 class InverseStd(Function):
     """``r``, one over the batch standard deviation of each channel of x, ``(C,)``.
 
-    Fused: the statistics kernel (float64 sums, two passes). :class:`BatchNorm`'s
+    Fused: the statistics kernel (float64 sums, two passes). ``BatchNorm``'s
     backward records its forward's ``r`` as this op of x (with ``applied``).
 
     out = r = 1 / sqrt(mean_c((x - mean_c(x))^2) + eps).
@@ -206,7 +206,7 @@ class InverseStd(Function):
 
 
 def inverse_std_unfused(x: Tensor, *, eps: float) -> Tensor:
-    """:class:`InverseStd`'s twin in plain ops."""
+    """``InverseStd``'s twin in plain ops."""
     dims = _channel_dims(x.ndim)
     centred = x - x.mean(dims, keepdim=True)
     return 1 / ((centred * centred).mean(dims) + eps).sqrt()
@@ -265,7 +265,7 @@ class BatchNormInputGrad(Function):
 def batch_norm_input_grad_unfused(
     g: Tensor, normalised: Tensor, scale: Tensor, grad_weight: Tensor, grad_bias: Tensor
 ) -> Tensor:
-    """:class:`BatchNormInputGrad`'s twin in plain ops; the same bits (the kernel rounds
+    """``BatchNormInputGrad``'s twin in plain ops; the same bits (the kernel rounds
     each step as written, in the same order).
     """
     count = _count(g)
@@ -300,9 +300,9 @@ class BatchNormWeightGrad(Function):
 
 
 def batch_norm_weight_grad_unfused(g: Tensor, normalised: Tensor) -> Tensor:
-    """:class:`BatchNormWeightGrad`'s twin in plain ops. The same bits when ``Sum`` runs
+    """``BatchNormWeightGrad``'s twin in plain ops. The same bits when ``Sum`` runs
     the per-channel kernel too (C-contiguous, N > 1 and C > 1: see
-    :func:`~minigrad.ops.shape.sum_array`): each product rounded in g's dtype, then
+    ``sum_array``): each product rounded in g's dtype, then
     summed in float64 in the same order. Otherwise equal to rounding.
     """
     return (g * normalised).sum(_channel_dims(g.ndim))
@@ -313,7 +313,7 @@ def batch_norm_param_grads(grad: Tensor, normalised: Tensor) -> tuple[Tensor, Te
     norm's bias and weight gradients, ``(C,)`` each.
 
     Two results from one pass: one kernel reads both inputs once and gives both sums,
-    the bits of :func:`~minigrad.kernels.channel_sum` and ``BatchNormWeightGrad`` apart;
+    the bits of ``channel_sum`` and ``BatchNormWeightGrad`` apart;
     each is recorded (``applied``) as the op it is, so its derivatives are that op's.
     """
     grad_bias, grad_weight = channel_sum_and_dot(grad._data, normalised._data)
@@ -324,8 +324,8 @@ def batch_norm_param_grads(grad: Tensor, normalised: Tensor) -> tuple[Tensor, Te
 
 
 def batch_norm_param_grads_unfused(grad: Tensor, normalised: Tensor) -> tuple[Tensor, Tensor]:
-    """:func:`batch_norm_param_grads`'s twin in plain ops; the same bits when ``Sum``
-    runs the per-channel kernel (as for :func:`batch_norm_weight_grad_unfused`).
+    """``batch_norm_param_grads``'s twin in plain ops; the same bits when ``Sum``
+    runs the per-channel kernel (as for ``batch_norm_weight_grad_unfused``).
     """
     dims = _channel_dims(grad.ndim)
     return grad.sum(dims), (grad * normalised).sum(dims)

@@ -8,7 +8,7 @@ sigmoid(0) = 1/2.
 percent of it as a composite of five ops forward and more backward. Its forward is one
 numpy expression and its backward two lines of ops, so it is an ordinary op.
 
-Batch norm, whose forward and backward run kernels, is in :mod:`minigrad.ops.fused`
+Batch norm, whose forward and backward run kernels, is in ``minigrad.ops.fused``
 with the other fused ops and their unfused twins.
 """
 

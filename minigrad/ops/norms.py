@@ -21,12 +21,12 @@ the values that share one weight (the batch and a run of ``S``); ``r = 1 / sqrt(
 mean_r((x - mean_r(x))^2) + eps)`` is ``(B, P)``; a weight or a per-row value in a
 formula with x stands for it stretched to x's shape.
 
-Fused, as :mod:`minigrad.ops.fused`'s batch norm: :class:`GroupNorm` is one kernel
+Fused, as ``minigrad.ops.fused``'s batch norm: ``GroupNorm`` is one kernel
 forward and one backward (as a composite it is about ten ops forward and forty back).
 Its backward is one formula for every grad mode, written with fused sub-ops
-(:class:`Standardise`, :class:`InverseStd` give the forward's ``xhat`` and ``r`` back as
-functions of x; :class:`NormInputGrad`, :class:`WeightSum` and :class:`WeightDot` are
-the gradient formulas, all three from one kernel pass in :func:`norm_grads`) whose own
+(``Standardise``, ``InverseStd`` give the forward's ``xhat`` and ``r`` back as
+functions of x; ``NormInputGrad``, ``WeightSum`` and ``WeightDot`` are
+the gradient formulas, all three from one kernel pass in ``norm_grads``) whose own
 backwards are plain ops, so gradients of any order follow. Each
 op has an unfused twin, ``*_unfused``, in plain ops, which ``tests/ops/test_norm_ops.py``
 checks it against.
@@ -133,7 +133,7 @@ class GroupNorm(Function):
 def group_norm_unfused(
     x: Tensor, weight: Tensor, bias: Tensor, *, rows: Rows, eps: float
 ) -> Tensor:
-    """:class:`GroupNorm`'s twin in plain ops: ``standardise_unfused(x) * w + b``."""
+    """``GroupNorm``'s twin in plain ops: ``standardise_unfused(x) * w + b``."""
     pieces = _pieces(weight, rows)
     normalised = _split(standardise_unfused(x, rows=rows, eps=eps), rows, pieces)
     out = normalised * _per_piece(weight, rows) + _per_piece(bias, rows)
@@ -170,7 +170,7 @@ class Standardise(Function):
 
 
 def standardise_unfused(x: Tensor, *, rows: Rows, eps: float) -> Tensor:
-    """:class:`Standardise`'s twin in plain ops: ``(x - mean_r(x)) * inverse_std_unfused(x)``."""
+    """``Standardise``'s twin in plain ops: ``(x - mean_r(x)) * inverse_std_unfused(x)``."""
     split = _split(x, rows, 1)
     centred = split - _row_mean(split)
     return reshape(centred * _per_row(inverse_std_unfused(x, rows=rows, eps=eps)), x.shape)
@@ -200,7 +200,7 @@ class InverseStd(Function):
 
 
 def inverse_std_unfused(x: Tensor, *, rows: Rows, eps: float) -> Tensor:
-    """:class:`InverseStd`'s twin in plain ops."""
+    """``InverseStd``'s twin in plain ops."""
     split = _split(x, rows, 1)
     centred = split - _row_mean(split)
     variance = (centred * centred).mean((2, 3))
@@ -264,7 +264,7 @@ class NormInputGrad(Function):
 def norm_input_grad_unfused(
     g: Tensor, normalised: Tensor, root: Tensor, weight: Tensor, *, rows: Rows
 ) -> Tensor:
-    """:class:`NormInputGrad`'s twin in plain ops."""
+    """``NormInputGrad``'s twin in plain ops."""
     pieces = _pieces(weight, rows)
     h = _split(g, rows, pieces) * _per_piece(weight, rows)
     xhat = _split(normalised, rows, pieces)
@@ -341,7 +341,7 @@ def norm_grads(
     grad: Tensor, normalised: Tensor, root: Tensor, weight: Tensor, rows: Rows
 ) -> tuple[Tensor, Tensor, Tensor]:
     """``(NormInputGrad(grad, xhat, r, w), *norm_param_grads(grad, xhat, ...))``: the input,
-    bias and weight gradients of :class:`GroupNorm`, from one kernel pass; each is
+    bias and weight gradients of ``GroupNorm``, from one kernel pass; each is
     recorded (``applied``) as the op it is.
     """
     shape = weight.shape
@@ -358,7 +358,7 @@ def norm_grads(
 def norm_grads_unfused(
     grad: Tensor, normalised: Tensor, root: Tensor, weight: Tensor, rows: Rows
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """:func:`norm_grads`'s twin in plain ops."""
+    """``norm_grads``'s twin in plain ops."""
     dx = norm_input_grad_unfused(grad, normalised, root, weight, rows=rows)
     return (dx, *norm_param_grads_unfused(grad, normalised, rows, weight.shape))
 
@@ -366,7 +366,7 @@ def norm_grads_unfused(
 def norm_param_grads_unfused(
     grad: Tensor, normalised: Tensor, rows: Rows, shape: tuple[int, ...]
 ) -> tuple[Tensor, Tensor]:
-    """:func:`norm_param_grads`'s twin in plain ops."""
+    """``norm_param_grads``'s twin in plain ops."""
     pieces = math.prod(shape) // rows[1]
     split = _split(grad, rows, pieces)
     return _weight_sum(split, shape), _weight_sum(split * _split(normalised, rows, pieces), shape)

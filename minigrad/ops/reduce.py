@@ -1,7 +1,7 @@
 """Reductions: sum, prod, the vector norms, max/min with their gradient routed to the
 chosen elements, and the scan cumsum.
 
-``mean``, ``var`` and ``std`` are composites of these in :mod:`minigrad.functions`.
+``mean``, ``var`` and ``std`` are composites of these in [`minigrad.functions`][].
 """
 
 from __future__ import annotations

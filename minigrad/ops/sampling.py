@@ -3,18 +3,18 @@
 Notation: ``x: (P, *L_in)`` or any shape with the resampled dims inside it; per spatial
 dim, ``L_in`` values in and ``L_out`` out; ``T`` taps per output position.
 
-Two adjoint pairs carry every layer of :mod:`minigrad.functional.pooling` and
-:mod:`minigrad.functional.upsampling`:
+Two adjoint pairs carry every layer of [`minigrad.functional.pooling`][] and
+[`minigrad.functional.upsampling`][]:
 
-* :class:`AxisResample`: a sparse ``(L_out, L_in)`` matrix applied along one dim, given
-  row by row as :class:`Taps` (for each output position, the input positions it reads
+* ``AxisResample``: a sparse ``(L_out, L_in)`` matrix applied along one dim, given
+  row by row as ``Taps`` (for each output position, the input positions it reads
   and their weights). Nearest and linear interpolation, average pooling and adaptive
   average pooling are all separable, so each is one ``AxisResample`` per spatial dim.
-  Its adjoint is the same op with the transposed matrix (:meth:`Taps.adjoint`, again a
+  Its adjoint is the same op with the transposed matrix (``Taps.adjoint``, again a
   gather over its own output), and each is the other's backward.
-* :class:`PlaneGather` / :class:`PlaneScatter`: ``out[p, j] = x[p, index[p, j]]`` and
+* ``PlaneGather`` / ``PlaneScatter``: ``out[p, j] = x[p, index[p, j]]`` and
   its adjoint, which adds values back at the indices. Max pooling is the gather of the
-  window maxima (:func:`gather_window_maxima`; the indices have no derivative); its
+  window maxima (``gather_window_maxima``; the indices have no derivative); its
   backward is the scatter, whose backward is the gather again.
 
 A per-dim window table (``window_index``, ``adaptive_index``) lists, for each output
@@ -105,7 +105,7 @@ class AxisResample(Function):
 
 
 def resample(x: Tensor, taps: list[Taps], first_axis: int) -> Tensor:
-    """One :class:`AxisResample` per dim, from ``first_axis`` on (a separable map)."""
+    """One ``AxisResample`` per dim, from ``first_axis`` on (a separable map)."""
     for offset, table in enumerate(taps):
         x = AxisResample.apply(x, taps=table, axis=first_axis + offset)
     return x
@@ -200,7 +200,7 @@ def linear_taps(
 ) -> Taps:
     """Linear interpolation between the two inputs around each output's source point
     ``x = o * (L_in - 1) / (L_out - 1)`` (align_corners) or ``x = max((o + 1/2) r - 1/2,
-    0)`` (else, r as in :func:`nearest_taps`): weights ``1 - λ`` and ``λ`` with
+    0)`` (else, r as in ``nearest_taps``): weights ``1 - λ`` and ``λ`` with
     ``λ = x - floor(x)``; computed in the input's dtype, as PyTorch computes them.
     """
     o = np.arange(size_out).astype(dtype)
@@ -222,7 +222,7 @@ def cubic_taps(
     size_in: int, size_out: int, align_corners: bool, scale: float | None, dtype: np.dtype
 ) -> Taps:
     """Keys' cubic convolution (a = -0.75) on the four inputs around each source point
-    ``x`` (as in :func:`linear_taps`, but not clipped at 0), positions clamped to the
+    ``x`` (as in ``linear_taps``, but not clipped at 0), positions clamped to the
     input: with ``t = x - floor(x)``, weights ``c2(t + 1), c1(t), c1(1 - t), c2(2 - t)``
     where ``c1(u) = ((a + 2) u - (a + 3)) u² + 1`` and ``c2(u) = ((a u - 5a) u + 8a) u - 4a``.
     """
@@ -253,7 +253,7 @@ def antialias_taps(
     """Antialiased linear or cubic resampling, PyTorch's ``antialias=True``: output o
     averages the inputs j within ``support`` of its centre ``c = (o + 1/2) r`` with
     weights ``f((j + 1/2 - c) / max(r, 1))``, normalised to sum 1, where r is the ratio
-    of :func:`linear_taps` (``(L_in - 1) / (L_out - 1)`` with align_corners), f the
+    of ``linear_taps`` (``(L_in - 1) / (L_out - 1)`` with align_corners), f the
     triangle ``max(0, 1 - |u|)`` or Keys' cubic with a = -0.5, and ``support = h ·
     max(r, 1)`` with h = 1 (linear) or 2 (cubic): when shrinking, the filter widens
     with the ratio, so every input counts.
@@ -295,10 +295,10 @@ def _ratio(size_in: int, size_out: int, scale: float | None, dtype: np.dtype) ->
 
 
 def gather_window_maxima(x: Tensor, tables: list[np.ndarray]) -> tuple[Tensor, np.ndarray]:
-    """Each window's maximum as the :class:`PlaneGather` of it, and its flat index:
+    """Each window's maximum as the ``PlaneGather`` of it, and its flat index:
     ``x: (P, *L_in) -> (P, *L_out)``, indices ``(P, *L_out)`` int64 into each plane.
 
-    One kernel finds both (:func:`~minigrad.kernels.pool.window_max`, with PyTorch's
+    One kernel finds both (``window_max``, with PyTorch's
     rules for ties and NaNs); the values are recorded as the gather they equal.
     """
     planes, spatial = x.shape[0], x.shape[1:]

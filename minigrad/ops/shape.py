@@ -132,7 +132,7 @@ def sum_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     runs that are all summed or all kept, and each summed run is reduced on its own,
     outermost first: always the same order, so always the same bits. A float sum that
     keeps one run between summed ones (per channel, over (0, 2, 3) say) is one pass of
-    :func:`~minigrad.kernels.channel_sum`, which accumulates in float64.
+    ``channel_sum``, which accumulates in float64.
     """
     summed = set(axes)
     kept_shape = tuple(size for axis, size in enumerate(x.shape) if axis not in summed)

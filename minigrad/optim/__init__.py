@@ -1,5 +1,5 @@
 """Optimisers (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta), with parameter groups and
-state dicts, and learning-rate schedules (:mod:`minigrad.optim.lr_scheduler`).
+state dicts, and learning-rate schedules ([`minigrad.optim.lr_scheduler`][]).
 
 >>> import minigrad as mg
 >>> model = mg.nn.Linear(2, 1)

@@ -5,7 +5,7 @@ them first and update only when every one has passed. Every message names where 
 value is (``"Adam.step: param_groups[1]: params[0]: state['exp_avg']"``), the value
 it got and what was expected. The checks that run for every parameter at every step
 format nothing unless they fail: their caller adds the group and the parameter to
-the message with :func:`with_context`.
+the message with ``with_context``.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def with_context(error: Exception, where: str) -> Exception:
 def restore_entry(label: str, name: str, kind: str, param: Tensor, value: Any) -> Any:
     """A saved state entry as the optimiser keeps it: a count as an int, a buffer as a
     new C-contiguous Tensor in the parameter's dtype (``None`` for "no buffer yet").
-    The result still goes through :func:`check_state`, which checks its shape.
+    The result still goes through ``check_state``, which checks its shape.
     """
     if kind == COUNT:
         return restore_count(label, name, value)

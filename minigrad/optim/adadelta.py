@@ -16,13 +16,13 @@ class Adadelta(Optimizer):
 
     Per step, for each parameter p with gradient g (``-g`` if ``maximize``):
 
-    .. code-block:: text
-
-        g = g + weight_decay * p
-        v = ρ v + (1 - ρ) g²
-        Δ = √(u + eps) / √(v + eps) · g
-        u = ρ u + (1 - ρ) Δ²
-        p = p - lr Δ
+    ```text
+    g = g + weight_decay * p
+    v = ρ v + (1 - ρ) g²
+    Δ = √(u + eps) / √(v + eps) · g
+    u = ρ u + (1 - ρ) Δ²
+    p = p - lr Δ
+    ```
 
     The state holds ``step``, ``square_avg`` (v) and ``acc_delta`` (u).
 

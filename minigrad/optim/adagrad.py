@@ -16,12 +16,12 @@ class Adagrad(Optimizer):
 
     Per step t, for each parameter p with gradient g (``-g`` if ``maximize``):
 
-    .. code-block:: text
-
-        g = g + weight_decay * p
-        lr_t = lr / (1 + (t - 1) lr_decay)
-        s = s + g²
-        p = p - lr_t g / (√s + eps)
+    ```text
+    g = g + weight_decay * p
+    lr_t = lr / (1 + (t - 1) lr_decay)
+    s = s + g²
+    p = p - lr_t g / (√s + eps)
+    ```
 
     The state holds ``step`` and ``sum`` (s, starting at ``initial_accumulator_value``),
     made when the optimiser is built, as PyTorch makes them.

@@ -24,17 +24,17 @@ class Adam(Optimizer):
 
     Per step t, for each parameter p with gradient g (``-g`` if ``maximize``):
 
-    .. code-block:: text
-
-        g = g + weight_decay * p                     (L2 in the gradient)
-        p = p (1 - lr weight_decay)                  (instead, if decoupled_weight_decay)
-        m = β1 m + (1 - β1) g
-        v = β2 v + (1 - β2) g²
-        v̂ = max(v̂, v) if amsgrad else v
-        p = p - lr / (1 - β1^t) · m / (√v̂ / √(1 - β2^t) + eps)
+    ```text
+    g = g + weight_decay * p                     (L2 in the gradient)
+    p = p (1 - lr weight_decay)                  (instead, if decoupled_weight_decay)
+    m = β1 m + (1 - β1) g
+    v = β2 v + (1 - β2) g²
+    v̂ = max(v̂, v) if amsgrad else v
+    p = p - lr / (1 - β1^t) · m / (√v̂ / √(1 - β2^t) + eps)
+    ```
 
     The moment and parameter lines run as one loop,
-    :func:`~minigrad.kernels.optim.adam_update`; the same lines in numpy, with the
+    ``adam_update``; the same lines in numpy, with the
     same bits, sit beside it and run instead under the reference kernels.
 
     >>> import minigrad as mg

@@ -4,10 +4,10 @@ Optimisers work on arrays: a step reads ``p.grad`` and writes ``p``'s new values
 its own array, in place as PyTorch does (views and aliases of ``p`` see them), moving
 its version on, so that a backward over the old values is refused.
 
-Every change is all or nothing. ``step()`` first runs :meth:`Optimizer._check_step`
+Every change is all or nothing. ``step()`` first runs ``Optimizer._check_step``
 over every group (hyperparameters, gradients, state entries) and updates only when
 all of it passed; ``add_param_group`` and ``load_state_dict`` also check everything
-before they change anything. The checks live in :mod:`minigrad.optim._checks`.
+before they change anything. The checks live in ``minigrad.optim._checks``.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyperparameters and buffers saved by :meth:`state_dict` (or by
+        """Restore hyperparameters and buffers saved by [`state_dict`][] (or by
         PyTorch's optimiser of the same kind, with its tensors turned into arrays) for
         the same parameter layout: as many groups, and parameters per group.
 

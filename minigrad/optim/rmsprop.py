@@ -16,14 +16,14 @@ class RMSprop(Optimizer):
 
     Per step, for each parameter p with gradient g (``-g`` if ``maximize``):
 
-    .. code-block:: text
-
-        g = g + weight_decay * p
-        v = α v + (1 - α) g²
-        ḡ = ḡ + (1 - α)(g - ḡ);  r = √(v - ḡ²) + eps    (centered)
-        r = √v + eps                                   (otherwise)
-        b = momentum b + g / r;  p = p - lr b          (momentum > 0)
-        p = p - lr g / r                               (otherwise)
+    ```text
+    g = g + weight_decay * p
+    v = α v + (1 - α) g²
+    ḡ = ḡ + (1 - α)(g - ḡ);  r = √(v - ḡ²) + eps    (centered)
+    r = √v + eps                                   (otherwise)
+    b = momentum b + g / r;  p = p - lr b          (momentum > 0)
+    p = p - lr g / r                               (otherwise)
+    ```
 
     The state holds ``step``, ``square_avg`` (v), and ``momentum_buffer`` (b) and
     ``grad_avg`` (ḡ) when they are used, as PyTorch names them.

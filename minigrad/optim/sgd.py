@@ -16,13 +16,13 @@ class SGD(Optimizer):
 
     For each parameter p with gradient g (``-g`` if ``maximize``), per step:
 
-    .. code-block:: text
-
-        g = g + weight_decay * p
-        b = g                                        (first step)
-        b = momentum * b + (1 - dampening) * g       (later steps)
-        g = g + momentum * b   if nesterov   else   b      (when momentum != 0)
-        p = p - lr * g
+    ```text
+    g = g + weight_decay * p
+    b = g                                        (first step)
+    b = momentum * b + (1 - dampening) * g       (later steps)
+    g = g + momentum * b   if nesterov   else   b      (when momentum != 0)
+    p = p - lr * g
+    ```
 
     >>> import minigrad as mg
     >>> w = mg.nn.Parameter(mg.tensor([1.0]))

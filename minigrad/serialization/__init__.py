@@ -6,7 +6,7 @@ The file is a plain numpy ``.npz`` archive, written and read without pickle:
   ``"state/0/exp_avg"`` inside an optimiser's), so ``np.load`` reads it too;
 * a nested object (an optimiser state dict with its numbers, tuples and integer
   keys) also stores its layout as JSON text under ``__minigrad_structure__``. It may
-  nest dicts, lists and tuples at most :data:`MAX_DEPTH` levels deep.
+  nest dicts, lists and tuples at most [`MAX_DEPTH`][] levels deep.
 
 Whole objects are not saved: ``save(model, f)`` (or a checkpoint dict holding a module
 or an optimiser) raises a ``TypeError`` that points at ``state_dict()``. Storing the
@@ -29,7 +29,7 @@ Loading trusts nothing in the file. It reads the zip directory, then each member
 before it reads any array data, so a damaged or hostile file is refused quickly and
 without allocating more than the file can hold. The zip CRC of every member is
 verified, so flipped bits in the data are caught too. Every such problem raises
-:class:`SerializationError` naming the file; nothing is ever unpickled.
+[`SerializationError`][] naming the file; nothing is ever unpickled.
 """
 
 # The parts: _writing.py (save, the atomic write), _reading.py (load), _archive.py (the

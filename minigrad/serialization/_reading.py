@@ -25,7 +25,7 @@ def load(
     mmap: bool | None = None,
     **pickle_load_args: Any,
 ) -> Any:
-    """Read a file written by :func:`save` (or any ``.npz`` of numeric arrays).
+    """Read a file written by [`save`][] (or any ``.npz`` of numeric arrays).
 
     PyTorch's keywords are accepted, so ``torch.load(path, map_location=device)``
     ports unchanged. ``map_location`` may be the CPU (``"cpu"``, ``mg.device("cpu")``),

@@ -1,6 +1,6 @@
 """The JSON layout of a nested object: ``_encode`` for save, ``_StructureReader`` for load.
 
-Both keep dicts, lists and tuples within :data:`MAX_DEPTH` levels.
+Both keep dicts, lists and tuples within [`MAX_DEPTH`][] levels.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ STRUCTURE_KEY = "__minigrad_structure__"
 # Dicts, lists and tuples nest at most this deep (the top-level dict is level 1). An
 # optimiser state dict needs 4; the limit keeps a hostile file from exhausting the stack.
 MAX_DEPTH = 64
+"""How deep ``save`` and ``load`` nest dicts, lists and tuples (the top-level dict is
+level 1); deeper is refused with a SerializationError.
+"""
 # One nested level is at most three JSON levels ({"dict": [[key, item]]}), plus the leaf.
 _MAX_JSON_DEPTH = 3 * MAX_DEPTH + 1
 

@@ -50,7 +50,7 @@ def save(
     Args:
         obj: a mapping from str to Tensors / numpy arrays, optionally nested with
             dicts, lists, tuples, ints, floats, bools, strings and None (as in an
-            optimiser's ``state_dict()``), at most :data:`MAX_DEPTH` levels deep.
+            optimiser's ``state_dict()``), at most [`MAX_DEPTH`][] levels deep.
         f: the file to write (a path; minigrad writes atomically, so not a file object).
         pickle_module: ignored.
         pickle_protocol: an int; ignored.
@@ -69,7 +69,7 @@ def save(
             the wrong type.
         ValueError: for a key that cannot name an archive member (empty, or with an
             empty, ``.`` or ``..`` part between slashes), or nesting deeper than
-            :data:`MAX_DEPTH`, naming the key path.
+            [`MAX_DEPTH`][], naming the key path.
         OSError: when the file cannot be written (``PermissionError`` for a read-only
             file at ``f``); ``f`` is then left as it was.
 

@@ -1,4 +1,4 @@
-"""Utilities, as ``torch.utils``: :mod:`minigrad.utils.data` (datasets and loaders)."""
+"""Utilities, as ``torch.utils``: [`minigrad.utils.data`][] (datasets and loaders)."""
 
 from minigrad.utils import data
 

@@ -1,12 +1,12 @@
 """Convolution kernels: one named geometry, three paths, one routing table.
 
-Notation as in :mod:`minigrad.ops.conv`; every array is 3-d in space (a lower rank is
-lifted with size-1 dims), and a :class:`Geometry` holds the rest::
+Notation as in ``minigrad.ops.conv``; every array is 3-d in space (a lower rank is
+lifted with size-1 dims), and a ``Geometry`` holds the rest::
 
     x: (N, C_in, *L_x)     w: (C_out, C_in/g, *k)     y: (N, C_out, *L_y)
 
 The four kernels read one trilinear form ``T(x, w, y) = <conv_valid(x, w), y>`` (see
-:mod:`.reference` for it written out) and are each other's adjoints:
+``reference`` for it written out) and are each other's adjoints:
 
     conv_valid(x, w, geometry)              -> y       dT/dy, the cross-correlation
     conv_transpose_valid(y, w, geometry)    -> x       dT/dx, its adjoint in x
@@ -16,18 +16,18 @@ The four kernels read one trilinear form ``T(x, w, y) = <conv_valid(x, w), y>`` 
 Three paths implement all four, each a module with these four functions, and they
 never import one another:
 
-- :mod:`.im2col`: im2col / GEMM / col2im, for every geometry;
-- :mod:`.winograd`: Winograd F(2, 2) on the stride phases, fewer multiplications for
+- ``im2col``: im2col / GEMM / col2im, for every geometry;
+- ``winograd``: Winograd F(2, 2) on the stride phases, fewer multiplications for
   the kernels that span at most two strides (DCGAN's k4 s2 layers);
-- :mod:`.reference`: the textbook loops, for reading and for checking the others.
+- ``reference``: the textbook loops, for reading and for checking the others.
 
-:func:`route` below is the one place that chooses between them, from the geometry and
+``route`` below is the one place that chooses between them, from the geometry and
 the operands' sizes and dtype. Each kernel here asks it, runs the path it names, and
 takes one detour: a Winograd result that path cannot vouch for (an inf or NaN mixed
 into a tile by its transforms, see ``winograd.trustworthy``) comes back as None, and is
 computed again on the im2col path, so that every path gives the direct sums' NaN and
 inf. The work splitting and thread policy that both fast paths follow is written once,
-in :mod:`minigrad.kernels._threads`.
+in ``minigrad.kernels._threads``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The geometry of a convolution: the one named value every conv kernel path reads.
 
-Notation as in :mod:`minigrad.ops.conv`: ``x: (N, C_in, *L_x)``,
+Notation as in ``minigrad.ops.conv``: ``x: (N, C_in, *L_x)``,
 ``w: (C_out, C_in/g, *k)``, ``y: (N, C_out, *L_y)``, always 3-d in space (a lower rank
 being the trailing dims after size-1 ones).
 """

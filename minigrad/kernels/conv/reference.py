@@ -2,10 +2,10 @@
 
 Every array is 3-d in space: ``x: (N, C_in, D, H, W)``; 1-d and 2-d convolutions are
 lifted to this by the public layer with singleton dims. Notation as in
-:mod:`minigrad.ops.conv`: ``s`` stride, ``d`` dilation, ``g`` groups, ``k`` kernel
+``minigrad.ops.conv``: ``s`` stride, ``d`` dilation, ``g`` groups, ``k`` kernel
 size, ``L_x`` input-side and ``L_y`` output-side spatial sizes, related (per dim) by
 ``L_y = (L_x + p_before + p_after - d (k - 1) - 1) // s + 1`` in the natural case; all
-of them are read from the :class:`~minigrad.kernels.conv.geometry.Geometry`.
+of them are read from the ``Geometry``.
 
 The three convolution kernels read one trilinear form
 

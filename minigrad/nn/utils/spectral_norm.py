@@ -170,7 +170,7 @@ def spectral_norm(
 
 
 def remove_spectral_norm(module: _M, name: str = "weight") -> _M:
-    """Undo :func:`spectral_norm`: ``<name>`` becomes a plain Parameter holding the
+    """Undo [`spectral_norm`][]: ``<name>`` becomes a plain Parameter holding the
     current normalised weight (no power iteration). Returns the module.
     """
     if not isinstance(module, Module):

@@ -33,7 +33,7 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
 
 
 def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
-    """``g * v / ||v||`` with the norm of :func:`norm_except_dim` (the weight)."""
+    """``g * v / ||v||`` with the norm of ``norm_except_dim`` (the weight)."""
     return v * (g / norm_except_dim(v, 2, dim))
 
 
@@ -139,7 +139,7 @@ def weight_norm(module: _M, name: str = "weight", dim: int | None = 0) -> _M:
 
 
 def remove_weight_norm(module: _M, name: str = "weight") -> _M:
-    """Undo :func:`weight_norm`: ``<name>`` becomes a plain Parameter again, holding the
+    """Undo [`weight_norm`][]: ``<name>`` becomes a plain Parameter again, holding the
     current ``g * v / ||v||``. Returns the module.
     """
     if not isinstance(module, Module):

@@ -3,13 +3,13 @@
 Notation: ``x``, ``y`` inputs of broadcastable shapes, ``grad`` the gradient of the
 output, ``sum_to(g, shape)`` the adjoint of broadcasting.
 
-* :mod:`~minigrad.ops.elementwise.arithmetic`: add, sub, mul, div, pow, neg, maximum,
+* ``arithmetic``: add, sub, mul, div, pow, neg, maximum,
   minimum, where, clone, cast;
-* :mod:`~minigrad.ops.elementwise.transcendental`: exp, log, sqrt, tanh, sigmoid, sin,
+* ``transcendental``: exp, log, sqrt, tanh, sigmoid, sin,
   cos, log1p, expm1, reciprocal, rsqrt;
-* :mod:`~minigrad.ops.elementwise.piecewise`: abs, clamp, relu, leaky_relu, and floor,
+* ``piecewise``: abs, clamp, relu, leaky_relu, and floor,
   ceil, trunc, round and sign (zero derivative);
-* :mod:`~minigrad.ops.elementwise.activation`: elu (selu, celu), softplus with beta and
+* ``activation``: elu (selu, celu), softplus with beta and
   threshold, gelu and the normal cdf, silu, mish, hardtanh, hardsigmoid, hardswish,
   prelu, and ``ScaleGrad`` (the identity with a weighted gradient).
 """

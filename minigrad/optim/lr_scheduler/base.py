@@ -23,7 +23,7 @@ _RETIRED_KEYS = frozenset({"verbose"})
 
 class LRScheduler:
     """Base class: at each ``step()``, ``last_epoch`` moves on by one and every group's
-    ``"lr"`` becomes :meth:`get_lr`'s value for it.
+    ``"lr"`` becomes [`get_lr`][]'s value for it.
 
     Building one records each group's starting rate as ``"initial_lr"`` (kept if it is
     there already) and takes the first step, to epoch 0. With ``last_epoch >= 0`` (a
@@ -78,7 +78,7 @@ class LRScheduler:
 
     def get_lr(self) -> list[float]:
         """The rates for the epoch ``last_epoch`` (called by ``step()``; to read the
-        current rates, use :meth:`get_last_lr`).
+        current rates, use [`get_last_lr`][]).
         """
         raise NotImplementedError
 
@@ -138,7 +138,7 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` (this library's or PyTorch's) saved. Keys
+        """Restore what [`state_dict`][] (this library's or PyTorch's) saved. Keys
         this schedule does not have are refused, before anything changes.
         """
         self.__dict__.update(self._checked_state(state_dict))

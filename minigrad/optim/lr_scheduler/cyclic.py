@@ -340,7 +340,7 @@ class CyclicLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved, the custom ``scale_fn``'s attributes
+        """Restore what [`state_dict`][] saved, the custom ``scale_fn``'s attributes
         included.
         """
         checked = self._checked_state(state_dict)

@@ -156,7 +156,9 @@ class ReduceLROnPlateau(LRScheduler):
         return value > bound
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved, checking ``mode`` and ``threshold_mode``."""
+        """Restore what [`state_dict`][LRScheduler.state_dict] saved, checking ``mode`` and
+        ``threshold_mode``.
+        """
         checked = self._checked_state(state_dict)
         _check_modes(
             "ReduceLROnPlateau.load_state_dict",

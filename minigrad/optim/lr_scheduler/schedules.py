@@ -118,7 +118,9 @@ class MultiStepLR(LRScheduler):
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in _current(self)]
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved, the milestones as a Counter again."""
+        """Restore what [`state_dict`][LRScheduler.state_dict] saved, the milestones as a
+        Counter again.
+        """
         checked = self._checked_state(state_dict)
         if "milestones" in checked:
             # A file gives a plain dict back (its keys possibly strings); counts needed.
@@ -476,7 +478,7 @@ class SequentialLR(LRScheduler):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved, each scheduler's state included."""
+        """Restore what [`state_dict`][] saved, each scheduler's state included."""
         checked = self._checked_state(state_dict)
         saved = checked.pop("_schedulers", None)
         if not isinstance(saved, list | tuple) or len(saved) != len(self._schedulers):

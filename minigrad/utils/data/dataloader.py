@@ -41,7 +41,7 @@ def _check_non_negative_int(argument: str, value: Any) -> None:
 
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size`` samples, each made into one
-    batch by ``collate_fn`` (:func:`default_collate`: tensors stacked, structures
+    batch by ``collate_fn`` ([`default_collate`][]: tensors stacked, structures
     kept).
 
     ``shuffle=True`` visits the samples in a new random order each pass, drawn from

@@ -1,6 +1,6 @@
 """The im2col path: every convolution as im2col / GEMM / col2im, the GEMM in numpy's BLAS.
 
-The four kernels of :mod:`minigrad.kernels.conv`, for any geometry: every array is 3-d
+The four kernels of ``minigrad.kernels.conv``, for any geometry: every array is 3-d
 in space, ``x: (N, C_in, *L_x)``, ``w: (C_out, C_in/g, *k)``, ``y: (N, C_out, *L_y)``,
 and ``K = prod(k)``, ``P = prod(L_y)``.
 
@@ -18,21 +18,21 @@ hold the input value that tap ``t`` of output position ``p`` reads. Then, per gr
   transposed convolution's backward needs exactly these two)
 
 with ``y_g`` the block of ``y`` laid out as ``(C_out, (b1 - b0) * P)``. The gathers
-between x and its columns are :mod:`.gather`'s. The batch is cut into blocks of about
+between x and its columns are ``gather``'s. The batch is cut into blocks of about
 BLOCK_BYTES of columns (boundaries fixed by the shapes alone, by
-:func:`~minigrad.kernels._threads.batch_blocks`): the column matrix of a block stays in
+``batch_blocks``): the column matrix of a block stays in
 cache and is never a fresh, page-faulting buffer of hundreds of MB, while each GEMM
 keeps hundreds of columns.
 
 This path answers every call, also the ones the Winograd path declines (a result it
-cannot vouch for): the dispatch in :mod:`minigrad.kernels.conv` then runs it here, so
+cannot vouch for): the dispatch in ``minigrad.kernels.conv`` then runs it here, so
 every path gives these sums' NaN and inf.
 
 Empty operands (an empty batch, no channels on either side) make every sum empty: the
 result is zeros. inf and NaN propagate as IEEE arithmetic has them (``0 * inf`` is NaN,
 in the zero padding too), without numpy's warnings.
 
-Determinism: the blocks run on the pool of :mod:`minigrad.kernels._threads` with one
+Determinism: the blocks run on the pool of ``minigrad.kernels._threads`` with one
 BLAS thread each; the Numba loops are serial within a block and each element of x, y
 or w is written by one block in a fixed order (col2im adds the taps of an x element in
 lexicographic order; the weight gradient adds the blocks' partial sums in block order).
@@ -203,7 +203,7 @@ def _conv_block(
 
 def conv_valid(x: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     """Cross-correlation, ``x: (N, C_in, *L_x) -> y: (N, C_out, *L_y)``, as
-    :func:`minigrad.kernels.conv.conv_valid`: im2col per batch block, then one GEMM
+    ``minigrad.kernels.conv.conv_valid``: im2col per batch block, then one GEMM
     per group.
     """
     x, w = _contiguous(x), _contiguous(w)
@@ -233,7 +233,7 @@ def conv_valid(x: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
 
 def conv_transpose_valid(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     """The adjoint of ``conv_valid`` in x, ``y: (N, C_out, *L_y) -> x: (N, C_in, *L_x)``,
-    as :func:`minigrad.kernels.conv.conv_transpose_valid`: one GEMM per group and batch
+    as ``minigrad.kernels.conv.conv_transpose_valid``: one GEMM per group and batch
     block, then col2im.
     """
     y, w = _contiguous(y), _contiguous(w)
@@ -321,7 +321,7 @@ def _weight_from_partials(partials: np.ndarray, kernel: tuple[int, int, int]) ->
 
 def conv_weight_grad(x: np.ndarray, y: np.ndarray, geometry: Geometry) -> np.ndarray:
     """The adjoint of ``conv_valid`` in w, ``x, y -> w: (C_out, C_in/g, *k)``, as
-    :func:`minigrad.kernels.conv.conv_weight_grad`: per batch block, im2col and one GEMM
+    ``minigrad.kernels.conv.conv_weight_grad``: per batch block, im2col and one GEMM
     per group, the blocks' partial sums added in block order.
     """
     x, y = _contiguous(x), _contiguous(y)
@@ -368,7 +368,7 @@ def conv_and_weight_grad(
     x: np.ndarray, w: np.ndarray, y: np.ndarray, geometry: Geometry
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(conv_valid(x, w), conv_weight_grad(x, y))`` from one im2col of x, as
-    :func:`minigrad.kernels.conv.conv_and_weight_grad`: the two GEMMs of each batch
+    ``minigrad.kernels.conv.conv_and_weight_grad``: the two GEMMs of each batch
     block read the same column matrix, the blocks being the weight gradient's.
     """
     x, w, y = _contiguous(x), _contiguous(w), _contiguous(y)

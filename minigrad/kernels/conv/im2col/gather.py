@@ -7,7 +7,7 @@ and column ``(n - start, p)`` of
 
 hold the input value that tap ``t`` of output position ``p`` reads (``K = prod(k)``,
 ``P = prod(L_y)``). ``im2col`` builds that matrix; ``col2im`` is its adjoint, adding
-each column entry back where it was read from. :mod:`minigrad.kernels.conv.im2col`
+each column entry back where it was read from. ``minigrad.kernels.conv.im2col``
 runs its GEMMs on the matrix.
 
 Two loop shapes each, chosen by the length of the output's lines along W, whichever

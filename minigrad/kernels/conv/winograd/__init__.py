@@ -1,6 +1,6 @@
 """The Winograd path: F(2, 2) for strided convolutions whose kernel spans at most two strides.
 
-The four kernels of :mod:`minigrad.kernels.conv`, with the same results up to
+The four kernels of ``minigrad.kernels.conv``, with the same results up to
 rounding, for ``groups == 1``, dilation 1 and, per spatial dim, ``k <= 2 s``: DCGAN's
 k4 s2 layers and their kin. Per dim, pad the kernel with zero taps to ``r s`` taps
 (``r = ceil(k / s)``) and split x into its stride phases ``xf[q] = x[s q + f - pad]``,
@@ -18,23 +18,23 @@ g[j]`` from a window ``(d0, d1, d2)`` with three products instead of four:
 that is ``out = A^T [(G g) * (B^T d)]``, so the adjoint in d is ``d = B [(G g) * (A
 out)]``, with ``A = G``. Over channels each product is a GEMM, one per "point" (3 per
 dim with r = 2, 1 with r = 1): 9 GEMMs carry the multiply-adds of 16 taps in 2-d, 27
-those of 64 in 3-d. The transforms (:mod:`.transforms`, :mod:`.adjoint`, on the layout
-of :mod:`.layout`) only add and subtract, so rounding stays within a few ulps of the
+those of 64 in 3-d. The transforms (``transforms``, ``adjoint``, on the layout
+of ``layout``) only add and subtract, so rounding stays within a few ulps of the
 direct sums'. Windows and tiles past the ends of an array read zeros, and results past
 them are cut off; where a dim's last tile has only one output, point 2 (which feeds
 only the second) skips that tile: per channel pair and phase, a 7x7 output takes 121
 products rather than 144 (direct: 196). ``takes`` is this path's line in the routing
-table of :mod:`minigrad.kernels.conv`: the layers it takes.
+table of ``minigrad.kernels.conv``: the layers it takes.
 
 Non-finite values and overflow: the transforms mix neighbouring values (``d0 - d1``,
 ``g0 + g1``), so one inf becomes NaN in every output its tile touches, and magnitudes
 near float32's limit overflow where the direct sums do not. With ``checked`` (as the
 dispatch calls them) the kernels return None for a result that is not ``trustworthy``,
-and :mod:`minigrad.kernels.conv` recomputes it on the im2col path, with the direct sums.
+and ``minigrad.kernels.conv`` recomputes it on the im2col path, with the direct sums.
 
 Determinism: the batch blocks depend on the shapes only; every transform writes each
 element once in a fixed order; each GEMM is one single-threaded BLAS call whichever
-thread of :mod:`minigrad.kernels._threads` runs it (a lone block's points may be
+thread of ``minigrad.kernels._threads`` runs it (a lone block's points may be
 shared between two threads: each point's GEMM is the same call either way); the weight
 gradient's block partials are added in block order.
 """
@@ -361,7 +361,7 @@ def _weight_from(
 def conv_valid(
     x: np.ndarray, w: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """:func:`minigrad.kernels.conv.conv_valid` here, ``x: (N, C_in, *L_x) -> y: (N,
+    """``minigrad.kernels.conv.conv_valid`` here, ``x: (N, C_in, *L_x) -> y: (N,
     C_out, *L_y)``: ``y[p] = sum_f sum_j xf[p + j] wf[j]``, 3^d GEMMs over (phase,
     channel). ``checked``: None unless y is ``trustworthy``.
     """
@@ -388,7 +388,7 @@ def conv_valid(
 def conv_transpose_valid(
     y: np.ndarray, w: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """:func:`minigrad.kernels.conv.conv_transpose_valid` here, ``y: (N, C_out, *L_y) ->
+    """``minigrad.kernels.conv.conv_transpose_valid`` here, ``y: (N, C_out, *L_y) ->
     x: (N, C_in, *L_x)``: the adjoint of ``conv_valid``'s maps, taken in reverse.
     ``conv_valid`` is ``y = A^T [U (B^T x)]`` tile by tile, so ``x = B [U^T (A y)]``: A
     is G, so ``A y`` is ``G`` on y's pairs; then 3^d GEMMs ``(s^d C_in, C_out)`` over
@@ -426,7 +426,7 @@ def conv_transpose_valid(
 def conv_weight_grad(
     x: np.ndarray, y: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> np.ndarray | None:
-    """:func:`minigrad.kernels.conv.conv_weight_grad` here, ``x, y -> w: (C_out, C_in,
+    """``minigrad.kernels.conv.conv_weight_grad`` here, ``x, y -> w: (C_out, C_in,
     *k)``: ``wf[j] = sum_p y[p] xf[p + j]``, 3^d GEMMs summing over (tile, sample).
     ``checked``: None unless w is ``trustworthy``.
     """
@@ -436,7 +436,7 @@ def conv_weight_grad(
 def conv_and_weight_grad(
     x: np.ndarray, w: np.ndarray, y: np.ndarray, geometry: Geometry, checked: bool = True
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """:func:`minigrad.kernels.conv.conv_and_weight_grad` here: both from one transform
+    """``minigrad.kernels.conv.conv_and_weight_grad`` here: both from one transform
     of x's windows per block; the weight gradient equals ``conv_weight_grad``'s bit for
     bit. ``checked``: None unless both are ``trustworthy``.
     """

@@ -1,4 +1,4 @@
-"""The adjoint of :mod:`minigrad.kernels.conv.winograd.transforms`' window transform.
+"""The adjoint of ``minigrad.kernels.conv.winograd.transforms``' window transform.
 
 ``transform_in_adjoint`` is ``transform_in``'s ``B^T`` on windows, transposed: per dim
 with two taps, ``B`` puts a tile's points ``(m0, m1, m2)`` on its window of three as

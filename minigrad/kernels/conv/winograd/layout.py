@@ -10,7 +10,7 @@ columns would be wasted GEMM work (a quarter of it on 7x7 outputs).
 
 Inside a transform, a channel's stride phases sit in a buffer ``(Z0, Z1, Z2, N)``
 whose dims with two taps are split by parity (``slot``): even positions, then odd, so
-that each pass of :mod:`minigrad.kernels.conv.winograd.transforms` reads whole runs.
+that each pass of ``minigrad.kernels.conv.winograd.transforms`` reads whole runs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The data passes of :mod:`minigrad.kernels.conv.winograd`: Winograd F(2, 2)'s transforms.
+"""The data passes of ``minigrad.kernels.conv.winograd``: Winograd F(2, 2)'s transforms.
 
 Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's window and
 ``g = xf[2t : 2t + 2]`` its pair:
@@ -8,7 +8,7 @@ Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's win
     A^T m = (m0 + m1, m1 + m2)            (``transform_out``)
 
 and a dim with ``r = 1`` is the identity, one point and tiles of one. The GEMM
-operands are laid out as :mod:`minigrad.kernels.conv.winograd.layout` says. Each kernel
+operands are laid out as ``minigrad.kernels.conv.winograd.layout`` says. Each kernel
 works a channel at a time in buffers that stay in cache, and indexes with unsigned
 ints where it can (Numba then skips its negative-index test). ``add_rows`` does the
 weights' transforms, over rows of channel pairs.
