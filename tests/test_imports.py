@@ -43,6 +43,7 @@ LAYERS = {
     "nn": 3,
     "optim": 4,
     "utils": 4,
+    "viz": 5,
 }
 # The foot of tensor.py (the cycle's closing imports) and nothing else.
 ALLOWED_UPWARD = {

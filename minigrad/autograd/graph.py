@@ -84,9 +84,26 @@ def _short(value: Any) -> str:
     return repr(value)
 
 
-def to_dot(tensor: Tensor) -> str:
-    """The tape behind ``tensor`` as Graphviz DOT text: one box per op with its
-    output shape, one ellipse per leaf that requires grad.
+# An array with at most this many elements is printed in full in a DOT label.
+_FULL_VALUES = 16
+
+
+def to_dot(tensor: Tensor, *, values: bool = False, grads: bool = False) -> str:
+    r"""The tape behind ``tensor`` as Graphviz DOT text: one box per op with its
+    output shape, one ellipse per leaf that requires grad, an edge from each input
+    to the op that consumed it.
+
+    Args:
+        tensor: the output whose history is drawn.
+        values: also print each node's value (an op's output, a leaf's data): small
+            arrays (at most 16 elements) in full, larger ones as mean, min and max. An
+            op whose saved inputs were freed by ``backward()`` shows ``(freed)``.
+        grads: also print ``.grad`` of the leaves (and of tensors that called
+            ``retain_grad()``), when it is set.
+
+    Returns:
+        The DOT text; ``dot -Tpng`` (Graphviz) renders it, or see
+        ``minigrad.viz.draw_tape``.
 
     >>> import minigrad as mg
     >>> x = mg.ones(2, 3, requires_grad=True)
@@ -94,9 +111,34 @@ def to_dot(tensor: Tensor) -> str:
     digraph minigrad {
     ...Sum...
     }
+
+    With ``values`` and ``grads`` the labels hold the numbers, each row of a value
+    ended by ``\l`` (left-justified). After ``backward()`` the op's inputs are freed,
+    so ``Mul``'s value is gone; the leaf keeps its data and its ``.grad``:
+
+    >>> v = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> loss = (v * 2).sum()
+    >>> loss.backward()
+    >>> print(mg.autograd.to_dot(loss, values=True, grads=True))
+    digraph minigrad {
+      rankdir=BT;
+      node [fontname="Courier", fontsize=10];
+      n0 [shape=box, label="Sum\n()\n6.\l"];
+      n1 [shape=box, label="Mul\n(2,)\n(freed)\l"];
+      n1 -> n0;
+      n2 [shape=ellipse, label="leaf\n(2,)\n[1. 2.]\lgrad\l[2. 2.]\l"];
+      n2 -> n1;
+    }
     """
     lines = ["digraph minigrad {", "  rankdir=BT;"]
+    if values or grads:
+        # Monospace, so that the rows of a printed array line up.
+        lines.append('  node [fontname="Courier", fontsize=10];')
     names: dict[int, str] = {}
+    # An op's output is not kept on its node; its consumers hold it among their inputs.
+    outputs: dict[int, Tensor | None] = {}
+    if tensor.grad_fn is not None:
+        outputs[id(tensor.grad_fn)] = tensor
 
     def name_of(item: Node | Tensor) -> str:
         key = id(item)
@@ -104,9 +146,11 @@ def to_dot(tensor: Tensor) -> str:
             names[key] = f"n{len(names)}"
             if isinstance(item, Node):
                 label = f"{item.name}\\n{item.shape}"
+                label += _node_extras(item, outputs.get(key), values, grads)
                 lines.append(f'  {names[key]} [shape=box, label="{label}"];')
             else:
-                lines.append(f'  {names[key]} [shape=ellipse, label="leaf\\n{item.shape}"];')
+                label = f"leaf\\n{item.shape}" + _leaf_extras(item, values, grads)
+                lines.append(f'  {names[key]} [shape=ellipse, label="{label}"];')
         return names[key]
 
     if tensor.grad_fn is None:
@@ -118,12 +162,48 @@ def to_dot(tensor: Tensor) -> str:
         seen = {id(tensor.grad_fn)}
         while stack:
             node = stack.pop()
-            for edge in node.edges:
+            inputs = node.ctx.inputs
+            for position, edge in enumerate(node.edges):
                 if edge is None:
                     continue
+                if isinstance(edge, Node) and id(edge) not in outputs:
+                    outputs[id(edge)] = inputs[position] if inputs else None
                 lines.append(f"  {name_of(edge)} -> {name_of(node)};")
                 if isinstance(edge, Node) and id(edge) not in seen:
                     seen.add(id(edge))
                     stack.append(edge)
     lines.append("}")
     return "\n".join(lines)
+
+
+def _node_extras(node: Node, output: Tensor | None, values: bool, grads: bool) -> str:
+    """The value and retained gradient lines of an op's label (empty by default)."""
+    text = ""
+    if values:
+        text += "(freed)\\l" if output is None else _describe(output._data)
+    retained = node.retained() if node.retained is not None else None
+    if grads and retained is not None and retained.grad is not None:
+        text += "grad\\l" + _describe(retained.grad._data)
+    return "\\n" + text if text else ""
+
+
+def _leaf_extras(leaf: Tensor, values: bool, grads: bool) -> str:
+    """The value and gradient lines of a leaf's label (empty by default)."""
+    text = _describe(leaf._data) if values else ""
+    if grads and leaf.grad is not None:
+        text += "grad\\l" + _describe(leaf.grad._data)
+    return "\\n" + text if text else ""
+
+
+def _describe(array: np.ndarray) -> str:
+    r"""An array for a DOT label, each row ended by ``\l`` (left-justified): in full
+    when small, else its mean, min and max.
+    """
+    if array.size == 0:
+        return "(empty)\\l"
+    if array.size <= _FULL_VALUES:
+        text = np.array2string(array, precision=4, suppress_small=True, max_line_width=48)
+        return "".join(row + "\\l" for row in text.splitlines())
+    # float64 statistics, so that a float32 mean is not rounded twice.
+    wide = array.astype(np.float64)
+    return f"mean {wide.mean():.4g}\\lmin {wide.min():.4g}, max {wide.max():.4g}\\l"
