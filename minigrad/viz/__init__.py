@@ -5,17 +5,17 @@ Every picture is computed with minigrad's own ops (``conv_transpose1d``/``2d``,
 against a second computation of the same thing, and returned as a matplotlib
 ``Figure``. Each drawing function has a twin that returns the arrays it draws:
 
-* :func:`kernel_stamps` (:func:`stamp_decomposition`): each input element scales a
+* [`kernel_stamps`][] ([`stamp_decomposition`][]): each input element scales a
   copy of the kernel, and the copies sum to the output;
-* :func:`zero_insertion` (:func:`zero_insertion_steps`): the same output from zeros
+* [`zero_insertion`][] ([`zero_insertion_steps`][]): the same output from zeros
   inserted between the inputs, padding, and a convolution with the flipped kernel;
-* :func:`convolution_matrices` (:func:`conv_matrices`): the matrix of conv_transpose
+* [`convolution_matrices`][] ([`conv_matrices`][]): the matrix of conv_transpose
   is exactly the transpose of conv's;
-* :func:`overlap_map` (:func:`overlap_counts`): how many kernel taps land on each
+* [`overlap_map`][] ([`overlap_counts`][]): how many kernel taps land on each
   output position, the source of checkerboard artefacts;
-* :func:`icnr_comparison` (:func:`icnr_outputs`): a constant input through a layer
+* [`icnr_comparison`][] ([`icnr_outputs`][]): a constant input through a layer
   with its default initialisation and with ``nn.init.icnr_``;
-* :func:`draw_tape` (:func:`minigrad.autograd.to_dot`): the tape, rendered by Graphviz.
+* [`draw_tape`][] ([`minigrad.autograd.to_dot`][]): the tape, rendered by Graphviz.
 
 matplotlib is an optional dependency (``pip install minigrad[viz]``): ``import
 minigrad`` never imports it, and this package needs it.

@@ -40,7 +40,7 @@ class IcnrOutputs:
         default: ``(H_out, W_out)``, the output of ones through the first (no bias).
         icnr: ``(H_out, W_out)``, the same through the second.
         interior: per dim, ``(start, end)``: the outputs that get every tap of their
-            phase (:func:`minigrad.viz.overlap.interior`), where ICNR's output is flat.
+            phase ([`minigrad.viz.overlap.interior`][]), where ICNR's output is flat.
     """
 
     default_weight: np.ndarray
@@ -53,7 +53,7 @@ class IcnrOutputs:
 def icnr_outputs(
     in_channels: int, kernel_size: int, stride: int, padding: int = 0, *, input_size: int = 6
 ) -> IcnrOutputs:
-    """The arrays :func:`icnr_comparison` draws: ones ``(1, C_in, n, n)`` through
+    """The arrays [`icnr_comparison`][] draws: ones ``(1, C_in, n, n)`` through
     ``nn.ConvTranspose2d(C_in, 1, k, s, p, bias=False)``, once as the layer is built
     and once after ``nn.init.icnr_``.
 
@@ -70,7 +70,7 @@ def icnr_outputs(
         input_size: n, positive.
 
     Returns:
-        An :class:`IcnrOutputs`.
+        An [`IcnrOutputs`][].
 
     Raises:
         TypeError: an argument is not an int.
@@ -129,7 +129,7 @@ def icnr_comparison(
 
     Panels: the default layer's output, the ICNR layer's output (one colour scale;
     the dashed frame is the interior, where every tap has an input) and the middle
-    row of both. Arguments as :func:`icnr_outputs`.
+    row of both. Arguments as [`icnr_outputs`][].
 
     Args:
         in_channels: C_in.
@@ -143,7 +143,7 @@ def icnr_comparison(
         The Figure.
 
     Raises:
-        TypeError, ValueError: as :func:`icnr_outputs`.
+        TypeError, ValueError: as [`icnr_outputs`][].
 
     Examples:
         >>> from minigrad.viz import icnr_comparison

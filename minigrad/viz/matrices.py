@@ -4,7 +4,7 @@ A convolution of one channel is a linear map from ``L_x`` input values to ``L_y`
 output values, so it is an ``L_y × L_x`` matrix C; the transposed convolution with
 the same weight maps back, and its matrix is exactly Cᵀ. That is where the name
 comes from. Both matrices here are Jacobians computed by
-:func:`minigrad.autograd.functional.jacobian`, not built by hand.
+[`minigrad.autograd.functional.jacobian`][], not built by hand.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class ConvMatrices:
 def conv_matrices(
     input_size: Any, weight: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1
 ) -> ConvMatrices:
-    """The arrays :func:`convolution_matrices` draws, checked: ``T == C.T`` exactly.
+    """The arrays [`convolution_matrices`][] draws, checked: ``T == C.T`` exactly.
 
     Args:
         input_size: the convolution's input size ``L_x``, an int or one per dim of
@@ -68,7 +68,7 @@ def conv_matrices(
         dilation: d, positive.
 
     Returns:
-        A :class:`ConvMatrices`; the transposed call uses the ``output_padding`` that
+        A [`ConvMatrices`][]; the transposed call uses the ``output_padding`` that
         brings it back to ``input_size``.
 
     Raises:
@@ -162,7 +162,7 @@ def convolution_matrices(
         The Figure, with the panels ``C`` and ``T`` and a title stating ``T = Cᵀ``.
 
     Raises:
-        TypeError, ValueError: as :func:`conv_matrices`.
+        TypeError, ValueError: as [`conv_matrices`][].
 
     Examples:
         >>> from minigrad.viz import convolution_matrices

@@ -4,7 +4,7 @@ A transposed convolution adds a stamp of the kernel at every ``s``-th output
 position. When ``k`` is not a multiple of ``s`` the stamps overlap unevenly, so even
 a constant input through a constant kernel gives a striped output: the checkerboard
 of Odena et al. (2016), *Deconvolution and Checkerboard Artifacts*. See
-:mod:`minigrad.viz.icnr` for an initialisation that hides it.
+[`minigrad.viz.icnr`][] for an initialisation that hides it.
 """
 
 from __future__ import annotations
@@ -133,10 +133,10 @@ def overlap_map(
     ax: Axes | None = None,
 ) -> Figure:
     """Draw the overlap map of a transposed convolution: the number of kernel taps on
-    each output position (see :func:`overlap_counts` for the arguments).
+    each output position (see [`overlap_counts`][] for the arguments).
 
     The cells hold the counts; the dashed frame marks the interior (see
-    :func:`interior`), where the pattern repeats with period ``s``: it is flat there
+    [`interior`][]), where the pattern repeats with period ``s``: it is flat there
     only when the stamps overlap evenly (``k`` a multiple of ``s``, for ``d = 1``).
 
     Args:
@@ -151,7 +151,7 @@ def overlap_map(
         The Figure the map is drawn on.
 
     Raises:
-        TypeError, ValueError: as :func:`overlap_counts`.
+        TypeError, ValueError: as [`overlap_counts`][].
 
     Examples:
         >>> from minigrad.viz import overlap_map

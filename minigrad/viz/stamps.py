@@ -61,7 +61,7 @@ def stamp_decomposition(
     dilation: Any = 1,
     output_padding: Any = 0,
 ) -> StampDecomposition:
-    """The arrays :func:`kernel_stamps` draws: each input element's stamp of the kernel,
+    """The arrays [`kernel_stamps`][] draws: each input element's stamp of the kernel,
     and their sum, checked against ``F.conv_transpose{1,2}d``.
 
     Args:
@@ -74,7 +74,7 @@ def stamp_decomposition(
         output_padding: op, below stride or dilation: zeros added at the end.
 
     Returns:
-        A :class:`StampDecomposition`.
+        A [`StampDecomposition`][].
 
     Raises:
         TypeError: ``input`` or ``weight`` is not an array of real numbers, or a
@@ -146,7 +146,7 @@ def kernel_stamps(
         The Figure (the root one, when ``fig`` is a SubFigure).
 
     Raises:
-        TypeError, ValueError: as :func:`stamp_decomposition`.
+        TypeError, ValueError: as [`stamp_decomposition`][].
 
     Examples:
         >>> from minigrad.viz import kernel_stamps

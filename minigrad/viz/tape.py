@@ -1,7 +1,7 @@
 """The tape behind a tensor, rendered by Graphviz's ``dot`` program.
 
-:func:`minigrad.autograd.to_dot` writes the tape as DOT text and needs nothing;
-:func:`draw_tape` runs ``dot`` on it when it is installed (the ``graphviz`` Python
+[`minigrad.autograd.to_dot`][] writes the tape as DOT text and needs nothing;
+[`draw_tape`][] runs ``dot`` on it when it is installed (the ``graphviz`` Python
 package runs the same program, so it is of no help without it) and otherwise hands
 back the text with a warning that says how to render it.
 """

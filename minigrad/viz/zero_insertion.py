@@ -3,7 +3,7 @@
 Insert ``s - 1`` zeros between the input's elements, pad with ``d (k - 1) - p``
 zeros (``+ op`` at the end), and convolve with the kernel reversed: the result is
 the transposed convolution (Dumoulin and Visin, 2016, *A guide to convolution
-arithmetic for deep learning*). Arguments as in :mod:`minigrad.viz.stamps`; the
+arithmetic for deep learning*). Arguments as in [`minigrad.viz.stamps`][]; the
 convolution is checked against ``F.conv_transpose1d`` / ``2d``.
 """
 
@@ -64,7 +64,7 @@ def zero_insertion_steps(
     dilation: Any = 1,
     output_padding: Any = 0,
 ) -> ZeroInsertionSteps:
-    """The arrays :func:`zero_insertion` draws, with the convolution checked against
+    """The arrays [`zero_insertion`][] draws, with the convolution checked against
     ``F.conv_transpose{1,2}d``.
 
     Per dim: insert ``s - 1`` zeros between the input's elements, pad with
@@ -80,10 +80,10 @@ def zero_insertion_steps(
         output_padding: op, below stride or dilation.
 
     Returns:
-        A :class:`ZeroInsertionSteps`.
+        A [`ZeroInsertionSteps`][].
 
     Raises:
-        TypeError, ValueError: as :func:`stamp_decomposition`.
+        TypeError, ValueError: as [`stamp_decomposition`][].
 
     Examples:
         >>> from minigrad.viz import zero_insertion_steps
@@ -165,7 +165,7 @@ def zero_insertion(
         The Figure.
 
     Raises:
-        TypeError, ValueError: as :func:`zero_insertion_steps`.
+        TypeError, ValueError: as [`zero_insertion_steps`][].
 
     Examples:
         >>> from minigrad.viz import zero_insertion
