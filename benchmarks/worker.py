@@ -2,7 +2,11 @@
 
 Thread counts are fixed through the environment BEFORE numpy, Numba or torch is
 imported (OpenBLAS and Numba read them once, at start-up), which is why the driver
-starts one process per run. Prints one JSON object per line.
+starts one process per run. What runs is read from the environment too:
+``BENCH_SUITES`` (comma-separated, of ``shapes``, ``small``, ``zoo``; default all),
+``BENCH_ONLY`` (only the shapes and steps whose name contains it) and
+``BENCH_SECONDS`` (each step is timed over about this long, default 0.5). Prints one
+JSON object per line.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ["NUMBA_NUM_THREADS"] = str(THREADS)
 
 import json  # noqa: E402
+import math  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -28,20 +34,34 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import steps as training_steps  # noqa: E402
 from shapes import SHAPES, Shape  # noqa: E402
 
 WARMUP = 2
+STEP_WARMUP = 3  # the first step also makes Adam's moments and loads the kernels
+MAX_STEP_RUNS = 200
 
 
-def timings(step: Callable[[], Any], runs: int) -> dict[str, float]:
-    for _ in range(WARMUP):
+def timings(step: Callable[[], Any], runs: int, warmup: int = WARMUP) -> dict[str, float]:
+    for _ in range(warmup):
         step()
     seconds = []
     for _ in range(runs):
         start = time.perf_counter()
         step()
         seconds.append(time.perf_counter() - start)
-    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
+    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds),
+            "runs": runs}  # fmt: skip
+
+
+def step_timings(step: Callable[[], Any], runs: int, seconds: float) -> dict[str, float]:
+    """At least ``runs`` runs, and as many more as fill about ``seconds`` (at most 200)."""
+    for _ in range(STEP_WARMUP):
+        step()
+    start = time.perf_counter()
+    step()
+    once = max(time.perf_counter() - start, 1e-6)
+    return timings(step, min(MAX_STEP_RUNS, max(runs, math.ceil(seconds / once))), warmup=0)
 
 
 def arrays(shape: Shape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,115 +73,26 @@ def arrays(shape: Shape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, w * 0.1, b
 
 
-def minigrad_steps(shape: Shape) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    import minigrad as mg
-    import minigrad.functional as F
-
-    function = getattr(F, f"conv_transpose{shape.rank}d")
-    x, w, b = (mg.tensor(a, requires_grad=True) for a in arrays(shape))
+def shape_steps(lib: Any, shape: Shape) -> tuple[Callable[[], Any], ...]:
+    """Forward (under no_grad) and forward+backward of one transposed convolution through
+    ``nn.functional``, in either library: input, weight and bias all require grad.
+    """
+    function = getattr(lib.nn.functional, f"conv_transpose{shape.rank}d")
+    x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays(shape))
     options = dict(stride=shape.stride, padding=shape.padding, groups=shape.groups,
                    dilation=shape.dilation)  # fmt: skip
 
     def forward() -> Any:
-        with mg.no_grad():
+        with lib.no_grad():
             return function(x, w, b, **options)
 
     def forward_backward() -> Any:
         for leaf in (x, w, b):
             leaf.grad = None
         out = function(x, w, b, **options)
-        out.backward(mg.ones_like(out))
+        out.backward(lib.ones_like(out))
 
     return forward, forward_backward
-
-
-def torch_steps(shape: Shape) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    import torch
-
-    torch.set_num_threads(THREADS)
-    function = getattr(torch.nn.functional, f"conv_transpose{shape.rank}d")
-    x, w, b = (torch.tensor(a, requires_grad=True) for a in arrays(shape))
-    options = dict(stride=shape.stride, padding=shape.padding, groups=shape.groups,
-                   dilation=shape.dilation)  # fmt: skip
-
-    def forward() -> Any:
-        with torch.no_grad():
-            return function(x, w, b, **options)
-
-    def forward_backward() -> Any:
-        for leaf in (x, w, b):
-            leaf.grad = None
-        out = function(x, w, b, **options)
-        out.backward(torch.ones_like(out))
-
-    return forward, forward_backward
-
-
-# Issue 6's end-to-end figure: one training step of examples/dcgan_digits.py's model
-# (or its PyTorch twin), as its training loop runs it. If the example cannot be
-# imported, a copy of its layer list (as of this writing) stands in.
-TRAIN_BATCH = 64
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def dcgan_models(nn: Any) -> tuple[Any, Any, int]:
-    """The example's generator and discriminator, built from ``nn`` (either library's)."""
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        example = __import__("dcgan_digits" if LIBRARY == "minigrad" else "dcgan_digits_torch")
-        return example.generator(), example.discriminator(), example.NOISE
-    except (ImportError, AttributeError):
-        g = 32
-        generator = nn.Sequential(
-            nn.ConvTranspose2d(32, 4 * g, 2, bias=False), nn.BatchNorm2d(4 * g), nn.ReLU(),
-            nn.ConvTranspose2d(4 * g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g),
-            nn.ReLU(),
-            nn.ConvTranspose2d(2 * g, g, 4, 2, 1, bias=False), nn.BatchNorm2d(g), nn.ReLU(),
-            nn.ConvTranspose2d(g, 1, 3, padding=1), nn.Tanh(),
-        )  # fmt: skip
-        discriminator = nn.Sequential(
-            nn.Conv2d(1, g, 4, 2, 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(g, 2 * g, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * g), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * g, 1, 2),
-        )  # fmt: skip
-        return generator, discriminator, 32
-    finally:
-        sys.path.remove(str(EXAMPLES))
-
-
-def train_step() -> Callable[[], Any]:
-    """Discriminator on real and (detached) fake images, then generator; both by Adam."""
-    if LIBRARY == "minigrad":
-        import minigrad as lib
-        from minigrad import nn, optim
-    else:
-        import torch as lib
-        from torch import nn, optim
-
-        lib.set_num_threads(THREADS)
-    lib.manual_seed(0)
-    generator, discriminator, noise_size = dcgan_models(nn)
-    adam_g = optim.Adam(generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    adam_d = optim.Adam(discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    rng = np.random.default_rng(0)
-    real = lib.tensor(rng.uniform(-1, 1, (TRAIN_BATCH, 1, 8, 8)).astype(np.float32))
-    ones, zeros = lib.ones(TRAIN_BATCH, 1, 1, 1), lib.zeros(TRAIN_BATCH, 1, 1, 1)
-    criterion = nn.BCEWithLogitsLoss()
-
-    def step() -> None:
-        fake = generator(lib.randn(TRAIN_BATCH, noise_size, 1, 1))
-        loss_d = criterion(discriminator(real), ones) + criterion(
-            discriminator(fake.detach()), zeros
-        )
-        adam_d.zero_grad()
-        loss_d.backward()
-        adam_d.step()
-        loss_g = criterion(discriminator(fake), ones)
-        adam_g.zero_grad()
-        loss_g.backward()
-        adam_g.step()
-
-    return step
 
 
 def gemm_peak() -> float:
@@ -171,38 +102,69 @@ def gemm_peak() -> float:
     return 2 * 2048**3 / best / 1e9
 
 
-def main() -> None:
-    start = time.perf_counter()
-    if LIBRARY == "minigrad":
-        import minigrad
+BLAS_FIELDS = ("user_api", "internal_api", "version", "architecture", "num_threads")
 
+
+def kernels_record() -> dict[str, Any]:
+    """The native libraries this process loaded (threadpoolctl), and torch's build."""
+    from threadpoolctl import threadpool_info
+
+    record: dict[str, Any] = {
+        "kind": "kernels",
+        "libraries": [{k: info.get(k) for k in BLAS_FIELDS} for info in threadpool_info()],
+    }
+    if LIBRARY == "torch":
+        import torch
+
+        config = torch.__config__.show()
+        mkl = re.search(r"Math Kernel Library Version ([\d.]+)", config)
+        onednn = re.search(r"MKL-DNN v([\d.]+)", config)
+        record["torch"] = {
+            "version": torch.__version__,
+            "capability": torch.backends.cpu.get_cpu_capability(),
+            "mkl": mkl.group(1) if mkl else None,
+            "onednn": onednn.group(1) if onednn else None,
+            "threads": torch.get_num_threads(),
+        }
+    return record
+
+
+def emit(record: dict[str, Any]) -> None:
+    print(json.dumps(record), flush=True)
+
+
+def main() -> None:
+    suites = os.environ.get("BENCH_SUITES", "shapes,small,zoo").split(",")
+    only = os.environ.get("BENCH_ONLY", "")
+    seconds = float(os.environ.get("BENCH_SECONDS", "0.5"))
+    start = time.perf_counter()
+    library = training_steps.load(LIBRARY)
+    if LIBRARY == "minigrad":
         # The opt-in a training script makes (docs/performance.md): freed arrays' memory
         # is kept for reuse instead of page-faulting anew.
-        minigrad.kernels.keep_freed_memory()
-        steps = minigrad_steps
+        library.lib.kernels.keep_freed_memory()
     else:
-        import torch  # noqa: F401
-
-        steps = torch_steps
-    import_seconds = time.perf_counter() - start
-    print(json.dumps({"kind": "import", "seconds": import_seconds}), flush=True)
+        library.lib.set_num_threads(THREADS)
+    emit({"kind": "import", "library": LIBRARY, "seconds": time.perf_counter() - start})
+    emit(kernels_record())
+    for step in training_steps.STEPS:
+        if step.suite in suites and only in step.name:
+            timing = step_timings(step.build(library), RUNS, seconds)
+            emit({"kind": "step", "name": step.name, "timing": timing})
+    if "shapes" not in suites:
+        return
     if LIBRARY == "minigrad":
-        print(json.dumps({"kind": "gemm_peak", "gflops": gemm_peak()}), flush=True)
-    only = os.environ.get("BENCH_ONLY", "")
-    if not only or only in "dcgan_digits train step":
-        record = {"kind": "train_step", "timing": timings(train_step(), max(RUNS, 10))}
-        print(json.dumps(record), flush=True)
+        emit({"kind": "gemm_peak", "gflops": gemm_peak()})
     for shape in SHAPES:
-        if only and only not in shape.name:
+        if only not in shape.name:
             continue
-        forward, forward_backward = steps(shape)
-        record = {
+        forward, forward_backward = shape_steps(library.lib, shape)
+        emit({
             "kind": "shape",
             "name": shape.name,
             "forward": timings(forward, RUNS),
             "forward_backward": timings(forward_backward, RUNS),
-        }
-        print(json.dumps(record), flush=True)
+        })  # fmt: skip
 
 
 if __name__ == "__main__":
