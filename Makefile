@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test test-nojit fuzz bench docs lint typecheck clean
+.PHONY: demo test test-nojit fuzz bench figures docs lint typecheck clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,15 +33,24 @@ FUZZ_CALLS ?= 3000
 fuzz: $(VENV)/.stamp-test+examples
 	$(PY) -m tests.reliability.conv_fuzz $(FUZZ_CALLS)
 
+# minigrad against torch, 1 and 2 threads (docs/performance.md says how to read it).
+# Options: make bench BENCH_ARGS="--quick" (a smoke check), "--suite small,zoo --threads 1",
+# "--markdown docs/generated/performance.md" (the docs' tables); see benchmarks/run.py -h.
 bench: $(VENV)/.stamp-test+examples
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# Every published figure and picture (docs/generated/, docs/examples/img/, the README's
+# table) from the examples at this commit, PyTorch twins included (they need torch);
+# about half an hour. Parts: make figures FIGURES_ARGS="--only vae_digits --skip-twins".
+figures: $(VENV)/.stamp-test+examples
+	$(PY) scripts/figures.py $(FIGURES_ARGS)
 
 docs: $(VENV)/.stamp-docs
 	$(PY) -m mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.stamp-lint
-	$(VENV)/bin/ruff check minigrad tests examples benchmarks
-	$(VENV)/bin/ruff format --check minigrad tests examples benchmarks
+	$(VENV)/bin/ruff check minigrad tests examples benchmarks scripts
+	$(VENV)/bin/ruff format --check minigrad tests examples benchmarks scripts
 	$(VENV)/bin/mypy
 
 typecheck: $(VENV)/.stamp-lint

@@ -21,6 +21,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 PIXEL_MAX = 16.0  # the digits' own pixel scale is 0..16
+# PNGs without matplotlib's version stamp, so a rerun writes the same bytes.
+PNG_METADATA: dict[str, Any] = {"Software": None}
 
 
 def digit_images() -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +113,27 @@ def passes_bar(scores: dict[str, Any]) -> bool:
     return scores["top_probability"] >= 0.8 and bool(fractions.min() >= 0.03)
 
 
+def score_figures(scores: dict[str, Any]) -> dict[str, Any]:
+    """:func:`score_samples`'s result as the docs print it, for ``metrics.json``.
+
+    Probabilities to 3 decimals, shares in percent to 1 decimal, distances to 2
+    decimals; ``real_top_probability`` is :func:`real_digit_reference`'s bar.
+    """
+    shares = [round(100.0 * float(share), 1) for share in scores["class_fractions"]]
+    smallest = int(np.argmin(scores["class_fractions"]))
+    return {
+        "top_probability": round(scores["top_probability"], 3),
+        "class_shares_percent": shares,
+        "smallest_share_percent": shares[smallest],
+        "smallest_share_digit": smallest,
+        "nearest_train": round(scores["nearest_train"], 2),
+        "train_nearest": round(scores["train_nearest"], 2),
+        "train_pairwise": round(scores["train_pairwise"], 2),
+        "real_top_probability": round(real_digit_reference(), 3),
+        "meets_bar": passes_bar(scores),
+    }
+
+
 def format_scores(scores: dict[str, Any]) -> str:
     fractions = np.asarray(scores["class_fractions"])
     histogram = " ".join(f"{digit}:{fraction:.1%}" for digit, fraction in enumerate(fractions))
@@ -139,7 +162,7 @@ def save_grid(
         row, column = divmod(index, columns)
         canvas[1 + row * 9 : 9 + row * 9, 1 + column * 9 : 9 + column * 9] = image
     canvas = np.kron(canvas, np.ones((scale, scale)))
-    plt.imsave(path, canvas, cmap="gray_r", vmin=0.0, vmax=PIXEL_MAX)
+    plt.imsave(path, canvas, cmap="gray_r", vmin=0.0, vmax=PIXEL_MAX, metadata=PNG_METADATA)
 
 
 def smoothed(curves: dict[str, list[float]], window: int = 25) -> dict[str, list[float]]:
@@ -163,7 +186,7 @@ def save_curves(
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=PNG_METADATA)
     plt.close(figure)
 
 

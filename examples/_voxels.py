@@ -19,6 +19,9 @@ matplotlib.use("Agg")  # files only: the examples also run on machines without a
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# PNGs without matplotlib's version stamp, so a rerun writes the same bytes.
+PNG_METADATA: dict[str, Any] = {"Software": None}
+
 SIZE = 16
 CLASSES = ("sphere", "cube", "cylinder")
 
@@ -99,10 +102,10 @@ def score(
     }
 
 
-def format_scores(
+def score_rows(
     samples: np.ndarray, train: np.ndarray, train_labels: np.ndarray, fresh: np.ndarray
-) -> str:
-    """The samples' score and three references', one line each.
+) -> dict[str, dict[str, Any]]:
+    """:func:`score` of the samples and of three references, by name.
 
     ``fresh`` holds 2N real shapes not trained on (N = len(samples)): the first N stand
     in for a perfect generator's samples, the other N are the held-out shapes that
@@ -114,15 +117,52 @@ def format_scores(
     rng = np.random.default_rng(0)
     noise = (rng.random(samples.shape) < train.mean()).astype(np.float32)
     repeated = np.repeat(train[:1], count, axis=0)
-    rows = [
-        ("samples", samples),
-        ("fresh real shapes", real),
-        ("noise", noise),
-        ("one shape repeated", repeated),
+    rows = {
+        "samples": samples,
+        "fresh real shapes": real,
+        "noise": noise,
+        "one shape repeated": repeated,
+    }
+    return {name: score(volumes, train, train_labels, held_out) for name, volumes in rows.items()}
+
+
+def score_figures(rows: dict[str, dict[str, Any]], train: np.ndarray) -> dict[str, Any]:
+    """:func:`score_rows`'s result as the docs print it, for ``metrics.json``.
+
+    Quality and coverage in percent to 1 decimal, the mean best IoU to 3 decimals, the
+    nearest-class shares in whole percent; ``occupancy_percent`` is the share of the
+    training voxels that are filled.
+    """
+    figures: dict[str, Any] = {"occupancy_percent": round(100.0 * float(train.mean()), 1)}
+    for name, result in rows.items():
+        figures[name.replace(" ", "_")] = {
+            "quality_percent": round(100.0 * result["quality"], 1),
+            "coverage_percent": round(100.0 * result["coverage"], 1),
+            "mean_iou": round(result["mean_iou"], 3),
+            "class_shares_percent": [
+                round(100.0 * float(share)) for share in result["class_fractions"]
+            ],
+        }
+    return figures
+
+
+def format_scores(
+    samples: np.ndarray,
+    train: np.ndarray,
+    train_labels: np.ndarray,
+    fresh: np.ndarray,
+    rows: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The samples' score and three references' (see :func:`score_rows`), one line each.
+
+    ``rows``, when given, is :func:`score_rows`'s result for these arguments, not recomputed.
+    """
+    if rows is None:
+        rows = score_rows(samples, train, train_labels, fresh)
+    lines = [
+        f"score at IoU >= {MATCH} ({len(samples)} volumes against {len(train)} training shapes):"
     ]
-    lines = [f"score at IoU >= {MATCH} ({count} volumes against {len(train)} training shapes):"]
-    for name, volumes in rows:
-        result = score(volumes, train, train_labels, held_out)
+    for name, result in rows.items():
         fractions = np.asarray(result["class_fractions"])
         shares = " ".join(f"{kind} {share:.0%}" for kind, share in zip(CLASSES, fractions))
         lines.append(
@@ -152,7 +192,14 @@ def save_projections(
             canvas[top : top + SIZE, x : x + SIZE] = volume.sum(axis=axis) / SIZE
     canvas = np.kron(canvas, np.ones((scale, scale)))
     colours = plt.get_cmap("magma").with_extremes(bad="white")
-    plt.imsave(path, np.ma.masked_invalid(canvas), cmap=colours, vmin=0.0, vmax=0.8)
+    plt.imsave(
+        path,
+        np.ma.masked_invalid(canvas),
+        cmap=colours,
+        vmin=0.0,
+        vmax=0.8,
+        metadata=PNG_METADATA,
+    )
 
 
 def save_voxels(volumes: np.ndarray, path: str | os.PathLike[str], columns: int = 4) -> None:
@@ -168,7 +215,7 @@ def save_voxels(volumes: np.ndarray, path: str | os.PathLike[str], columns: int 
         axes.set_ylim(0, SIZE)
         axes.set_zlim(0, SIZE)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=PNG_METADATA)
     plt.close(figure)
 
 
@@ -195,7 +242,7 @@ def save_curves(curves: dict[str, list[float]], path: str | os.PathLike[str], ti
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=PNG_METADATA)
     plt.close(figure)
 
 

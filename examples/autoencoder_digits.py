@@ -17,6 +17,7 @@ import argparse
 import time
 
 import _digits
+import _metrics
 import numpy as np
 from tqdm import tqdm
 
@@ -154,6 +155,28 @@ def main() -> None:
     print(
         f"pictures: {out / 'reconstructions.png'} (originals above, reconstructions below), "
         f"{out / 'losses.png'}; checkpoint: {out / 'checkpoint.npz'}"
+    )
+    # How many PCA components match the autoencoder: the first count whose error is lower.
+    by_components = {
+        count: baselines(train, test, count)[f"PCA, {count} components"] for count in range(1, 33)
+    }
+    matching = next((count for count, error in by_components.items() if error < held_out), None)
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "code_size": args.code_size,
+            "held_out_mse": _metrics.rounded(held_out, 4),
+            "pca_mse": _metrics.rounded(pca, 4),
+            "mean_image_mse": _metrics.rounded(reference["mean image"], 4),
+            "below_pca": held_out < pca,
+            "pca_components_to_match": matching,
+            "pca_mse_by_components": {
+                str(count): _metrics.rounded(error, 4) for count, error in by_components.items()
+            },
+        },
+        seconds,
     )
 
 

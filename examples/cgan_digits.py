@@ -28,6 +28,7 @@ import argparse
 import time
 
 import _digits
+import _metrics
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -215,6 +216,11 @@ def main() -> None:
         out / "checkpoint.npz",
     )
     print(f"minigrad conditional GAN: {epochs} epochs of {batches} steps in {seconds:.1f} s")
+    figures = {
+        "seed": args.seed,
+        "epochs": epochs,
+        "steps": epochs * batches,
+    }
     if args.smoke:
         print("scoring skipped in --smoke (fitting the classifiers takes seconds)")
     else:
@@ -227,8 +233,19 @@ def main() -> None:
         print(f"  baseline chance: {1 / CLASSES:.1%}")
         reference = held_out_accuracy(args.seed)
         print(f"  baseline real held-out digits, same classifier recipe: {reference:.1%}")
-        print(_digits.format_scores(_digits.score_samples(samples)))
+        scores = _digits.score_samples(samples)
+        print(_digits.format_scores(scores))
+        figures.update(
+            requested_percent=_metrics.percent(hits.mean()),
+            per_digit_percent=[
+                _metrics.percent(hits[requested == k].mean(), 0) for k in range(CLASSES)
+            ],
+            chance_percent=_metrics.percent(1 / CLASSES),
+            real_held_out_percent=_metrics.percent(reference),
+            **_digits.score_figures(scores),
+        )
     print(f"pictures: {out / 'samples.png'}, {out / 'losses.png'}")
+    _metrics.write(out, figures, seconds)
 
 
 if __name__ == "__main__":

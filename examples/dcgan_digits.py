@@ -24,6 +24,7 @@ import argparse
 import time
 
 import _digits
+import _metrics
 import numpy as np
 from tqdm import tqdm
 
@@ -169,8 +170,12 @@ def main() -> None:
     print(f"minigrad DCGAN: {epochs} epochs of {batches} steps in {seconds:.1f} s")
     print(f"pictures: {out / 'samples.png'} (and samples_epoch_*.png), {out / 'losses.png'}")
     print(f"checkpoint: {out / 'checkpoint.npz'}; 1,000 samples: {out / 'samples.npy'}")
+    figures = {"seed": args.seed, "epochs": epochs, "steps": epochs * batches}
     if not args.no_score:
-        print(_digits.format_scores(_digits.score_samples(samples)))
+        scores = _digits.score_samples(samples)
+        print(_digits.format_scores(scores))
+        figures.update(_digits.score_figures(scores))
+    _metrics.write(out, figures, seconds)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,19 @@ Each section prints a figure that anyone can re-derive, all in float64:
 4. "The input-gradient of conv_transpose is conv": the backward of
    ``conv_transpose2d(x, w)`` applied to ``g`` equals ``conv2d(g, w)``, same bits.
 
-Run: ``python examples/gradient_identities.py`` (a few seconds; ``--smoke`` is smaller).
+Run: ``python examples/gradient_identities.py`` (a few seconds; ``--smoke`` is smaller;
+``--out DIR`` also writes the report to ``DIR/metrics.json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import time
+from pathlib import Path
 
+import _metrics
 import numpy as np
 
 import minigrad as mg
@@ -148,13 +154,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--smoke", action="store_true", help="smaller inputs, for the tests")
+    parser.add_argument("--out", help="also write the report to OUT/metrics.json")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     size = 3 if args.smoke else 5
-    adjoint_tests(rng, 2 * size + 1)
-    derivative_checks(rng, size - 1)
-    hessian_vector_product(rng, size)
-    transpose_gradient_is_conv(rng, size)
+    start = time.perf_counter()
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        adjoint_tests(rng, 2 * size + 1)
+        derivative_checks(rng, size - 1)
+        hessian_vector_product(rng, size)
+        transpose_gradient_is_conv(rng, size)
+    seconds = time.perf_counter() - start
+    print(report.getvalue(), end="")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        lines = report.getvalue().splitlines()
+        _metrics.write(out, {"seed": args.seed, "smoke": args.smoke, "report": lines}, seconds)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import _digits  # first: selects matplotlib's file-only backend
+import _metrics
 import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
@@ -237,7 +238,7 @@ def save_waveforms(rows: dict[str, np.ndarray], path: Path, spectra: bool) -> No
     axes[0].set_ylabel("log(|rfft| + 0.01)" if spectra else "amplitude", fontsize=8)
     axes[0].legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=_digits.PNG_METADATA)
     plt.close(figure)
 
 
@@ -305,6 +306,19 @@ def main() -> None:
     print(f"held-out waveform L1: {np.abs(ours - test).mean():.4f}")
     print(f"  baseline linear F.interpolate L1: {np.abs(linear - test).mean():.4f}")
     print(f"pictures: {out / 'waveforms.png'}, {out / 'spectra.png'}, {out / 'losses.png'}")
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "steps": epochs * batches,
+            "spectral_distance": _metrics.rounded(spectral_distance(ours, test), 4),
+            "spectral_distance_linear": _metrics.rounded(spectral_distance(linear, test), 4),
+            "waveform_l1": _metrics.rounded(np.abs(ours - test).mean(), 4),
+            "waveform_l1_linear": _metrics.rounded(np.abs(linear - test).mean(), 4),
+        },
+        seconds,
+    )
 
 
 if __name__ == "__main__":

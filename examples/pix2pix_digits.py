@@ -28,6 +28,7 @@ import argparse
 import time
 
 import _digits
+import _metrics
 import numpy as np
 from tqdm import tqdm
 
@@ -230,6 +231,23 @@ def main() -> None:
     print(f"  baseline mean training digit: {held_out_l1(mean_digit, test):.4f}")
     print(f"  baseline edge map itself: {held_out_l1(test_edges, test):.4f}")
     print(f"pictures: {out / 'comparison.png'}, {out / 'losses.png'}")
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "steps": epochs * batches,
+            "held_out_l1": _metrics.rounded(held_out_l1(ours, test), 4),
+            "mean_digit_l1": _metrics.rounded(held_out_l1(mean_digit, test), 4),
+            "edge_map_l1": _metrics.rounded(held_out_l1(test_edges, test), 4),
+            "edge_percent": _metrics.percent((train_edges > 0).mean(), 0),
+            "curves": {
+                name: [_metrics.rounded(value, 4) for value in values]
+                for name, values in curves.items()
+            },
+        },
+        seconds,
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import _digits
+import _metrics
 import numpy as np
 from tqdm import tqdm
 
@@ -214,6 +215,19 @@ def main() -> None:
     print(f"  baseline bilinear F.interpolate: {psnr(bilinear, test):.2f}")
     print(f"  baseline nearest F.interpolate: {psnr(nearest, test):.2f}")
     print(f"pictures: {out / 'comparison.png'}, {out / 'init.png'}, {out / 'losses.png'}")
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "steps": epochs * batches,
+            "psnr": _metrics.rounded(psnr(ours, test), 2),
+            "psnr_bicubic": _metrics.rounded(psnr(bicubic, test), 2),
+            "psnr_bilinear": _metrics.rounded(psnr(bilinear, test), 2),
+            "psnr_nearest": _metrics.rounded(psnr(nearest, test), 2),
+        },
+        seconds,
+    )
 
 
 if __name__ == "__main__":

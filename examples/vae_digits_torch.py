@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import _digits
+import _metrics
 import numpy as np
 from tqdm import tqdm
 
@@ -300,6 +301,28 @@ def main() -> None:
     print(
         f"pictures: {out / 'reconstructions.png'}, {out / 'samples.png'}, "
         f"{out / 'latent_walk.png'} (code numbers {first} and {second}), {out / 'losses.png'}"
+    )
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "steps": epochs * batches,
+            "importance_samples": draws,
+            "importance_sampled_nll": _metrics.rounded(estimate, 2),
+            "negative_elbo": _metrics.rounded(final["negative ELBO"], 2),
+            "kl": _metrics.rounded(final["KL"], 2),
+            "mixture_of_50": _metrics.rounded(reference["mixture of 50"], 2),
+            "mixture_of_10": _metrics.rounded(reference["mixture of 10"], 2),
+            "independent_pixels": _metrics.rounded(reference["independent pixels"], 2),
+            "mse": _metrics.rounded(final["MSE"], 4),
+            "pca_mse": _metrics.rounded(reference["PCA"], 4),
+            "mean_image_mse": _metrics.rounded(reference["mean image"], 4),
+            "code_usage": [_metrics.rounded(value, 2) for value in usage],
+            "walk_codes": [int(first), int(second)],
+            "threads": args.threads,
+        },
+        seconds,
     )
 
 

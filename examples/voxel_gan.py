@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import _metrics
 import _voxels
 import numpy as np
 from tqdm import tqdm
@@ -176,7 +177,19 @@ def main() -> None:
 
     print(f"minigrad voxel GAN: {epochs} epochs of {batches} steps in {seconds:.1f} s")
     print(f"pictures: {out / 'samples.png'}, {out / 'real.png'}, {out / 'losses.png'}")
-    print(_voxels.format_scores(samples, train, labels, fresh))
+    rows = _voxels.score_rows(samples, train, labels, fresh)
+    print(_voxels.format_scores(samples, train, labels, fresh, rows))
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "epochs": epochs,
+            "steps": epochs * batches,
+            "scored": scored,
+            **_voxels.score_figures(rows, train),
+        },
+        seconds,
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import _digits  # first: selects matplotlib's file-only backend
+import _metrics
 import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import trange
@@ -35,6 +36,7 @@ import minigrad.nn as nn
 LENGTH = 64
 FREQUENCIES = np.array([2, 4, 7, 11])  # cycles per 64-sample window
 NOISE = 16
+DISTANCE_EVERY = 100  # generator steps between two measures of the spectral distance
 
 
 def real_signals(count: int, rng: np.random.Generator) -> np.ndarray:
@@ -109,7 +111,7 @@ def save_signals(real: np.ndarray, fake: np.ndarray, path: Path) -> None:
     axes[0, 0].set_ylabel("real")
     axes[1, 0].set_ylabel("generated")
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=_digits.PNG_METADATA)
     plt.close(figure)
 
 
@@ -121,7 +123,7 @@ def save_spectra(spectra: dict[str, np.ndarray], path: Path) -> None:
     axes.set_title("mean power spectrum", fontsize=10)
     axes.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata=_digits.PNG_METADATA)
     plt.close(figure)
 
 
@@ -157,9 +159,11 @@ def main() -> None:
 
     start_spectrum = generated_spectrum()
     curves: dict[str, list[float]] = {"Wasserstein estimate": [], "critic input-gradient norm": []}
+    # The spectral distance along the way (no random draws: the trajectory is unchanged).
+    distances = {0: spectrum_distance(start_spectrum, reference)}
     start = time.perf_counter()
     progress = trange(steps, desc="wgan-gp", unit="step")
-    for _ in progress:
+    for step in progress:
         for _ in range(args.critic_steps):
             real = mg.tensor(real_signals(args.batch_size, rng))
             with mg.no_grad():
@@ -177,6 +181,8 @@ def main() -> None:
         curves["Wasserstein estimate"].append(distance.item())
         curves["critic input-gradient norm"].append(norm)
         progress.set_postfix(W=f"{distance.item():.3f}", grad_norm=f"{norm:.3f}")
+        if (step + 1) % DISTANCE_EVERY == 0:
+            distances[step + 1] = spectrum_distance(generated_spectrum(), reference)
     seconds = time.perf_counter() - start
 
     end_spectrum = generated_spectrum()
@@ -210,6 +216,35 @@ def main() -> None:
     print(
         f"pictures: {out / 'signals.png'}, {out / 'spectra.png'}, {out / 'curves.png'}; "
         f"checkpoint: {out / 'checkpoint.npz'}"
+    )
+    estimates = np.array(curves["Wasserstein estimate"])
+    near_one = np.flatnonzero(np.abs(norms - 1.0) <= 0.1)
+    window = min(25, len(estimates))
+    smooth = np.convolve(estimates, np.ones(window) / window, mode="valid")
+    _metrics.write(
+        out,
+        {
+            "seed": args.seed,
+            "steps": steps,
+            "critic_steps": steps * args.critic_steps,
+            "tail_steps": tail,
+            "grad_norm_first": _metrics.rounded(norms[0], 3),
+            "grad_norm_tail_mean": _metrics.rounded(norms[-tail:].mean(), 3),
+            "grad_norm_tail_std": _metrics.rounded(norms[-tail:].std(), 3),
+            "grad_norm_first_near_one": int(near_one[0]) + 1 if len(near_one) else None,
+            "wasserstein_first": _metrics.rounded(estimates[:tail].mean(), 2),
+            "wasserstein_peak": _metrics.rounded(smooth.max(), 2),
+            "wasserstein_peak_step": int(smooth.argmax()) + window,
+            "wasserstein_tail_mean": _metrics.rounded(estimates[-tail:].mean(), 2),
+            "spectrum_distance_start": _metrics.rounded(distances[0], 3),
+            "spectrum_distance_end": _metrics.rounded(
+                spectrum_distance(end_spectrum, reference), 3
+            ),
+            "spectrum_distance_by_step": {
+                str(step): _metrics.rounded(value, 3) for step, value in distances.items()
+            },
+        },
+        seconds,
     )
 
 
