@@ -134,6 +134,9 @@ def test_one_training_step_matches_torch_in_float32(monkeypatch, torch):
         torch.tensor(waves),
     )
     assert losses == pytest.approx(torch_losses, rel=1e-4)
+    # Adam's first step divides each gradient by its own size, so a weight whose gradient
+    # is near zero moves by up to lr whatever float32's rounding made of that gradient:
+    # the parameters after one step agree to a small part of lr, not to float32's epsilon.
     for ours, theirs in [(generator, torch_generator), (discriminator, torch_discriminator)]:
         for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-            _assert_close(p.detach().numpy(), q.detach().numpy(), 1e-4, name)
+            _assert_close(p.detach().numpy(), q.detach().numpy(), 5e-4, name)
