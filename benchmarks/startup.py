@@ -51,8 +51,8 @@ def all_kernels() -> None:
         kernels.conv_transpose_valid(y, w, padded)
         # Wide k4 s2 layers with enough work (winograd.MIN_WORK), in the dtypes that
         # take it: the Winograd kernels.
-        wide, w4 = np.ones((16, 128, 1, 8, 8), dtype), np.ones((128, 128, 1, 4, 4), dtype)
-        k4s2 = Geometry((1, 2, 2), one, (1, 4, 4), 1, (1, 8, 8), (1, 4, 4),
+        wide, w4 = np.ones((16, 128, 1, 16, 16), dtype), np.ones((128, 128, 1, 4, 4), dtype)
+        k4s2 = Geometry((1, 2, 2), one, (1, 4, 4), 1, (1, 16, 16), (1, 8, 8),
                         ((0, 0), (1, 1), (1, 1)))  # fmt: skip
         taken = route(k4s2, 16, 128, 128, dtype) is winograd
         assert taken == (np.dtype(dtype) in winograd.DTYPES)

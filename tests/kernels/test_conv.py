@@ -482,7 +482,8 @@ def test_route_names_one_path_for_each_call() -> None:
                      ((0, 0), (1, 1), (1, 1)))  # fmt: skip
     assert conv.route(small, 2, 2, 3, np.float32) is im2col
     assert conv.route(dcgan, 64, 256, 128, np.float32) is winograd
-    assert conv.route(dcgan, 64, 256, 128, np.float64) is im2col
+    assert conv.route(dcgan, 64, 256, 128, np.float64) is winograd
+    assert conv.route(dcgan, 64, 256, 128, np.float16) is im2col
     with mg.kernels.use("reference"):
         assert conv.route(small, 2, 2, 3, np.float32) is reference
         assert conv.route(dcgan, 64, 256, 128, np.float32) is reference

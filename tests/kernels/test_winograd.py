@@ -198,17 +198,21 @@ def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     assert not winograd.takes(layer(*k4s2, (1, 8, 8), groups=2), 64, 256, 128, F32)
     assert not winograd.takes(layer((1, 5, 5), g["stride"], (1, 8, 8)), 64, 256, 128, F32)
     # Odd sizes waste part of the last tile's work: for narrow-ish layers a 7x7 output
-    # (121 of 196 products per phase) is worth it, a 3x3 one (25 of 36) is not.
+    # (121 of 196 products per phase) is worth it, a 3x7 one (55 of 84) is not.
     assert winograd.takes(layer(*k4s2, (1, 7, 7)), 64, 64, 32, F32)
-    assert not winograd.takes(layer(*k4s2, (1, 3, 3)), 256, 64, 32, F32)
+    assert not winograd.takes(layer(*k4s2, (1, 3, 7)), 256, 64, 32, F32)
+    # Too few tiles a sample (2x2: a 3x3 or 4x4 output), however wide.
+    assert not winograd.takes(layer(*k4s2, (1, 3, 3)), 256, 512, 256, F32)
     # Too little work to pay for the transforms: one sample of the same layer.
     assert not winograd.takes(dcgan, 1, g["c_out"], g["c_in"], F32)
     # The 3-d benchmark layer (27 products for 64), and with 8 output channels not.
     three_d = layer((4, 4, 4), (2, 2, 2), (8, 8, 8))
     assert winograd.takes(three_d, 4, 32, 16, F32)
     assert not winograd.takes(three_d, 4, 8, 16, F32)
-    # Float64 keeps the direct sums.
-    assert not winograd.takes(dcgan, 64, g["c_out"], g["c_in"], np.float64)
+    # Float64 as float32 (its GEMMs are slower, the saving larger).
+    assert winograd.takes(dcgan, 64, g["c_out"], g["c_in"], np.float64)
+    # DCGAN's 4x4 layer (a 2x2 grid of tiles a sample) stays on im2col's one GEMM.
+    assert not winograd.takes(layer(*k4s2, (1, 4, 4)), 64, 512, 256, F32)
 
 
 def test_the_dispatch_asks_one_rule_for_all_four_kernels() -> None:

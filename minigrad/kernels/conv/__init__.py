@@ -53,7 +53,7 @@ def route(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) ->
     if backend.reference():
         return reference  # MINIGRAD_KERNELS=reference, or inside kernels.use("reference")
     if winograd.takes(geometry, n, c_out, c_in, dtype):
-        return winograd  # groups 1, dilation 1, k <= 2 s, float32, wide and big enough
+        return winograd  # groups 1, dilation 1, k <= 2 s, wide, big and tiled enough
     return im2col  # every other call
 
 

@@ -28,7 +28,7 @@ table of ``minigrad.kernels.conv``: the layers it takes.
 
 Non-finite values and overflow: the transforms mix neighbouring values (``d0 - d1``,
 ``g0 + g1``), so one inf becomes NaN in every output its tile touches, and magnitudes
-near float32's limit overflow where the direct sums do not. With ``checked`` (as the
+near the dtype's limit overflow where the direct sums do not. With ``checked`` (as the
 dispatch calls them) the kernels return None for a result that is not ``trustworthy``,
 and ``minigrad.kernels.conv`` recomputes it on the im2col path, with the direct sums.
 
@@ -87,10 +87,16 @@ POINT_GEMM_CHANNELS = 64
 # the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
 # faster.
 MIN_WORK = 48_000_000
-# Float64 stays on the direct sums of the im2col path: it is the dtype of checking
-# (gradcheck, adjoint identities), where exact-order sums are worth more than speed,
-# and one dtype makes the cold compile of every kernel markedly shorter.
-DTYPES = (np.dtype(np.float32),)
+# ... and enough tiles per sample: with a 2x2 grid of tiles (DCGAN's 512>256 layer on
+# 4x4 inputs) each point's GEMM has only 4 columns a sample and the transforms' per
+# channel passes are short, and the layer ran slower here than on the im2col path's one
+# large GEMM; from 4x4 tiles on (the 7x7 and 8x8 layers) faster.
+MIN_TILES = 8
+# Float64 too: on an AVX-512 CPU its GEMMs run at half float32's rate, so the saved
+# multiplications are worth more than there (the two float64 benchmark layers ran a
+# fifth faster here). The checking dtype loses nothing: gradcheck's and the adjoint
+# tests' layers are far below MIN_WORK, so they keep the direct sums.
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
 BLOCK_BYTES = 4 << 20
@@ -111,7 +117,7 @@ def takes(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) ->
     >>> from minigrad.kernels.conv.geometry import Geometry
     >>> dcgan = Geometry((1, 2, 2), (1, 1, 1), (1, 4, 4), 1, (1, 16, 16), (1, 8, 8),
     ...                  ((0, 0), (1, 1), (1, 1)))
-    >>> takes(dcgan, 64, 256, 128, np.float32), takes(dcgan, 64, 256, 128, np.float64)
+    >>> takes(dcgan, 64, 256, 128, np.float32), takes(dcgan, 1, 256, 128, np.float32)
     (True, False)
     """
     kernel, stride, y_size = geometry.kernel_size, geometry.stride, geometry.y_size
@@ -124,6 +130,8 @@ def takes(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) ->
         return False
     narrow = min(c_out, math.prod(stride) * c_in)
     tiles = _tile_counts(y_size, taps)
+    if math.prod(tiles) < MIN_TILES:
+        return False
     kept = point_tiles(taps, tiles, _drop(taps, tiles, y_size))
     ratio = math.prod(stride) * sum(kept) / (math.prod(kernel) * math.prod(y_size))
     return narrow >= MIN_CHANNELS and (ratio <= MAX_WORK_RATIO or narrow >= WIDE)
@@ -131,8 +139,9 @@ def takes(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) ->
 
 def trustworthy(*results: np.ndarray) -> bool:
     """Whether these kernels' results may stand for the direct sums': the sum of their
-    squares is finite, so every element is finite and below sqrt(float32 max), about
-    1.8e19 (results that large never come out of training; they are only recomputed).
+    squares is finite, so every element is finite and below the square root of its
+    dtype's largest value, about 1.8e19 in float32 and 1.3e154 in float64 (results that
+    large never come out of training; they are only recomputed).
     Otherwise the caller recomputes them with the direct sums, which then give exactly
     that path's NaN and inf.
 
@@ -146,12 +155,12 @@ def trustworthy(*results: np.ndarray) -> bool:
     is non-finite, and all are recomputed.
     (2) If this result overflows or turns NaN on its own (inf - inf inside a tile, one
     inf smeared over its neighbours), it is non-finite, and recomputed.
-    (3) If a direct sum's exact value is beyond float32's range, this one is within
-    rounding of it, far above 1.8e19 (unless its terms are near the range themselves,
-    the case below), and is recomputed.
-    Left are finite results below 1.8e19, which the direct sums give finite too,
-    except where their partial sums can overflow although the total is small (terms
-    near float32's limit that cancel): there the outcome depends on the summation
+    (3) If a direct sum's exact value is beyond the dtype's range, this one is within
+    rounding of it, far above that square root (unless its terms are near the range
+    themselves, the case below), and is recomputed.
+    Left are finite results below that square root, which the direct sums give finite
+    too, except where their partial sums can overflow although the total is small (terms
+    near the dtype's limit that cancel): there the outcome depends on the summation
     order (BLAS's blocking, PyTorch's backends disagree there too), not on the method.
 
     The kernels here take the test where it is cheapest: the output transforms sum
