@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.functions._arguments import binary
+from minigrad.ops import elementwise
 from tests.helpers import assert_close, assert_raises_with, randn
 
 
@@ -251,3 +255,89 @@ def test_methods_match_torch_on_a_small_program(torch):
         results.append((loss.item(), x.grad.numpy()))
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
     assert_close(results[0][1], results[1][1])
+
+
+# The fast paths of + - * / (tensor.py's _arithmetic: the op applied directly when
+# recorded, numpy's ufunc when not) against the plain path (binary, then the op): the
+# same bits, dtype and gradients, for same-shape, 0-d, number and special-valued
+# operands; and the same refusals and promotions where the fast paths step aside.
+SPECIAL = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, 1e-40, 3e38]
+
+
+def _operands(dtype):
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.standard_normal(23), SPECIAL]).astype(dtype)
+    x = mg.tensor(values)
+    y = mg.tensor(rng.permutation(values))
+    return [
+        (x, y),
+        (x, mg.tensor(np.asarray(2.5, dtype=dtype))),
+        (mg.tensor(np.asarray(-0.75, dtype=dtype)), y),
+        (x, 3),
+        (x, 0.1),
+        (7, y),
+        (1e-3, y),
+        (x, 0),
+        (x, 0.0),
+        (x, np.inf),
+        (mg.tensor(np.asarray(1.5, dtype=dtype)), mg.tensor(np.asarray(0.5, dtype=dtype))),
+    ]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize(
+    ("operator_", "function"),
+    [
+        (operator.add, elementwise.Add),
+        (operator.sub, elementwise.Sub),
+        (operator.mul, elementwise.Mul),
+        (operator.truediv, elementwise.Div),
+    ],
+    ids=["add", "sub", "mul", "div"],
+)
+@pytest.mark.parametrize("recorded", [False, True], ids=["no_grad", "recorded"])
+def test_arithmetic_fast_paths_have_the_bits_of_the_op(dtype, operator_, function, recorded):
+    floating = function is elementwise.Div
+    for left, right in _operands(dtype):
+        if recorded:  # the tensors require grad: the op is applied directly
+            left, right = (
+                mg.tensor(v.numpy(), requires_grad=True) if isinstance(v, mg.Tensor) else v
+                for v in (left, right)
+            )
+        with np.errstate(all="ignore"):
+            want = binary(function, left, right, "op", floating=floating)
+        with mg.set_grad_enabled(recorded), np.errstate(all="ignore"):
+            got = operator_(left, right)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert (got.grad_fn is None) == (not recorded)
+        if recorded:
+            assert got.grad_fn.name == want.grad_fn.name
+            tensors = [v for v in (left, right) if isinstance(v, mg.Tensor)]
+            with np.errstate(all="ignore"):
+                grads = mg.autograd.grad(got.sum(), tensors)
+                wants = mg.autograd.grad(want.sum(), tensors)
+            for a, b in zip(grads, wants):
+                assert a.numpy().tobytes() == b.numpy().tobytes()
+        assert got.detach().numpy().tobytes() == want.detach().numpy().tobytes(), (left, right)
+
+
+def test_unrecorded_division_by_zero_stays_silent_as_the_op():
+    x = mg.tensor([1.0, 0.0, -1.0])
+    with mg.no_grad(), np.errstate(all="raise"):
+        for divisor in (0, 0.0, mg.tensor(0.0), mg.tensor([0.0, 0.0, 0.0]), np.inf):
+            x / divisor  # noqa: B018 - raises if numpy would warn
+
+
+def test_arithmetic_still_records_and_promotes_where_it_must():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert (w * 2).grad_fn.name == "Mul" and (2 - w).grad_fn.name == "Sub"
+    assert (w / 2).grad_fn.name == "Div"
+    with mg.no_grad():
+        assert (w * 2).grad_fn is None and not (w * 2).requires_grad
+        half = mg.tensor([1.0], dtype=mg.float64)
+        assert (w + half).dtype == mg.float64  # promoted: through binary
+        assert (mg.tensor([1, 2]) * 2).dtype == mg.int64
+        assert (mg.tensor([1, 2]) / 2).dtype == mg.float32
+        assert (w + mg.tensor([[1.0], [2.0]])).shape == (2, 2)
+        with assert_raises_with(ValueError, "add", "(3,)"):
+            w + mg.ones(3)

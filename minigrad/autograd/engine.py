@@ -1,16 +1,16 @@
 """Reverse-mode autodiff over the tape, in four steps.
 
 ``backward`` and ``grad`` read their arguments (as PyTorch reads them, in
-:mod:`minigrad.autograd._arguments`) and then call the same four functions in order:
+``minigrad.autograd._arguments``) and then call the same four functions in order:
 
-1. :func:`discover` walks the tape from the roots and keeps the nodes whose gradient
+1. [`discover`][] walks the tape from the roots and keeps the nodes whose gradient
    is needed, with their number of consumers among them; with ``inputs``, only the
    nodes on a path to one of them. It refuses, before any work, a node that would run
    on freed or changed saved values.
-2. :func:`seed` hands each root its gradient.
-3. :func:`propagate` visits the nodes in reverse topological order, each once its
+2. [`seed`][] hands each root its gradient.
+3. [`propagate`][] visits the nodes in reverse topological order, each once its
    gradient is complete, and runs its backward.
-4. :func:`finish` adds the gradients into ``.grad`` (``backward``, and every tensor
+4. [`finish`][] adds the gradients into ``.grad`` (``backward``, and every tensor
    that called ``retain_grad()``) or hands them back (``grad``).
 
 Steps 2 and 3 run in grad mode when ``create_graph=True``, so that they are recorded
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from heapq import heapify, heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,8 @@ from minigrad.autograd._arguments import ImplicitGradientError
 from minigrad.autograd._batched import grad_rows
 from minigrad.autograd.graph import Node
 from minigrad.tensor import Tensor
+
+_grad_state = grad_mode._state
 
 __all__ = [
     "FREED_MESSAGE",
@@ -58,11 +59,11 @@ FREED_MESSAGE = (
 
 
 class Graph:
-    """What :func:`discover` found: the part of the tape that one pass visits.
+    """What [`discover`][] found: the part of the tape that one pass visits.
 
     Attributes:
         consumers: each node whose gradient is needed, with the number of its consumers
-            among them (:func:`propagate` counts them down).
+            among them ([`propagate`][] counts them down).
         silent: the nodes among them whose backward does not run. With ``inputs``, a
             target node whose own inputs lead to no target (so ``grad(loss, middle)``
             leaves middle's op, and its saved values, alone, as in PyTorch); else empty.
@@ -80,7 +81,7 @@ class Graph:
 
 
 class Gradients:
-    """The gradients of one pass, from :func:`seed` to :func:`finish`.
+    """The gradients of one pass, from [`seed`][] to [`finish`][].
 
     Attributes:
         pending: node -> the sum of the gradients handed to it so far.
@@ -218,32 +219,28 @@ def _recorded_if(create_graph: bool) -> Iterator[None]:
 
 
 def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
-    """Step 3: Kahn's algorithm, ties to the newest node (a fixed order, so the same
-    bits on every run). A node's gradient is complete when it is popped: it is noted
-    for a target or a retained tensor, and handed on by the node's backward.
+    """Step 3: the nodes newest first. Every edge points to an older node, so a node
+    comes after all of its consumers and its gradient is complete when it is reached:
+    it is noted for a target or a retained tensor, and handed on by the node's backward.
+
+    This is the order of Kahn's algorithm with ties to the newest node (the newest
+    node not yet visited is always ready), found by one sort: a fixed order, so the
+    same bits on every run.
     """
-    consumers = graph.consumers
     silent = graph.silent
     target_nodes = graph.target_nodes
     pending = gradients.pending
-    ready = [(-node.sequence, node) for node, count in consumers.items() if count == 0]
-    heapify(ready)
-    while ready:
-        _, node = heappop(ready)
+    for node in sorted(graph.consumers, key=_sequence_of, reverse=True):
         node_grad = pending.pop(node, None)
-        if node_grad is not None:
-            if node in target_nodes:
-                _accumulate_tensor(gradients.found, target_nodes[node], node_grad)
-            tensor = node.retained() if node.retained is not None else None
-            if tensor is not None:
-                _accumulate_tensor(gradients.retained, tensor, node_grad)
-            if node not in silent:
-                _call_backward(node, node_grad, graph, gradients, retain_graph)
-        for edge in node.edges:
-            if isinstance(edge, Node) and edge in consumers:
-                consumers[edge] -= 1
-                if consumers[edge] == 0:
-                    heappush(ready, (-edge.sequence, edge))
+        if node_grad is None:
+            continue
+        if node in target_nodes:
+            _accumulate_tensor(gradients.found, target_nodes[node], node_grad)
+        tensor = node.retained() if node.retained is not None else None
+        if tensor is not None:
+            _accumulate_tensor(gradients.retained, tensor, node_grad)
+        if node not in silent:
+            _call_backward(node, node_grad, graph, gradients, retain_graph)
 
 
 def _call_backward(
@@ -255,30 +252,49 @@ def _call_backward(
     input_grads = node.function.backward(node.ctx, grad)
     if not retain_graph:
         node.release()
+    consumers = graph.consumers
+    pending = gradients.pending
     leaves = graph.leaves
     for edge, input_grad in zip(node.edges, input_grads):
         if edge is None or input_grad is None:
             continue
-        if input_grad.shape != edge.shape:
+        if input_grad._data.shape != edge.shape:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
                 f"for an input of shape {edge.shape}"
             )
         if isinstance(edge, Node):
-            if edge in graph.consumers:
-                _accumulate(gradients.pending, edge, input_grad)
+            if edge in consumers:
+                total = pending.get(edge)
+                pending[edge] = input_grad if total is None else _sum(total, input_grad)
         elif leaves is None or id(edge) in leaves:
             _accumulate_tensor(gradients.found, edge, input_grad)
 
 
+def _sequence_of(node: Node) -> int:
+    return node.sequence
+
+
 def _accumulate(pending: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
-    # Out-of-place '+', so that under create_graph the accumulation is recorded too.
-    pending[node] = grad if node not in pending else pending[node] + grad
+    total = pending.get(node)
+    pending[node] = grad if total is None else _sum(total, grad)
 
 
 def _accumulate_tensor(gradients: TensorGradients, tensor: Tensor, grad: Tensor) -> None:
     key = id(tensor)
-    gradients[key] = (tensor, grad if key not in gradients else gradients[key][1] + grad)
+    gradients[key] = (tensor, grad if key not in gradients else _sum(gradients[key][1], grad))
+
+
+def _sum(total: Tensor, grad: Tensor) -> Tensor:
+    """``total + grad``, out of place (one gradient may be handed to several edges).
+
+    Under create_graph this is the op, so that the accumulation is recorded too. Else,
+    for operands of one dtype (their shapes are checked equal), it is numpy's sum of
+    the arrays: the bits of the Add op, without its bookkeeping.
+    """
+    if _grad_state.enabled or total._data.dtype != grad._data.dtype:
+        return total + grad
+    return Tensor._wrap(np.asarray(total._data + grad._data))
 
 
 # ---- 4. finish --------------------------------------------------------------------------

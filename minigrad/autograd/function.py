@@ -8,7 +8,7 @@ An op subclasses ``Function`` and writes two static methods side by side:
   ``create_graph=True`` and gradients of any order follow.
 
 ``apply`` runs the forward, wraps the result in a Tensor and, when grad mode is on
-and some input requires grad, records a :class:`~minigrad.autograd.graph.Node`.
+and some input requires grad, records a [`Node`][minigrad.autograd.graph.Node].
 
 An op also says which values its backward reads, in ``reads``: for each input i,
 the inputs (and ``OUTPUT``, the op's own result) that the formula for ``dx_i`` uses.
@@ -30,6 +30,8 @@ from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import Node
 from minigrad.tensor import Tensor, VersionCounter
 
+_grad_state = grad_mode._state
+
 # In ``reads``: the op's own output (exp, tanh and sigmoid differentiate through it).
 OUTPUT = "output"
 
@@ -47,9 +49,16 @@ class Context:
     # Several hundred contexts are made per training step: slots make them cheaper.
     __slots__ = ("inputs", "needs_input_grad", "params", "saved", "versions", "node")
 
-    def __init__(self, inputs: tuple[Tensor, ...], params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        inputs: tuple[Tensor, ...],
+        params: dict[str, Any],
+        needs_input_grad: tuple[bool, ...] | None = None,
+    ) -> None:
         self.inputs = inputs
-        self.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        if needs_input_grad is None:
+            needs_input_grad = tuple([t._requires_grad for t in inputs])
+        self.needs_input_grad = needs_input_grad
         self.params = params
         self.saved: dict[str, Any] = {}
         # (position, counter, version at the forward) per tensor the backward reads;
@@ -104,9 +113,15 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it on the tape when needed."""
-        ctx = Context(inputs, params)
-        output = cls.forward(ctx, *[t._data for t in inputs], **params)
-        return cls._record(ctx, output)
+        arrays = [t._data for t in inputs]
+        if _grad_state.enabled:
+            needs = tuple([t._requires_grad for t in inputs])
+            if True in needs:
+                ctx = Context(inputs, params, needs)
+                return cls._record(ctx, cls.forward(ctx, *arrays, **params))
+        # Nothing to record (no_grad, as for every op of a backward without
+        # create_graph; or no input requires grad): what the forward notes is not kept.
+        return cls._unrecorded(cls.forward(_Scratch(), *arrays, **params), inputs)
 
     @classmethod
     def applied(cls, output: np.ndarray, *inputs: Tensor, **params: Any) -> Tensor:
@@ -119,21 +134,26 @@ class Function:
         return cls._record(Context(inputs, params), output)
 
     @classmethod
-    def _record(cls, ctx: Context, output: np.ndarray) -> Tensor:
+    def _unrecorded(cls, output: np.ndarray, inputs: tuple[Tensor, ...]) -> Tensor:
+        """``output`` as a tensor off the tape."""
         if type(output) is not np.ndarray:
             # numpy turns 0-d results into scalars; a Tensor always holds an ndarray.
             output = np.asarray(output)
+        result = Tensor._wrap(output)
+        if cls.view and np.may_share_memory(output, inputs[0]._data):
+            result._versions = inputs[0]._counter()
+        return result
+
+    @classmethod
+    def _record(cls, ctx: Context, output: np.ndarray) -> Tensor:
+        if type(output) is not np.ndarray:
+            output = np.asarray(output)
         # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
-        record = (
-            grad_mode.is_grad_enabled()
-            and True in ctx.needs_input_grad
-            and output.dtype.kind == "f"
-        )
-        result = Tensor._wrap(output, requires_grad=record)
+        if not (_grad_state.enabled and True in ctx.needs_input_grad and output.dtype.kind == "f"):
+            return cls._unrecorded(output, ctx.inputs)
+        result = Tensor._wrap(output, True)
         if cls.view and np.may_share_memory(output, ctx.inputs[0]._data):
             result._versions = ctx.inputs[0]._counter()
-        if not record:
-            return result
         node = result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
         if cls.reads:
             positions = cls._read_plans.get(ctx.needs_input_grad)
@@ -154,6 +174,15 @@ class Function:
                     ctx.saved[OUTPUT] = output
                     ctx.node = weakref.ref(node)
         return result
+
+
+class _Scratch(Context):
+    """The context of a forward that is not recorded: only ``saved``, to write to."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:  # noqa: D107 - see the class
+        self.saved = {}
 
 
 def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[int, ...]:

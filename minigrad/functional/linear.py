@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from minigrad.functional._arguments import check_same_dtype, check_tensor
+from minigrad.ops import linalg
 from minigrad.tensor import Tensor
 
 __all__ = ["linear"]
@@ -48,5 +49,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             raise ValueError(
                 f"linear: bias: expected shape ({weight.shape[0]},), got {bias.shape}"
             )
-    output = input @ weight.T
-    return output if bias is None else output + bias
+    # One op for the whole map (PyTorch's addmm); a vector is lifted to one row.
+    x = input.unsqueeze(0) if input.ndim == 1 else input
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    output = linalg.Linear.apply(*operands)
+    return output.squeeze(0) if input.ndim == 1 else output

@@ -2,7 +2,7 @@
 
 ``binary`` is on the hot path of every ``x + y``: it converts a number or an array to a
 tensor, checks that the shapes broadcast, and promotes both sides to one dtype with
-PyTorch's rules (:func:`minigrad.dtypes.promote_operands`) before applying the op.
+PyTorch's rules ([`minigrad.dtypes.promote_operands`][]) before applying the op.
 """
 
 from __future__ import annotations
@@ -46,11 +46,23 @@ def as_operand(value: Any, like: Tensor, op: str, argument: str = "other") -> Te
 
 def binary(function: Any, left: Any, right: Any, op: str, floating: bool = False) -> Tensor:
     """Promote both operands to one dtype, check shapes, then apply the op."""
-    anchor = left if isinstance(left, Tensor) else right
-    x = as_operand(left, anchor, op)
-    y = as_operand(right, anchor, op)
-    if x.shape != y.shape:
-        _checks.broadcast_shapes(x.shape, y.shape, op)
+    if isinstance(left, Tensor) and isinstance(right, Tensor):
+        x, y = left, right
+    else:
+        anchor = left if isinstance(left, Tensor) else right
+        x = as_operand(left, anchor, op)
+        y = as_operand(right, anchor, op)
+    x_shape, y_shape = x._data.shape, y._data.shape
+    # Equal shapes, a number (0-d) and a trailing match (a bias) broadcast: numpy's
+    # check, 1 us, only for the rest.
+    if (
+        x_shape != y_shape
+        and x_shape
+        and y_shape
+        and x_shape[-len(y_shape) :] != y_shape
+        and y_shape[-len(x_shape) :] != x_shape
+    ):
+        _checks.broadcast_shapes(x_shape, y_shape, op)
     if x.dtype == y.dtype and (not floating or x.dtype.kind == "f"):
         # The common case, and every call inside a backward: nothing to promote.
         return function.apply(x, y)  # type: ignore[no-any-return]

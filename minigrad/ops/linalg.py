@@ -1,4 +1,6 @@
-"""Matrix product over the last two axes, with batch axes broadcast."""
+"""Matrix product over the last two axes, with batch axes broadcast; and the affine
+map of a fully connected layer as one op (PyTorch's addmm).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd.function import Context, Function
 from minigrad.kernels import matmul
-from minigrad.ops.shape import sum_to
+from minigrad.ops.shape import Permute, sum_to
 from minigrad.tensor import Tensor
 
 
@@ -26,6 +28,46 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         x, y = ctx.inputs
-        dx = sum_to(grad @ y.transpose(-1, -2), x.shape) if ctx.needs_input_grad[0] else None
-        dy = sum_to(x.transpose(-1, -2) @ grad, y.shape) if ctx.needs_input_grad[1] else None
+        dx = sum_to(product(grad, swap_last(y)), x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to(product(swap_last(x), grad), y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
+
+
+class Linear(Function):
+    """out = x @ wᵀ + b for x: (*B, n, in), w: (out, in), b: (out,) -> (*B, n, out); the
+    bias is optional (two inputs then). One op where the composite is three (a
+    transpose, a product, an add), as PyTorch's addmm; the same bits as the composite.
+
+    dx = grad @ w.   dw = sum_to(xᵀ @ grad, (in, out))ᵀ.   db = sum_to(grad, (out,)).
+    A vector x is lifted to a matrix by the public layer, so x has ndim >= 2.
+    """
+
+    reads = {0: (1,), 1: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, w: np.ndarray, *bias: np.ndarray) -> np.ndarray:
+        out = matmul(x, w.T)
+        return out + bias[0] if bias else out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, w = ctx.inputs[0], ctx.inputs[1]
+        needs = ctx.needs_input_grad
+        dx = product(grad, w) if needs[0] else None
+        dw = None
+        if needs[1]:
+            # As the composite computes it: the product's gradient for wᵀ, transposed.
+            dw = swap_last(sum_to(product(swap_last(x), grad), (w.shape[1], w.shape[0])))
+        db = sum_to(grad, ctx.inputs[2].shape) if len(needs) == 3 and needs[2] else None
+        return dx, dw, db
+
+
+def product(x: Tensor, y: Tensor) -> Tensor:
+    """Op-level ``x @ y`` for operands of ndim >= 2 (shapes and dtypes known to fit)."""
+    return MatMul.apply(x, y)
+
+
+def swap_last(x: Tensor) -> Tensor:
+    """Op-level ``x.transpose(-1, -2)``."""
+    dims = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
+    return Permute.apply(x, dims=dims)

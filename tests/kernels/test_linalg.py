@@ -48,6 +48,26 @@ def test_matmul_is_numpys_product(rng, left, right, dtype):
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [((7, 1), (1, 5)), ((3, 7, 1), (1, 5)), ((7, 1), (2, 1, 5)), ((2, 1), (1, 3))],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, "mixed"])
+def test_an_outer_product_has_numpys_bits(rng, left, right, dtype):
+    # A product over one term runs as a broadcast product (numpy's own loop is slow):
+    # the same bits as np.matmul, signed zeros, infinities and nans included.
+    x = rng.standard_normal(left).astype(np.float32 if dtype == "mixed" else dtype)
+    y = rng.standard_normal(right).astype(np.float64 if dtype == "mixed" else dtype)
+    x.reshape(-1)[::3] = -0.0
+    y.reshape(-1)[::2] = 0.0
+    x.reshape(-1)[1] = np.inf
+    y.reshape(-1)[-1] = np.nan
+    with np.errstate(invalid="ignore"):
+        out, expected = matmul(x, y), np.matmul(x, y)
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    assert out.tobytes() == expected.tobytes()
+
+
 def test_matmul_promotes_and_takes_integers_as_numpy_does(rng):
     x32 = rng.standard_normal((4, 3)).astype(np.float32)
     y64 = rng.standard_normal((3, 2))

@@ -95,8 +95,11 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        # Division by zero gives inf or nan, as in PyTorch, without a warning.
+        # Division by zero gives inf or nan, as in PyTorch, without a warning. A finite,
+        # non-zero 0-d divisor (x / 2) cannot raise one: it skips the errstate (1.5 us).
         x, y = rows(x, y)
+        if y.ndim == 0 and _finite_nonzero(y.item()):
+            return x / y
         with np.errstate(divide="ignore", invalid="ignore"):
             return x / y
 
@@ -106,6 +109,10 @@ class Div(Function):
         dx = sum_to(grad / y, x.shape) if ctx.needs_input_grad[0] else None
         dy = -sum_to(grad * x / (y * y), y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
+
+
+def _finite_nonzero(value: float) -> bool:
+    return value != 0 and value - value == 0  # inf - inf and nan - nan are nan
 
 
 class Pow(Function):
