@@ -46,6 +46,7 @@ from minigrad.functional._other_losses import (
     poisson_nll_loss,
 )
 from minigrad.ops.elementwise import where
+from minigrad.ops.fused import BCEWithLogitsMean, L1Mean
 from minigrad.ops.nn import BinaryCrossEntropyWithLogits, Softplus
 from minigrad.tensor import Tensor
 
@@ -115,6 +116,8 @@ def l1_loss(
     chosen = legacy_reduction(size_average, reduce, reduction, op)
     x, y = promoted_pair(input, target, op)
     _check_weight(weight, input, op)
+    if weight is None and chosen == "mean" and x.shape == y.shape and x.numel():
+        return L1Mean.apply(x, y)  # one fused op, the bits of the composite below
     return _weighted((x - y).abs(), weight, chosen)
 
 
@@ -276,6 +279,9 @@ def binary_cross_entropy_with_logits(
             _check_broadcast(value, input, argument, op)
             refuse_grad(value, argument, op)
     dtype = dtypes.promote(input.dtype, target.dtype)
+    plain = weight is None and pos_weight is None and input.dtype == target.dtype
+    if plain and chosen == "mean" and input.numel():
+        return BCEWithLogitsMean.apply(input, target)  # the bits of the composite below
     x, y = input.to(dtype), target.to(dtype)
     if pos_weight is None:
         loss = BinaryCrossEntropyWithLogits.apply(x, y)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.functional._arguments import check_number, check_same_dtype, check_tensor
-from minigrad.ops.fused import BatchNorm, batch_statistics
+from minigrad.ops.fused import BatchNorm, WeightNorm, batch_statistics
 from minigrad.tensor import Tensor
 
 __all__ = ["batch_norm"]
@@ -138,3 +138,25 @@ def _update_running(
     if running_var is not None:
         unbiased = variance * (count / (count - 1))
         running_var._write((1 - momentum) * running_var._data + momentum * unbiased)
+
+
+def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
+    """``v * (g / ||v||)``, the norm over every dim of v but ``dim`` (``-1``: over all of
+    them), as ``torch._weight_norm``: the weight of ``nn.utils.weight_norm`` and of
+    ``nn.utils.parametrizations.weight_norm``. ``dim`` is checked by the callers.
+
+    One fused op when g has the norm's shape (size 1 on the summed dims, 0-d for
+    ``dim=-1``) and v's float dtype, as the weight-norm modules make it; the plain
+    composite otherwise.
+    """
+    kept = dim % v.ndim if dim != -1 else None
+    dims = tuple(axis for axis in range(v.ndim) if axis != kept)
+    shape = (
+        ()
+        if kept is None
+        else tuple(1 if axis != kept else v.shape[kept] for axis in range(v.ndim))
+    )
+    if g.shape == shape and g.dtype == v.dtype and v.dtype.kind == "f":
+        return WeightNorm.apply(v, v, g, dims=dims)
+    norm = v.abs().pow(2).sum(dims, keepdim=kept is not None).pow(0.5)
+    return v * (g / norm)

@@ -19,6 +19,7 @@ to those positions and its double backward gathers again.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,7 @@ def _gather_maxima(input: Tensor, tables: list[np.ndarray], return_indices: bool
     rank = len(tables)
     lead = input.shape[: input.ndim - rank]
     spatial = input.shape[input.ndim - rank :]
-    planes = int(np.prod(lead, dtype=np.int64))
+    planes = math.prod(lead)
     out, index = gather_window_maxima(reshape(input, (planes, *spatial)), tables)
     sizes_out = out.shape[1:]
     out = reshape(out, (*lead, *sizes_out))
@@ -527,8 +528,8 @@ def _max_unpool(
     _checks.check_non_negative(pads, f"{op}: padding")
     sizes = unpool_output_size(input, kernel, strides, pads, output_size, op)
     lead = input.shape[: input.ndim - rank]
-    planes = int(np.prod(lead, dtype=np.int64))
-    plane = int(np.prod(sizes, dtype=np.int64))
+    planes = math.prod(lead)
+    plane = math.prod(sizes)
     index = indices._data.reshape(planes, -1) if planes else np.zeros((0, 0), np.int64)
     if index.size and (index.min() < 0 or index.max() >= plane):
         bad = int(index.max() if index.max() >= plane else index.min())

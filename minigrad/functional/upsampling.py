@@ -37,6 +37,8 @@ from minigrad.functional.pooling import (
     adaptive_avg_pool3d,
 )
 from minigrad.ops.sampling import (
+    PixelShuffle,
+    PixelUnshuffle,
     Taps,
     antialias_taps,
     cubic_taps,
@@ -286,10 +288,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:  # noqa: A002
             f"pixel_shuffle: input: expected the channel dim (-3) divisible by "
             f"upscale_factor² = {r * r}, got {channels} (shape {input.shape})"
         )
-    n = len(lead)
-    x = input.reshape(*lead, channels // (r * r), r, r, height, width)
-    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*lead, channels // (r * r), height * r, width * r)
+    return PixelShuffle.apply(input, factor=r)
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A002
@@ -307,7 +306,4 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:  # noqa: A0
             f"pixel_unshuffle: input: expected height and width (dims -2, -1) divisible by "
             f"downscale_factor = {r}, got {height} and {width} (shape {input.shape})"
         )
-    n = len(lead)
-    x = input.reshape(*lead, channels, height // r, r, width // r, r)
-    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*lead, channels * r * r, height // r, width // r)
+    return PixelUnshuffle.apply(input, factor=r)

@@ -10,7 +10,11 @@ driven by the per-dim source map of ``source_index``
 
 Both are serial loops (padding modes other than zeros are not the hot path, and
 serial kernels compile in about a third of a ``prange`` one's time), each output
-element written once, so the bits do not depend on the thread count. Leading unpadded
+element owned by one loop, so the bits do not depend on the thread count. The fold
+walks the last dim by its source map, adding whole rows: the inside of a row is a
+shifted add, which the compiler vectorises, and only the borders are scattered (a
+MelGAN reflection pad's backward ran 5x faster than by gathering each element's
+sources); the order of each element's sum is unchanged. Leading unpadded
 dims are merged into one, and fewer than three padded dims are lifted to three with
 singleton dims, so each kernel has one compiled signature per dtype. Zeros mode is a
 plain slice copy, which numpy does at memory speed.
@@ -51,23 +55,29 @@ def _gather_pad(x, source0, source1, source2):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _gather_fold(x, start0, index0, start1, index1, start2, index2):  # pragma: no cover
-    n0, n1, n2 = start0.size - 1, start1.size - 1, start2.size - 1
-    out = np.empty((x.shape[0], n0, n1, n2), x.dtype)
-    zero = x.dtype.type(0)
+def _gather_fold(x, start0, index0, start1, index1, source2, before, length):  # pragma: no cover
+    n0, n1, n2 = start0.size - 1, start1.size - 1, source2.size
+    out = np.zeros((x.shape[0], n0, n1, length), x.dtype)
     for job in range(x.shape[0] * n0):
         m = job // n0
         a = job % n0
         for b in range(n1):
-            for c in range(n2):
-                total = zero
-                for u in range(start0[a], start0[a + 1]):
-                    i = index0[u]
-                    for v in range(start1[b], start1[b + 1]):
-                        j = index1[v]
-                        for z in range(start2[c], start2[c + 1]):
-                            total += x[m, i, j, index2[z]]
-                out[m, a, b, c] = total
+            total = out[m, a, b]
+            # Each element sums its sources from zero in increasing padded position,
+            # (i, j, k) in lexicographic order: the rows (i, j) in order, and along a
+            # row the left border, the inside, then the right border.
+            for u in range(start0[a], start0[a + 1]):
+                i = index0[u]
+                for v in range(start1[b], start1[b + 1]):
+                    row = x[m, i, index1[v]]
+                    for k in range(before):
+                        if source2[k] >= 0:
+                            total[source2[k]] += row[k]
+                    for c in range(length):
+                        total[c] += row[before + c]
+                    for k in range(before + length, n2):
+                        if source2[k] >= 0:
+                            total[source2[k]] += row[k]
     return out
 
 
@@ -145,10 +155,13 @@ def fold_padding(x: np.ndarray, pads: Pads, mode: str) -> np.ndarray:
         return reference.fold_padding(x, pads, mode)
     lifted_shape, lifted = _lift(out_shape, pads)
     tables = []
-    for length, (before, after) in zip(lifted_shape[1:], lifted):
+    for length, (before, after) in zip(lifted_shape[1:3], lifted[:2]):
         tables.extend(_sources_by_target(source_index(length, before, after, mode), length))
+    # The last dim by its source map: its inside is a shifted add, its borders few.
+    length, (before, after) = lifted_shape[3], lifted[2]
+    last = source_index(length, before, after, mode).astype(np.int64)
     padded_shape = (lifted_shape[0],) + tuple(
         n + before + after for n, (before, after) in zip(lifted_shape[1:], lifted)
     )
     flat = np.ascontiguousarray(x).reshape(padded_shape)
-    return _gather_fold(flat, *tables).reshape(out_shape)
+    return _gather_fold(flat, *tables, last, before, length).reshape(out_shape)

@@ -20,6 +20,7 @@ the public functions run the twin under the reference kernels
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from numba import njit
@@ -57,8 +58,8 @@ def apply_taps(x: np.ndarray, index: np.ndarray, weight: np.ndarray, axis: int) 
     (taps with index -1 skipped), in x's float dtype: ``(..., L_in, ...) -> (..., L_out, ...)``.
     """
     shape = x.shape
-    rows = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    rows = math.prod(shape[:axis])
+    inner = math.prod(shape[axis + 1 :])
     out_shape = (*shape[:axis], index.shape[0], *shape[axis + 1 :])
     if x.size == 0 or index.shape[0] == 0:
         return np.zeros(out_shape, x.dtype)

@@ -23,13 +23,22 @@ arrays as their values; ``batch_norm_param_grads`` and
 graph recorded) that runs two kernels; with ``create_graph=True`` the same calls are
 recorded, and the sub-ops' own backwards give the second derivatives.
 
-Notation: ``x`` is ``(N, C, *)``; per-channel values ``w``, ``b``, ``r`` are ``(C,)``;
+The same for weight norm and the mean losses, whose composites cost several ops per
+layer or loss at every step: ``WeightNorm`` and ``L1Mean`` / ``BCEWithLogitsMean`` are
+one op forward, and their backward is one numpy pass recorded (``applied``) as their
+gradient ops (``WeightNormDirectionGrad`` ...), whose own backwards are plain ops. Those
+gradient ops are checked through their op's twin: its gradients, to the bit, and its
+second derivatives.
+
+Notation (batch norm): ``x`` is ``(N, C, *)``; per-channel values ``w``, ``b``, ``r`` are ``(C,)``;
 ``sum_c`` and ``mean_c`` run over every dim but 1, ``n`` values per channel; a ``(C,)``
 value in a formula with an ``(N, C, *)`` one stands for it reshaped to
 ``(1, C, 1, ...)``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -41,8 +50,10 @@ from minigrad.kernels import (
     channel_dot,
     channel_sum_and_dot,
 )
+from minigrad.ops.elementwise.transcendental import Sigmoid
+from minigrad.ops.nn import BinaryCrossEntropyWithLogits
 from minigrad.ops.reduce import Sum
-from minigrad.ops.shape import reshape
+from minigrad.ops.shape import reshape, sum_array
 from minigrad.tensor import Tensor
 
 
@@ -329,3 +340,397 @@ def batch_norm_param_grads_unfused(grad: Tensor, normalised: Tensor) -> tuple[Te
     """
     dims = _channel_dims(grad.ndim)
     return grad.sum(dims), (grad * normalised).sum(dims)
+
+
+# --- weight norm ----------------------------------------------------------------------
+#
+# Notation: ``v`` has any shape, ``dims`` are the dims the norm runs over and ``g`` has
+# v's shape with those dims of size 1 (0-d when they are all of v's dims); ``sum_d``
+# sums over ``dims`` keeping them, ``n = ||v|| = sqrt(sum_d(v^2))`` and
+# ``s = sum_d(grad * v)`` are g-shaped, and a g-shaped value in a formula with a
+# v-shaped one stands for it broadcast.
+
+
+def _sum_over(x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    """``sum_array(x, dims)``, with its bits; for the usual per-filter norm (every dim but
+    the first, C-contiguous) the one reduction it makes, without its bookkeeping.
+    """
+    if dims == tuple(range(1, x.ndim)) and x.shape[0] > 1 and x.flags.c_contiguous:
+        return x.reshape(x.shape[0], -1).sum(axis=1)
+    return sum_array(x, dims)
+
+
+def _weight_norm_forward(v: np.ndarray, g: np.ndarray, dims: tuple[int, ...]) -> dict[str, Any]:
+    """The composite's arrays, each rounded as its op rounds it: ``|v|``, ``sign(v)``,
+    ``sum_d |v|^2``, ``n``, ``g / n`` and ``w = v * (g / n)``.
+    """
+    two, half = np.asarray(2, dtype=v.dtype), np.asarray(0.5, dtype=v.dtype)
+    magnitude = np.abs(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = _sum_over(np.power(magnitude, two), dims).reshape(g.shape)
+        norm = np.power(total, half)
+        scale = np.asarray(g / norm)
+    return {
+        "magnitude": magnitude,
+        "sign": np.sign(v),
+        "total": total,
+        "norm": norm,
+        "scale": scale,
+        "out": v * scale,
+    }
+
+
+def _weight_norm_grads(
+    grad: np.ndarray,
+    v: np.ndarray,
+    g: np.ndarray,
+    parts: dict[str, Any],
+    dims: tuple[int, ...],
+    needs: tuple[bool, ...],
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """``(d direction, d normed v, dg)`` from the forward's ``parts``, each the bits of
+    the composite's backward: the same numpy calls on the same values, in its order
+    (``grad * y * x ** (y - 1)`` for each power, ``-(grad * x / (y * y))`` for the
+    division's divisor).
+    """
+    one = np.asarray(1, dtype=v.dtype)
+    two, half = np.asarray(2, dtype=v.dtype), np.asarray(0.5, dtype=v.dtype)
+    norm = parts["norm"]
+    direction = np.asarray(grad * parts["scale"]) if needs[0] else None
+    normed = magnitude = None
+    if needs[1] or needs[2]:
+        scale_grad = _sum_over(np.asarray(grad * v), dims).reshape(g.shape)
+        if needs[2]:
+            magnitude = np.asarray(scale_grad / norm)
+        if needs[1]:
+            norm_grad = -(np.asarray(scale_grad * g) / (norm * norm))
+            total_grad = np.asarray(norm_grad * half) * np.power(parts["total"], half - one)
+            squares_grad = np.broadcast_to(total_grad, v.shape)  # the copy's values
+            magnitude_grad = np.asarray(squares_grad * two) * np.power(
+                parts["magnitude"], two - one
+            )
+            normed = np.asarray(magnitude_grad * parts["sign"])
+    return direction, normed, magnitude
+
+
+def _norm_of(v: Tensor, dims: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
+    """``n = sqrt(sum_d(v^2))`` in plain ops, g-shaped: for the second derivatives."""
+    return reshape((v * v).sum(dims, keepdim=True).sqrt(), shape)
+
+
+def _sum_d(x: Tensor, dims: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
+    return reshape(x.sum(dims, keepdim=True), shape)
+
+
+class WeightNorm(Function):
+    """Weight normalisation (Salimans & Kingma, 2016): ``w = v * (g / ||v||)``, the norm
+    over ``dims``; the op is ``WeightNorm.apply(v, v, g, dims=dims)``.
+
+    Fused: as a composite it is six ops forward and about twenty backward for every
+    layer at every forward, which dominated the steps of weight-normed models (the
+    MelGAN example's); here it is one op forward and one numpy pass backward,
+    recorded as the three gradient ops below. The values are the composite's to the
+    bit (``weight_norm_unfused``).
+
+    v enters the formula twice, as the direction and inside the norm, and the op takes
+    it twice, so that each term reaches v as a gradient of its own, as the composite's
+    two do: a v that feeds several forwards then sums its terms in the composite's
+    order, to the same bits.
+
+    out = v * g / n.
+    d direction = WeightNormDirectionGrad(grad, v, g) = grad * g / n.
+    d normed v = WeightNormNormGrad(grad, v, g) = -(g * s / n^3) * v.
+    dg = WeightNormMagnitudeGrad(grad, v) = s / n.
+    """
+
+    reads = {0: (1, 2), 1: (0, 1, 2), 2: (0, 1)}
+
+    @staticmethod
+    def forward(
+        ctx: Context, direction: np.ndarray, v: np.ndarray, g: np.ndarray, *, dims: tuple[int, ...]
+    ) -> np.ndarray:
+        assert direction.shape == v.shape, (direction.shape, v.shape)
+        parts = _weight_norm_forward(v, g, dims)
+        ctx.saved["parts"] = parts
+        out: np.ndarray = parts.pop("out")
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        direction, v, g = ctx.inputs
+        dims, needs = ctx.params["dims"], ctx.needs_input_grad
+        arrays = _weight_norm_grads(grad._data, v._data, g._data, ctx.saved["parts"], dims, needs)
+        d_direction = d_normed = d_magnitude = None
+        if arrays[0] is not None:
+            d_direction = WeightNormDirectionGrad.applied(arrays[0], grad, v, g, dims=dims)
+        if arrays[1] is not None:
+            d_normed = WeightNormNormGrad.applied(arrays[1], grad, v, g, dims=dims)
+        if arrays[2] is not None:
+            d_magnitude = WeightNormMagnitudeGrad.applied(
+                arrays[2], grad, v, dims=dims, shape=g.shape
+            )
+        return d_direction, d_normed, d_magnitude
+
+
+def weight_norm_unfused(v: Tensor, g: Tensor, *, dims: tuple[int, ...]) -> Tensor:
+    """``WeightNorm``'s twin in plain ops, the composite it replaces (the same bits)."""
+    return v * (g / reshape(v.abs().pow(2).sum(dims, keepdim=True).pow(0.5), g.shape))
+
+
+def _standalone_grads(
+    grad: np.ndarray, v: np.ndarray, g: np.ndarray, dims: tuple[int, ...], which: int
+) -> np.ndarray:
+    needs = tuple(index == which for index in range(3))
+    result = _weight_norm_grads(grad, v, g, _weight_norm_forward(v, g, dims), dims, needs)
+    return result[which]  # type: ignore[return-value]
+
+
+class WeightNormDirectionGrad(Function):
+    """Weight norm's gradient in its direction input, given the output's ``G``.
+
+    One of the three results of ``WeightNorm``'s backward pass. ``grad`` is v-shaped.
+
+    out = G * g / n.
+    dG = grad * g / n.
+    dv = -(sum_d(grad * G) * g / n^3) * v.
+    dg = sum_d(grad * G) / n.
+    """
+
+    reads = {0: (1, 2), 1: (0, 1, 2), 2: (0, 1)}
+
+    @staticmethod
+    def forward(
+        ctx: Context, g_out: np.ndarray, v: np.ndarray, g: np.ndarray, *, dims: tuple[int, ...]
+    ) -> np.ndarray:
+        return _standalone_grads(g_out, v, g, dims, 0)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g_out, v, g = ctx.inputs
+        dims, need = ctx.params["dims"], ctx.needs_input_grad
+        norm = _norm_of(v, dims, g.shape)
+        d_out = grad * (g / norm) if need[0] else None
+        dv = dg = None
+        if need[1] or need[2]:
+            dot = _sum_d(grad * g_out, dims, g.shape)
+            dv = -(dot * g / (norm * norm * norm)) * v if need[1] else None
+            dg = dot / norm if need[2] else None
+        return d_out, dv, dg
+
+
+class WeightNormNormGrad(Function):
+    """Weight norm's gradient in v inside the norm, given the output's ``G``.
+
+    One of the three results of ``WeightNorm``'s backward pass. ``grad`` is v-shaped;
+    ``s = sum_d(G * v)`` and ``t = sum_d(grad * v)``.
+
+    out = -(g * s / n^3) * v.
+    dG = -(g * t / n^3) * v.
+    dv = -g * (G * t / n^3 + s * grad / n^3 - 3 * s * t * v / n^5).
+    dg = -s * t / n^3.
+    """
+
+    reads = {0: (1, 2), 1: (0, 1, 2), 2: (0, 1)}
+
+    @staticmethod
+    def forward(
+        ctx: Context, g_out: np.ndarray, v: np.ndarray, g: np.ndarray, *, dims: tuple[int, ...]
+    ) -> np.ndarray:
+        return _standalone_grads(g_out, v, g, dims, 1)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g_out, v, g = ctx.inputs
+        dims, need = ctx.params["dims"], ctx.needs_input_grad
+        norm = _norm_of(v, dims, g.shape)
+        cube = norm * norm * norm
+        t = _sum_d(grad * v, dims, g.shape)
+        d_out = -(g * t / cube) * v if need[0] else None
+        dv = dg = None
+        if need[1] or need[2]:
+            s = _sum_d(g_out * v, dims, g.shape)
+            if need[1]:
+                inner = (
+                    g_out * (t / cube) + grad * (s / cube) - v * (3 * s * t / (cube * norm * norm))
+                )
+                dv = -(g * inner)
+            dg = -(s * t / cube) if need[2] else None
+        return d_out, dv, dg
+
+
+class WeightNormMagnitudeGrad(Function):
+    """Weight norm's gradient in g, given the output's ``G``: ``(G, v) -> s / n``.
+
+    One of the three results of ``WeightNorm``'s backward pass. ``grad`` is g-shaped
+    (``shape``).
+
+    out = sum_d(G * v) / n.
+    dG = grad * v / n.
+    dv = grad * (G / n - s * v / n^3).
+    """
+
+    reads = {0: (1,), 1: (0, 1)}
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        g_out: np.ndarray,
+        v: np.ndarray,
+        *,
+        dims: tuple[int, ...],
+        shape: tuple[int, ...],
+    ) -> np.ndarray:
+        # g's value does not enter dg: any g of g's shape gives the same.
+        return _standalone_grads(g_out, v, np.ones(shape, dtype=v.dtype), dims, 2)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g_out, v = ctx.inputs
+        dims, need = ctx.params["dims"], ctx.needs_input_grad
+        norm = _norm_of(v, dims, grad.shape)
+        d_out = grad * (v / norm) if need[0] else None
+        dv = None
+        if need[1]:
+            s = _sum_d(g_out * v, dims, grad.shape)
+            dv = grad * (g_out / norm - v * (s / (norm * norm * norm)))
+        return d_out, dv
+
+
+# --- losses with their mean -----------------------------------------------------------
+#
+# Notation: x and y have one shape of n elements; the loss is the mean of an elementwise
+# loss l(x, y), and ``grad`` is 0-d.
+
+
+def _mean_of(loss: np.ndarray) -> np.ndarray:
+    """``loss.mean()`` to the bit: ``Sum``'s total, divided by n in the loss's dtype."""
+    total = sum_array(loss, tuple(range(loss.ndim)))
+    return np.asarray(total / np.asarray(loss.size, dtype=loss.dtype))
+
+
+def _per_element(grad: np.ndarray, size: int) -> np.ndarray:
+    """``grad / n``, the mean's gradient at every element (0-d), as the mean's ``Div``."""
+    return np.asarray(grad / np.asarray(size, dtype=grad.dtype))
+
+
+class L1Mean(Function):
+    """The mean absolute error, ``mean(|x - y|)``.
+
+    Fused: one op for the composite's four (sub, abs, sum, divide) and one gradient op
+    for its four back; the bits are the composite's (``l1_mean_unfused``).
+
+    out = sum |x - y| / n.
+    dx = L1MeanGrad(grad, x, y) = grad / n * sign(x - y).
+    dy = -dx.
+    """
+
+    reads = {0: (0, 1), 1: (0, 1)}  # as Sub's and Abs's: sign(x - y) is saved
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        difference = x - y
+        ctx.saved["sign"] = np.sign(difference)
+        return _mean_of(np.abs(difference))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        values = _per_element(grad._data, x.numel()) * ctx.saved["sign"]
+        dx = L1MeanGrad.applied(np.asarray(values), grad, x, y)
+        return (dx if ctx.needs_input_grad[0] else None), (
+            -dx if ctx.needs_input_grad[1] else None
+        )
+
+
+def l1_mean_unfused(x: Tensor, y: Tensor) -> Tensor:
+    """``L1Mean``'s twin in plain ops: ``(x - y).abs().mean()``, to the bit."""
+    return (x - y).abs().mean()
+
+
+class L1MeanGrad(Function):
+    """The mean absolute error's gradient in x, given the mean's 0-d ``G``.
+
+    out = G / n * sign(x - y).
+    dG = sum(grad * sign(x - y)) / n.   (sign has no derivative: none in x or y.)
+    """
+
+    @staticmethod
+    def forward(ctx: Context, g_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.asarray(_per_element(g_out, x.size) * np.sign(x - y))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        _, x, y = ctx.inputs
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        sign = (x.detach() - y.detach()).sign()  # a constant: its derivative is zero
+        return (grad * sign).sum() / x.numel(), None, None
+
+
+class BCEWithLogitsMean(Function):
+    """The mean binary cross entropy of logits x and targets y,
+    ``mean((1 - y) x + softplus(-x))``.
+
+    Fused: one op for the composite's three (``BinaryCrossEntropyWithLogits``, sum,
+    divide) and one gradient op for its six back; the bits are the composite's
+    (``bce_with_logits_mean_unfused``).
+
+    out = sum((1 - y) x + softplus(-x)) / n.
+    dx = BCEWithLogitsMeanGrad(grad, x, y) = grad / n * (sigmoid(x) - y).
+    dy = -grad / n * x.
+    """
+
+    reads = {0: (0, 1), 1: (0, 1)}  # as BinaryCrossEntropyWithLogits'
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return _mean_of(BinaryCrossEntropyWithLogits.forward(ctx, x, y))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.inputs
+        dx = dy = None
+        if ctx.needs_input_grad[0]:
+            values = _bce_with_logits_mean_grad(grad._data, x._data, y._data)
+            dx = BCEWithLogitsMeanGrad.applied(values, grad, x, y)
+        if ctx.needs_input_grad[1]:
+            dy = -((grad / x.numel()) * x)
+        return dx, dy
+
+
+def bce_with_logits_mean_unfused(x: Tensor, y: Tensor) -> Tensor:
+    """``BCEWithLogitsMean``'s twin: the elementwise op, then its mean, to the bit."""
+    return BinaryCrossEntropyWithLogits.apply(x, y).mean()
+
+
+def _bce_with_logits_mean_grad(grad: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``grad / n * (sigmoid(x) - y)``, rounded as the composite's backward rounds it."""
+    sigmoid = Sigmoid.forward(Context((), {}), x)  # the op's own rounding
+    return np.asarray(_per_element(grad, x.size) * (sigmoid - y))
+
+
+class BCEWithLogitsMeanGrad(Function):
+    """The mean binary cross entropy's gradient in the logits x, given the mean's 0-d ``G``.
+
+    out = G / n * (sigmoid(x) - y).
+    dG = sum(grad * (sigmoid(x) - y)) / n.
+    dx = grad * G / n * sigmoid(x) * (1 - sigmoid(x)).
+    dy = -grad * G / n.
+    """
+
+    reads = {0: (1, 2), 1: (0, 1), 2: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, g_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return _bce_with_logits_mean_grad(g_out, x, y)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        g_out, x, y = ctx.inputs
+        need = ctx.needs_input_grad
+        sigmoid = x.sigmoid()
+        d_out = (grad * (sigmoid - y)).sum() / x.numel() if need[0] else None
+        scale = g_out / x.numel()
+        dx = grad * scale * sigmoid * (1 - sigmoid) if need[1] else None
+        dy = -(grad * scale) if need[2] else None
+        return d_out, dx, dy

@@ -1,9 +1,10 @@
-"""Resampling ops: the linear maps of interpolation and pooling, and max pooling's gather.
+"""Resampling ops: the linear maps of interpolation and pooling, max pooling's gather, and
+the pixel shuffle.
 
 Notation: ``x: (P, *L_in)`` or any shape with the resampled dims inside it; per spatial
 dim, ``L_in`` values in and ``L_out`` out; ``T`` taps per output position.
 
-Two adjoint pairs carry every layer of [`minigrad.functional.pooling`][] and
+Three adjoint pairs carry every layer of [`minigrad.functional.pooling`][] and
 [`minigrad.functional.upsampling`][]:
 
 * ``AxisResample``: a sparse ``(L_out, L_in)`` matrix applied along one dim, given
@@ -16,6 +17,8 @@ Two adjoint pairs carry every layer of [`minigrad.functional.pooling`][] and
   its adjoint, which adds values back at the indices. Max pooling is the gather of the
   window maxima (``gather_window_maxima``; the indices have no derivative); its
   backward is the scatter, whose backward is the gather again.
+* ``PixelShuffle`` / ``PixelUnshuffle``: channel blocks moved into space and back, a
+  permutation and its inverse, so each is the other's backward.
 
 A per-dim window table (``window_index``, ``adaptive_index``) lists, for each output
 position, the input positions of its window, with -1 where a window tap falls in the
@@ -24,8 +27,9 @@ padding or past the end of a shorter window.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -111,6 +115,53 @@ def resample(x: Tensor, taps: list[Taps], first_axis: int) -> Tensor:
     return x
 
 
+class PixelShuffle(Function):
+    """out = x's channel blocks moved into space, a copy:
+    ``(*, C r², H, W) -> (*, C, H r, W r)``, ``out[..., c, h r + i, w r + j] =
+    x[..., c r² + i r + j, h, w]``.
+    dx = PixelUnshuffle(grad, r): the adjoint of a permutation is its inverse.
+
+    One op where the composite was three (a reshape, a permute and a copying reshape)
+    forward and three back.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
+        *lead, channels, height, width = x.shape
+        r, n = factor, len(lead)
+        blocks = x.reshape(*lead, channels // (r * r), r, r, height, width)
+        moved = blocks.transpose(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+        return _fresh(moved.reshape(*lead, channels // (r * r), height * r, width * r), x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (PixelUnshuffle.apply(grad, factor=ctx.params["factor"]),)
+
+
+class PixelUnshuffle(Function):
+    """out = x's space moved into channel blocks, a copy, the inverse of
+    ``PixelShuffle``: ``(*, C, H r, W r) -> (*, C r², H, W)``.
+    dx = PixelShuffle(grad, r).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
+        *lead, channels, height, width = x.shape
+        r, n = factor, len(lead)
+        blocks = x.reshape(*lead, channels, height // r, r, width // r, r)
+        moved = blocks.transpose(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+        return _fresh(moved.reshape(*lead, channels * r * r, height // r, width // r), x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (PixelShuffle.apply(grad, factor=ctx.params["factor"]),)
+
+
+def _fresh(out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``out`` as a new array (a reshape is a view when nothing moves, factor 1)."""
+    return out.copy() if np.may_share_memory(out, x) else out
+
+
 class PlaneGather(Function):
     """out[p, j] = x[p, index[p, j]]: ``(P, M) -> (P, K)``.
     dx = PlaneScatter(grad, index, M).
@@ -141,6 +192,11 @@ class PlaneScatter(Function):
 
 
 # --- window tables and taps (arrays: geometry, no derivative) ---------------------------
+
+# The interpolation taps depend on the sizes and arguments alone, so each is built once
+# and shared (with its adjoint) by every call of that geometry: building them took most
+# of a small upsampling layer's time. Their arrays are never written after this.
+_shared_taps = lru_cache(maxsize=256)
 
 
 def window_index(
@@ -173,6 +229,7 @@ def average_taps(index: np.ndarray, size_in: int, divisor: np.ndarray) -> Taps:
     return Taps(index, np.array(weight), size_in)
 
 
+@_shared_taps
 def nearest_taps(
     size_in: int, size_out: int, scale: float | None, exact: bool, shortcuts: bool = False
 ) -> Taps:
@@ -195,6 +252,7 @@ def nearest_taps(
     return Taps(index, np.ones(index.shape), size_in)
 
 
+@_shared_taps
 def linear_taps(
     size_in: int, size_out: int, align_corners: bool, scale: float | None, dtype: np.dtype
 ) -> Taps:
@@ -218,6 +276,7 @@ def linear_taps(
     return Taps(index, weight, size_in)
 
 
+@_shared_taps
 def cubic_taps(
     size_in: int, size_out: int, align_corners: bool, scale: float | None, dtype: np.dtype
 ) -> Taps:
@@ -247,6 +306,7 @@ def cubic_taps(
     return Taps(np.clip(index, 0, size_in - 1), weight, size_in)
 
 
+@_shared_taps
 def antialias_taps(
     size_in: int, size_out: int, align_corners: bool, scale: float | None, cubic: bool
 ) -> Taps:
@@ -303,7 +363,7 @@ def gather_window_maxima(x: Tensor, tables: list[np.ndarray]) -> tuple[Tensor, n
     """
     planes, spatial = x.shape[0], x.shape[1:]
     values, index = window_max(x._data, tables)
-    flat = reshape(x, (planes, int(np.prod(spatial, dtype=np.int64))))
-    rows = index.reshape(planes, int(np.prod(index.shape[1:], dtype=np.int64)))
+    flat = reshape(x, (planes, math.prod(spatial)))
+    rows = index.reshape(planes, math.prod(index.shape[1:]))
     gathered = PlaneGather.applied(values.reshape(rows.shape), flat, index=rows)
     return reshape(gathered, values.shape), index

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.functional as F
 from minigrad.functional.upsampling import InterpolationModeError
-from minigrad.ops.sampling import AxisResample, cubic_taps, linear_taps, nearest_taps
+from minigrad.ops.sampling import (
+    AxisResample,
+    PixelShuffle,
+    PixelUnshuffle,
+    cubic_taps,
+    linear_taps,
+    nearest_taps,
+)
 from tests.helpers import assert_close, assert_raises_with, check_op
 from tests.strategies import permuted_strides
 
@@ -396,3 +403,20 @@ def test_permuted_strides_and_float32_gradients_as_torch(torch) -> None:
         (t_out**2).sum().backward()
         assert ours.grad.dtype == mg.float32
         assert_close(ours.grad, theirs.grad, atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 3])
+def test_pixel_shuffle_ops_are_adjoint_and_copy(factor) -> None:
+    # The pair is a permutation and its inverse: each the other's adjoint (and
+    # backward); the result is a new array even when nothing moves (factor 1).
+    shape = (2, 2 * factor * factor, 3, 2)
+    mg.autograd.check_adjoint(
+        lambda t: PixelShuffle.apply(t, factor=factor),
+        lambda t: PixelUnshuffle.apply(t, factor=factor),
+        shape,
+        (2, 2, 3 * factor, 2 * factor),
+    )
+    x = mg.tensor(np.random.default_rng(0).standard_normal(shape))
+    out = PixelShuffle.apply(x, factor=factor)
+    assert not np.may_share_memory(out.numpy(), x.numpy())
+    assert out.numpy().flags.c_contiguous

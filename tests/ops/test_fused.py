@@ -17,16 +17,25 @@ from minigrad.ops.fused import (
     BatchNorm,
     BatchNormInputGrad,
     BatchNormWeightGrad,
+    BCEWithLogitsMean,
     InverseStd,
+    L1Mean,
     Normalise,
+    WeightNorm,
+    WeightNormDirectionGrad,
+    WeightNormMagnitudeGrad,
+    WeightNormNormGrad,
     batch_norm_input_grad_unfused,
     batch_norm_param_grads,
     batch_norm_param_grads_unfused,
     batch_norm_unfused,
     batch_norm_weight_grad_unfused,
     batch_statistics,
+    bce_with_logits_mean_unfused,
     inverse_std_unfused,
+    l1_mean_unfused,
     normalise_unfused,
+    weight_norm_unfused,
 )
 from tests.helpers import check_op, randn
 
@@ -305,3 +314,179 @@ def test_batch_norm_weight_grad_keeps_float32():
     assert out.dtype == mg.float32
     want = (g.astype(np.float64) * xhat).sum(axis=(0, 2))
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-6)
+
+
+# --- weight norm ---------------------------------------------------------------------
+
+# (v's shape, the dims of the norm): the per-filter norm of conv and linear weights
+# (dim 0), the whole tensor (dim None / -1), and another kept dim.
+WEIGHT_NORM_CASES = [
+    ((6, 4, 3), (1, 2)),
+    ((5, 3), (1,)),
+    ((4, 3, 2), (0, 1, 2)),
+    ((3, 4, 2), (0, 2)),
+]
+
+
+def _magnitude_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    if len(dims) == len(shape):
+        return ()
+    return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
+
+
+def _weight_norm_arrays(shape, dims, dtype=np.float64, seed=0):
+    v = randn(*shape, seed=seed).astype(dtype)
+    g = (randn(*_magnitude_shape(shape, dims), seed=seed + 1) + 2).astype(dtype)
+    return v, g
+
+
+def _weight_norm(v: mg.Tensor, g: mg.Tensor, dims: tuple[int, ...]) -> mg.Tensor:
+    return WeightNorm.apply(v, v, g, dims=dims)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("shape", "dims"), WEIGHT_NORM_CASES)
+def test_weight_norm_gives_the_composites_bits_and_gradients(shape, dims, dtype) -> None:
+    # Two forwards share v and g (a discriminator called on real and fake batches):
+    # v's four gradient terms must be summed as the composite's are, to the bit.
+    v_array, g_array = _weight_norm_arrays(shape, dims, dtype)
+    seeds = [mg.tensor(randn(*shape, seed=5 + i).astype(dtype)) for i in range(2)]
+    results = []
+    for function in (_weight_norm, lambda v, g, dims: weight_norm_unfused(v, g, dims=dims)):
+        v, g = mg.tensor(v_array, requires_grad=True), mg.tensor(g_array, requires_grad=True)
+        outs = [function(v, g, dims) for _ in seeds]
+        loss = (outs[0] * seeds[0]).sum() + (outs[1] * seeds[1]).sum()
+        loss.backward()
+        results.append([outs[0].detach().numpy(), v.grad.numpy(), g.grad.numpy()])
+    for got, want in zip(*results):
+        assert got.dtype == want.dtype == dtype
+        assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize(("shape", "dims"), WEIGHT_NORM_CASES)
+def test_weight_norm_matches_torch_and_passes_gradcheck_and_gradgradcheck(torch, shape, dims):
+    kept = [axis for axis in range(len(shape)) if axis not in dims]
+    dim = kept[0] if kept else -1
+    check_op(
+        lambda v, g: _weight_norm(v, g, dims),
+        *_weight_norm_arrays(shape, dims),
+        torch_fn=lambda v, g: torch._weight_norm(v, g, dim),
+    )
+
+
+@pytest.mark.parametrize(("shape", "dims"), WEIGHT_NORM_CASES[:2])
+@pytest.mark.parametrize("op", ["direction", "normed", "magnitude"])
+def test_weight_norm_gradient_ops_pass_gradcheck_and_gradgradcheck(shape, dims, op) -> None:
+    # Each is what the op's backward records; its forward is the same pass, alone.
+    v, g = _weight_norm_arrays(shape, dims)
+    grad = randn(*shape, seed=7)
+    if op == "magnitude":
+        magnitude = _magnitude_shape(shape, dims)
+        function = lambda grad, v: WeightNormMagnitudeGrad.apply(  # noqa: E731
+            grad, v, dims=dims, shape=magnitude
+        )
+        check_op(function, grad, v, torch_fn=None)
+        return
+    fused_op = WeightNormDirectionGrad if op == "direction" else WeightNormNormGrad
+    check_op(lambda grad, v, g: fused_op.apply(grad, v, g, dims=dims), grad, v, g, torch_fn=None)
+
+
+def test_weight_norm_gradient_ops_are_what_its_backward_records() -> None:
+    shape, dims = WEIGHT_NORM_CASES[0]
+    v_array, g_array = _weight_norm_arrays(shape, dims, np.float32)
+    v, g = mg.tensor(v_array, requires_grad=True), mg.tensor(g_array, requires_grad=True)
+    seed = mg.tensor(randn(*shape, seed=7).astype(np.float32))
+    out = WeightNorm.apply(v, v, g, dims=dims)
+    with mg.no_grad():
+        recorded = out.grad_fn.function.backward(out.grad_fn.ctx, seed)
+        alone = [
+            WeightNormDirectionGrad.apply(seed, v, g, dims=dims),
+            WeightNormNormGrad.apply(seed, v, g, dims=dims),
+            WeightNormMagnitudeGrad.apply(seed, v, dims=dims, shape=g.shape),
+        ]
+    for got, want in zip(recorded, alone):
+        assert got.numpy().tobytes() == want.numpy().tobytes()
+
+
+def test_weight_norm_second_order_equals_the_composites() -> None:
+    # A gradient penalty through the weight: second derivatives via the gradient ops.
+    shape, dims = WEIGHT_NORM_CASES[0]
+    v_array, g_array = _weight_norm_arrays(shape, dims)
+    results = []
+    for function in (_weight_norm, lambda v, g, dims: weight_norm_unfused(v, g, dims=dims)):
+        v, g = mg.tensor(v_array, requires_grad=True), mg.tensor(g_array, requires_grad=True)
+        out = function(v, g, dims)
+        dv, dg = mg.autograd.grad((out * out.sin()).sum(), (v, g), create_graph=True)
+        results.append([t.numpy() for t in mg.autograd.grad((dv * dv).sum() + dg.sum(), (v, g))])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+# --- losses with their mean ------------------------------------------------------------
+
+LOSS_PAIRS = {
+    "l1": (L1Mean, l1_mean_unfused, "l1_loss"),
+    "bce_with_logits": (
+        BCEWithLogitsMean,
+        bce_with_logits_mean_unfused,
+        "binary_cross_entropy_with_logits",
+    ),
+}
+
+
+def _loss_arrays(op: str, shape=(4, 3, 5), dtype=np.float64) -> list[np.ndarray]:
+    x = randn(*shape) * 3
+    y = (
+        np.random.default_rng(1).random(shape)
+        if op == "bce_with_logits"
+        else randn(*shape, seed=1)
+    )
+    x[0, 0, :2] = y[0, 0, :2]  # L1 at x == y, where the gradient is 0
+    return [x.astype(dtype), y.astype(dtype)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("op", sorted(LOSS_PAIRS))
+def test_mean_loss_gives_its_twins_bits_and_gradients(op: str, dtype: Any) -> None:
+    fast, twin, _ = LOSS_PAIRS[op]
+    results = []
+    for function in (fast.apply, twin):
+        inputs = [mg.tensor(a, requires_grad=True) for a in _loss_arrays(op, dtype=dtype)]
+        out = function(*inputs)
+        (out * 3.0).backward()  # a weighted term of a larger loss: grad 3, not 1
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in inputs])
+    for got, want in zip(*results):
+        assert got.dtype == want.dtype == dtype
+        assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("op", sorted(LOSS_PAIRS))
+def test_mean_loss_matches_torch_and_passes_gradcheck_and_gradgradcheck(torch, op: str):
+    fast, _, name = LOSS_PAIRS[op]
+    x, y = _loss_arrays(op)
+    x[0, 0, :2] += 0.5  # away from L1's kink, for the finite differences
+    check_op(fast.apply, x, y, torch_fn=getattr(torch.nn.functional, name))
+
+
+@pytest.mark.parametrize("op", sorted(LOSS_PAIRS))
+def test_mean_loss_gradient_op_is_what_its_backward_records(op: str) -> None:
+    fast, _, _ = LOSS_PAIRS[op]
+    x, y = (mg.tensor(a, requires_grad=True) for a in _loss_arrays(op, dtype=np.float32))
+    out = fast.apply(x, y)
+    grad = mg.tensor(np.float32(2.5))
+    with mg.no_grad():
+        recorded = out.grad_fn.function.backward(out.grad_fn.ctx, grad)[0]
+        gradient_op = fused.L1MeanGrad if op == "l1" else fused.BCEWithLogitsMeanGrad
+        alone = gradient_op.apply(grad, x, y)
+    assert recorded.numpy().tobytes() == alone.numpy().tobytes()
+
+
+def test_bce_with_logits_mean_second_order_equals_the_composites() -> None:
+    # A gradient penalty on the logits: through BCEWithLogitsMeanGrad's own backward.
+    results = []
+    for function in (BCEWithLogitsMean.apply, bce_with_logits_mean_unfused):
+        x, y = (mg.tensor(a, requires_grad=True) for a in _loss_arrays("bce_with_logits"))
+        (dx,) = mg.autograd.grad(function(x, y), [x], create_graph=True)
+        results.append([t.numpy() for t in mg.autograd.grad((dx**2).sum(), [x, y])])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)

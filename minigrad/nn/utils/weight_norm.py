@@ -14,6 +14,7 @@ import warnings
 from typing import Any, TypeVar
 
 from minigrad import _checks
+from minigrad.functional.normalization import _weight_norm as functional_weight_norm
 from minigrad.nn.module import Module, Parameter
 from minigrad.tensor import Tensor
 
@@ -33,8 +34,10 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
 
 
 def _weight_norm(v: Tensor, g: Tensor, dim: int) -> Tensor:
-    """``g * v / ||v||`` with the norm of ``norm_except_dim`` (the weight)."""
-    return v * (g / norm_except_dim(v, 2, dim))
+    """``g * v / ||v||`` with the norm of ``norm_except_dim`` (the weight): one fused op
+    (``minigrad.ops.fused.WeightNorm``), recomputed at every forward as in PyTorch.
+    """
+    return functional_weight_norm(v, g, dim)
 
 
 def _check_module(caller: str, module: Any, name: Any) -> Parameter:
