@@ -11,7 +11,8 @@ $(PY):
 	$(PIP) install --upgrade pip setuptools wheel
 
 # One stamp per set of extras, so each target installs only what it needs, once.
-# The suite runs the examples in a smoke mode, so testing needs their extras too.
+# The suite runs the examples in a smoke mode and builds the API pages, so testing needs
+# the examples' and the docs' extras too.
 $(VENV)/.stamp-%: setup.cfg pyproject.toml | $(PY)
 	$(PIP) install -e ".[$(subst +,$(comma),$*)]"
 	touch $@
@@ -21,10 +22,10 @@ comma := ,
 demo: $(VENV)/.stamp-examples
 	$(PY) examples/dcgan_digits.py
 
-test: $(VENV)/.stamp-test+examples
+test: $(VENV)/.stamp-test+examples+docs
 	$(PY) -m pytest
 
-test-nojit: $(VENV)/.stamp-test+examples
+test-nojit: $(VENV)/.stamp-test+examples+docs
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest
 
 # The convolutions against PyTorch, call by drawn call (tests/reliability/conv_fuzz.py).
