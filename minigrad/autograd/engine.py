@@ -63,7 +63,8 @@ class Graph:
 
     Attributes:
         consumers: each node whose gradient is needed, with the number of its consumers
-            among them ([`propagate`][] counts them down).
+            among them (the gradients it receives; [`propagate`][] visits the nodes
+            newest first, which is after all of them).
         silent: the nodes among them whose backward does not run. With ``inputs``, a
             target node whose own inputs lead to no target (so ``grad(loss, middle)``
             leaves middle's op, and its saved values, alone, as in PyTorch); else empty.
@@ -210,9 +211,15 @@ def _recorded_if(create_graph: bool) -> Iterator[None]:
     infs and NaNs (inf * 0, say), as PyTorch's backward is: numpy's warnings would
     point into minigrad's ops rather than at the user's values.
     """
-    mode = grad_mode.enable_grad() if create_graph else grad_mode.no_grad()
-    with mode, np.errstate(all="ignore"):
-        yield
+    # This thread's grad mode set and restored directly: what enable_grad() and
+    # no_grad() do, without their per-block bookkeeping.
+    previous = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _grad_state.enabled = previous
 
 
 # ---- 3. propagate -----------------------------------------------------------------------
@@ -249,7 +256,13 @@ def _call_backward(
     """Run one node's backward and hand each input gradient to its edge."""
     if node.spent:
         raise RuntimeError(FREED_MESSAGE)
-    input_grads = node.function.backward(node.ctx, grad)
+    input_grads: Sequence[Tensor | None]
+    on_arrays = node.function.backward_arrays
+    if on_arrays is not None and not _grad_state.enabled:
+        # Not recorded: the op's same formula on arrays (autograd.function's fast path).
+        input_grads = [_tensor_or_none(g) for g in on_arrays(node.ctx, grad._data)]
+    else:
+        input_grads = node.function.backward(node.ctx, grad)
     if not retain_graph:
         node.release()
     consumers = graph.consumers
@@ -273,6 +286,11 @@ def _call_backward(
 
 def _sequence_of(node: Node) -> int:
     return node.sequence
+
+
+def _tensor_or_none(array: np.ndarray | None) -> Tensor | None:
+    # numpy gives 0-d results as scalars; a Tensor always holds an ndarray.
+    return None if array is None else Tensor._wrap(np.asarray(array))
 
 
 def _accumulate(pending: dict[Node, Tensor], node: Node, grad: Tensor) -> None:

@@ -16,6 +16,13 @@ the inputs (and ``OUTPUT``, the op's own result) that the formula for ``dx_i`` u
 engine refuses to run the backward if one of them was written in place since: the
 derivative would be taken at values the forward never saw. This is PyTorch's saved
 tensor check, and ``reads`` mirrors what PyTorch saves for the same op.
+
+A fast path: a few ops that small models run most (the arithmetic, the activations,
+``Linear``) also write ``backward_arrays(ctx, grad) -> tuple``, the same formula, op
+for op, on numpy arrays (``grad`` and the results are arrays). The engine runs it for a
+backward that is not recorded (``create_graph=False``), where it gives the same bits
+without a Tensor and a dispatch per intermediate. ``backward`` stays the definition,
+and tests/ops/test_backward_arrays.py checks that the two agree bit for bit.
 """
 
 from __future__ import annotations
@@ -94,6 +101,8 @@ class Function:
     view: ClassVar[bool] = False
     # Per op: needed gradients -> positions of the tensors they read (see _read_positions).
     _read_plans: ClassVar[dict[tuple[bool, ...], tuple[int, ...]]] = {}
+    #: The backward on arrays, for an op that writes one (see the module docstring).
+    backward_arrays: ClassVar[Any] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Give each op its own table of read plans."""

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd.function import Context, Function
 from minigrad.kernels import matmul
-from minigrad.ops.shape import Permute, sum_to
+from minigrad.ops.shape import Permute, sum_to, sum_to_shape
 from minigrad.tensor import Tensor
 
 
@@ -30,6 +30,14 @@ class MatMul(Function):
         x, y = ctx.inputs
         dx = sum_to(product(grad, swap_last(y)), x.shape) if ctx.needs_input_grad[0] else None
         dy = sum_to(product(swap_last(x), grad), y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        needs = ctx.needs_input_grad
+        dx = sum_to_shape(matmul(grad, _swap_last(y)), x.shape) if needs[0] else None
+        dy = sum_to_shape(matmul(_swap_last(x), grad), y.shape) if needs[1] else None
         return dx, dy
 
 
@@ -61,6 +69,17 @@ class Linear(Function):
         db = sum_to(grad, ctx.inputs[2].shape) if len(needs) == 3 and needs[2] else None
         return dx, dw, db
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
+        needs = ctx.needs_input_grad
+        dx = matmul(grad, w) if needs[0] else None
+        dw = None
+        if needs[1]:
+            dw = _swap_last(sum_to_shape(matmul(_swap_last(x), grad), (w.shape[1], w.shape[0])))
+        db = sum_to_shape(grad, ctx.inputs[2].shape) if len(needs) == 3 and needs[2] else None
+        return dx, dw, db
+
 
 def product(x: Tensor, y: Tensor) -> Tensor:
     """Op-level ``x @ y`` for operands of ndim >= 2 (shapes and dtypes known to fit)."""
@@ -69,5 +88,13 @@ def product(x: Tensor, y: Tensor) -> Tensor:
 
 def swap_last(x: Tensor) -> Tensor:
     """Op-level ``x.transpose(-1, -2)``."""
-    dims = (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2)
-    return Permute.apply(x, dims=dims)
+    return Permute.apply(x, dims=_last_swapped(x.ndim))
+
+
+def _swap_last(x: np.ndarray) -> np.ndarray:
+    """Array-level ``swap_last``: the view Permute's forward gives."""
+    return np.transpose(x, _last_swapped(x.ndim))
+
+
+def _last_swapped(ndim: int) -> tuple[int, ...]:
+    return (*range(ndim - 2), ndim - 1, ndim - 2)

@@ -117,10 +117,11 @@ def sum_to_array(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     leading = x.ndim - len(shape)
     assert leading >= 0, (x.shape, shape)
-    stretched = tuple(
-        leading + i for i, size in enumerate(shape) if size == 1 and x.shape[leading + i] != 1
-    )
-    return sum_array(x, tuple(range(leading)) + stretched).reshape(shape)
+    axes = list(range(leading))
+    for i, size in enumerate(shape):
+        if size == 1 and x.shape[leading + i] != 1:
+            axes.append(leading + i)
+    return sum_array(x, tuple(axes)).reshape(shape)
 
 
 def sum_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
@@ -135,33 +136,42 @@ def sum_array(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     ``channel_sum``, which accumulates in float64.
     """
     summed = set(axes)
-    kept_shape = tuple(size for axis, size in enumerate(x.shape) if axis not in summed)
+    kept_shape = tuple([size for axis, size in enumerate(x.shape) if axis not in summed])
     if not axes or x.size == 0 or not x.flags.c_contiguous:
         return np.asarray(x.sum(axis=axes), dtype=x.dtype).reshape(kept_shape)
-    runs: list[list[int]] = []  # [size, 1 if summed else 0] per run of merged axes
+    # The runs of merged axes: their sizes, and 1 for a summed run, 0 for a kept one.
+    sizes: list[int] = []
+    flags: list[int] = []
     for axis, size in enumerate(x.shape):
         if size == 1:
             continue
-        flag = int(axis in summed)
-        if runs and runs[-1][1] == flag:
-            runs[-1][0] *= size
+        flag = 1 if axis in summed else 0
+        if flags and flags[-1] == flag:
+            sizes[-1] *= size
         else:
-            runs.append([size, flag])
-    if not any(flag for _, flag in runs):
+            sizes.append(size)
+            flags.append(flag)
+    if 1 not in flags:
         # Only size-1 axes to sum: a copy, since a result must never alias its input.
         return x.reshape(kept_shape).copy()
-    flags = [flag for _, flag in runs]
     if flags in ([1, 0], [1, 0, 1]) and x.dtype in FLOATS:
         # Per channel (a bias or batch-norm gradient): one pass of a kernel, in float64.
-        return channel_sum(x.reshape([size for size, _ in runs] + [1])).reshape(kept_shape)
-    out = x.reshape([size for size, _ in runs])
+        return channel_sum(x.reshape([*sizes, 1])).reshape(kept_shape)
+    out = x.reshape(sizes)
     position = 0
-    for _, flag in runs:
+    for flag in flags:
         if flag:
             out = out.sum(axis=position)
         else:
             position += 1
     return np.asarray(out, dtype=x.dtype).reshape(kept_shape)
+
+
+def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Array-level ``sum_to`` (for the ops' ``backward_arrays``): x itself when the
+    shape already matches, as ``sum_to``.
+    """
+    return x if x.shape == shape else sum_to_array(x, shape)
 
 
 def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:

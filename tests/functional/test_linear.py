@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 import minigrad as mg
 import minigrad.nn.functional as F
+from minigrad.functional.linear import _check, _plainly_valid
 from tests.helpers import assert_raises_with, check_op, randn
 
 
@@ -33,3 +36,18 @@ def test_bad_input():
         F.linear(x, w.double())
     with assert_raises_with(TypeError, "input", "ndarray"):
         F.linear(x.numpy(), w)
+
+
+def test_the_quick_argument_test_passes_only_what_the_checks_pass():
+    # linear tests the common case at a glance and runs the full checks otherwise: the
+    # glance must never let through what a check refuses.
+    tensors = [
+        mg.randn(4, 3), mg.randn(3), mg.randn(2, 3), mg.randn(2, 3, 1), mg.randn(2),
+        mg.randn(3, 2), mg.randn(4, 3).double(), mg.randn(2).double(), mg.tensor([1, 2, 3]),
+        mg.tensor(2.0),
+    ]  # fmt: skip
+    for x, w, b in itertools.product(tensors, tensors, [None, *tensors]):
+        if _plainly_valid(x, w, b):
+            _check(x, w, b)  # raises if the glance was wrong
+    with assert_raises_with(TypeError, "input", "int64"):
+        F.linear(mg.tensor([1, 2, 3]), mg.tensor([[1, 2, 3]]))

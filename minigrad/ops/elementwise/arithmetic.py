@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
-from minigrad.ops.shape import sum_to
+from minigrad.ops.shape import sum_to, sum_to_shape
 from minigrad.tensor import Tensor
 
 
@@ -43,7 +43,8 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        x, y = rows(x, y)
+        if x.shape != y.shape:  # (equal shapes, the common case, skip the call)
+            x, y = rows(x, y)
         return x + y
 
     @staticmethod
@@ -53,13 +54,21 @@ class Add(Function):
         dy = sum_to(grad, y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to_shape(grad, x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to_shape(grad, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
 
 class Sub(Function):
     """out = x - y.   dx = sum_to(grad).   dy = -sum_to(grad)."""
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        x, y = rows(x, y)
+        if x.shape != y.shape:
+            x, y = rows(x, y)
         return x - y
 
     @staticmethod
@@ -67,6 +76,13 @@ class Sub(Function):
         x, y = ctx.inputs
         dx = sum_to(grad, x.shape) if ctx.needs_input_grad[0] else None
         dy = -sum_to(grad, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs
+        dx = sum_to_shape(grad, x.shape) if ctx.needs_input_grad[0] else None
+        dy = -sum_to_shape(grad, y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
 
 
@@ -77,14 +93,20 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        x, y = rows(x, y)
-        return x * y
+        return multiply(x, y)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         x, y = ctx.inputs
         dx = sum_to(grad * y, x.shape) if ctx.needs_input_grad[0] else None
         dy = sum_to(grad * x, y.shape) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        dx = sum_to_shape(multiply(grad, y), x.shape) if ctx.needs_input_grad[0] else None
+        dy = sum_to_shape(multiply(grad, x), y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
 
 
@@ -95,13 +117,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        # Division by zero gives inf or nan, as in PyTorch, without a warning. A finite,
-        # non-zero 0-d divisor (x / 2) cannot raise one: it skips the errstate (1.5 us).
-        x, y = rows(x, y)
-        if y.ndim == 0 and _finite_nonzero(y.item()):
-            return x / y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return x / y
+        return divide(x, y)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -109,6 +125,35 @@ class Div(Function):
         dx = sum_to(grad / y, x.shape) if ctx.needs_input_grad[0] else None
         dy = -sum_to(grad * x / (y * y), y.shape) if ctx.needs_input_grad[1] else None
         return dx, dy
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        needs = ctx.needs_input_grad
+        dx = sum_to_shape(divide(grad, y), x.shape) if needs[0] else None
+        dy = (
+            -sum_to_shape(divide(multiply(grad, x), multiply(y, y)), y.shape) if needs[1] else None
+        )
+        return dx, dy
+
+
+def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mul's forward on arrays (its ``backward_arrays`` and Div's use it too)."""
+    if x.shape != y.shape:
+        x, y = rows(x, y)
+    return x * y
+
+
+def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Div's forward on arrays (its ``backward_arrays`` uses it too)."""
+    # Division by zero gives inf or nan, as in PyTorch, without a warning. A finite,
+    # non-zero 0-d divisor (x / 2) cannot raise one: it skips the errstate (1.5 us).
+    if x.shape != y.shape:
+        x, y = rows(x, y)
+    if y.ndim == 0 and _finite_nonzero(y.item()):
+        return x / y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return x / y
 
 
 def _finite_nonzero(value: float) -> bool:
@@ -157,6 +202,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (-grad,)
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         return (-grad,)
 
 

@@ -71,6 +71,10 @@ class LeakyRelu(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (grad * Tensor._wrap(ctx.saved["factor"]),)
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        return (grad * ctx.saved["factor"],)
+
 
 class Relu(LeakyRelu):
     """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,

@@ -23,6 +23,10 @@ class Exp(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (grad * ctx.output(),)
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        return (grad * ctx.saved[OUTPUT],)
+
 
 class Log(Function):
     """out = log(x).   dx = grad / x."""
@@ -69,6 +73,11 @@ class Tanh(Function):
         out = ctx.output()
         return (grad * (1 - out * out),)
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        out = ctx.saved[OUTPUT]
+        return (grad * (1 - out * out),)
+
 
 class Sigmoid(Function):
     """out = 1 / (1 + exp(-x)).   dx = grad * out * (1 - out)."""
@@ -87,6 +96,11 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         out = ctx.output()
+        return (grad * out * (1 - out),)
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        out = ctx.saved[OUTPUT]
         return (grad * out * (1 - out),)
 
 
