@@ -51,7 +51,10 @@ class Node:
         self.sequence = next(_sequence)
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
-        self.edges: tuple[Node | Tensor | None, ...] = tuple([_edge_to(t) for t in ctx.inputs])
+        # _edge_to, inlined: one node per recorded op.
+        self.edges: tuple[Node | Tensor | None, ...] = tuple(
+            [(t.grad_fn or t) if t._requires_grad else None for t in ctx.inputs]
+        )
 
     @property
     def name(self) -> str:

@@ -8,9 +8,9 @@ with one (the figures are in docs/performance.md). And a GEMM's bits depend on h
 many threads OpenBLAS gives it.
 
 So every kernel runs its BLAS calls inside ``one_blas_thread``, cuts its work into
-blocks whose boundaries depend on the shapes only, and runs the blocks on a pool of
-``numba.get_num_threads()`` Python threads (the GEMM and the Numba loops release the
-GIL). Each block is computed the same way whichever thread runs it, and blocks that add
+blocks whose boundaries depend on the shapes only, and runs the blocks on
+``numba.get_num_threads()`` Python threads, the caller's and a pool's (the GEMM and the
+Numba loops release the GIL). Each block is computed the same way whichever thread runs it, and blocks that add
 into one result are added in block order, so the bits never depend on the thread count.
 The cutting rules are written once, at the end of this module, for every kernel:
 ``batch_blocks`` (a batch into blocks that stay in cache), ``halves`` (a large
@@ -60,7 +60,7 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -241,19 +241,18 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         return pool
 
 
-def _in_section(
-    task: Callable[[int, int], Result], block: tuple[int, int], errors: dict[str, str]
-) -> Result:
+def _in_section(work: Callable[[], None], errors: dict[str, str]) -> None:
     with _SECTION, np.errstate(**errors):
-        return task(*block)
+        work()
 
 
 def run_blocks(
     task: Callable[[int, int], Result], blocks: Sequence[tuple[int, int]]
 ) -> list[Result]:
-    """``[task(start, stop) for (start, stop) in blocks]``, the blocks spread over threads,
-    each inside a ``one_blas_thread`` section and under the caller's numpy error
-    state (``np.errstate`` is per thread), so a block warns or raises as it would in the
+    """``[task(start, stop) for (start, stop) in blocks]``, the blocks spread over the
+    caller's thread and ``threads() - 1`` of the pool's, each inside a
+    ``one_blas_thread`` section and under the caller's numpy error state
+    (``np.errstate`` is per thread), so a block warns or raises as it would in the
     caller's thread.
 
     Results come back in block order. A task must only write memory its block owns.
@@ -263,9 +262,31 @@ def run_blocks(
         workers = min(threads(), len(blocks))
         if workers <= 1 or getattr(_local, "pool_thread", False):
             return [task(start, stop) for start, stop in blocks]
-        pool = _pool(threads())
+        # The caller takes blocks too, from the same queue as the pool's threads: a
+        # woken thread starts late (tens of microseconds, more under a VM), and the
+        # caller is awake already.
+        results: list[Any] = [None] * len(blocks)
+        queue = iter(range(len(blocks)))
+        lock = threading.Lock()
+
+        def take() -> None:
+            while True:
+                with lock:
+                    index = next(queue, None)
+                if index is None:
+                    return
+                results[index] = task(*blocks[index])
+
         errors = np.geterr()
-        return list(pool.map(lambda block: _in_section(task, block, errors), blocks))
+        pool = _pool(threads() - 1)
+        helpers = [pool.submit(_in_section, take, errors) for _ in range(workers - 1)]
+        try:
+            take()
+        finally:
+            wait(helpers)  # no block runs on after the call has returned or raised
+        for helper in helpers:
+            helper.result()  # raises a helper's block's error
+        return results
 
 
 def _before_fork() -> None:
@@ -363,18 +384,30 @@ def halves(count: int, work: int, smallest: int = MIN_ROWS) -> list[tuple[int, i
 
 
 def run_per_block(
-    task: Callable[[int, int, bool], Result], blocks: Sequence[tuple[int, int]]
+    task: Callable[[int, int, bool], Result],
+    blocks: Sequence[tuple[int, int]],
+    work: int | None = None,
 ) -> list[Result]:
     """``[task(start, stop, alone) for (start, stop) in blocks]``, with the threads at one
     level only. Several blocks run on the pool, each whole on one thread (``alone`` is
     False); a lone block runs in the caller's thread with ``alone`` True, and may cut
     its own large products in ``halves`` for two threads.
 
+    Given the call's ``work`` (multiply-adds), several blocks of a call too small to be
+    worth a second thread (the rule of ``halves``) run one after the other in the
+    caller, still with ``alone`` False: which thread runs a block never changes its
+    bits. (On the 2-core benchmark machine two threads sharing a small layer's blocks
+    each ran at half speed, so the layer took longer than on one thread.)
+
     >>> run_per_block(lambda start, stop, alone: (stop - start, alone), [(0, 4)])
     [(4, True)]
+    >>> run_per_block(lambda start, stop, alone: (stop - start, alone), [(0, 2), (2, 4)], 10)
+    [(2, False), (2, False)]
     """
     if len(blocks) == 1:
         return [task(*blocks[0], True)]
+    if work is not None and work < 2 * PARALLEL_WORK:
+        return [task(start, stop, False) for start, stop in blocks]
     return run_blocks(lambda start, stop: task(start, stop, False), blocks)
 
 

@@ -377,3 +377,21 @@ def test_run_per_block_gives_the_threads_to_one_level() -> None:
     # Several: in block order, none of them alone.
     results = _threads.run_per_block(task, split(8, 4))
     assert [r[:3] for r in results] == [(a, b, False) for a, b in split(8, 4)]
+    # Several, but a call too small for a second thread: all in the caller, in order.
+    small = _threads.run_per_block(task, split(8, 4), work=2 * _threads.PARALLEL_WORK - 1)
+    assert small == [(a, b, False, False) for a, b in split(8, 4)]
+
+
+def test_the_caller_runs_blocks_beside_the_pool():
+    if _threads.threads() < 2:
+        pytest.skip("needs two Numba threads")
+    # Each of two blocks waits for the other to start: they can only both finish if
+    # two threads run them at once, and the pool of a 2-thread call has one thread.
+    meeting = threading.Barrier(2, timeout=30)
+
+    def task(start: int, stop: int) -> int:
+        meeting.wait()
+        return threading.get_ident()
+
+    idents = run_blocks(task, split(2, 2))
+    assert threading.get_ident() in idents and len(set(idents)) == 2

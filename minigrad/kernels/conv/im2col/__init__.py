@@ -224,10 +224,11 @@ def conv_valid(x: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
         cols = _columns(x, start, stop, geometry, scratch)
         _conv_block(weight, cols, y, start, stop, _products(alone), scratch)
 
+    work = n * c_out * rows * positions
     blocks = batch_blocks(n, c_in * rows // c_group * positions * x.itemsize, positions,
-                          BLOCK_BYTES, n * c_out * rows * positions)  # fmt: skip
+                          BLOCK_BYTES, work)  # fmt: skip
     with one_blas_thread(), quiet():
-        run_per_block(block, blocks)
+        run_per_block(block, blocks, work)
     return y.reshape(n, c_out, *out_size)
 
 
@@ -263,10 +264,11 @@ def conv_transpose_valid(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np
         else:
             col2im(cols, start, stop, geometry, x)
 
+    work = n * c_out * rows * positions
     blocks = batch_blocks(n, groups * rows * positions * y.itemsize, positions, BLOCK_BYTES,
-                          n * c_out * rows * positions)  # fmt: skip
+                          work)  # fmt: skip
     with one_blas_thread(), quiet():
-        run_per_block(block, blocks)
+        run_per_block(block, blocks, work)
     return x
 
 
@@ -359,8 +361,10 @@ def _weight_grad_pass(
         grad_columns = _channels_first(y, start, stop, scratch)
         _weight_partial(cols, grad_columns, gemm, partials[index[start]])
 
+    # The conv output of ``also`` doubles the products.
+    work = n * c_out * rows * positions * (1 if also is None else 2)
     with one_blas_thread(), quiet():
-        run_per_block(block, blocks)
+        run_per_block(block, blocks, work)
         return _weight_from_partials(partials, kernel)
 
 

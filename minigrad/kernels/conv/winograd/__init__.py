@@ -390,7 +390,7 @@ def conv_valid(
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
         blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES)
-        trusted = run_per_block(block, blocks)
+        trusted = run_per_block(block, blocks, n * per_sample * w.shape[0])
     return y if all(trusted) or not checked else None
 
 
@@ -428,7 +428,8 @@ def conv_transpose_valid(
 
         per_sample = _points(taps) * (c_out + rows) * math.prod(tiles)
         blocks = batch_blocks(n, per_sample * y.itemsize, math.prod(tiles), BLOCK_BYTES)
-        trusted = run_per_block(block, blocks)
+        work = n * _points(taps) * c_out * rows * math.prod(tiles)
+        trusted = run_per_block(block, blocks, work)
     return x if all(trusted) or not checked else None
 
 
@@ -483,7 +484,9 @@ def _both(
             _weight_partial(v, y[start:stop], layout, partials[index[start]], alone)
             return trusted
 
-        trusted = all(run_per_block(block, blocks)) or not checked
+        # The products of the weight gradient, and of the conv output if wanted.
+        work = n * points * phases * c_in * c_out * math.prod(tiles) * (1 if w is None else 2)
+        trusted = all(run_per_block(block, blocks, work)) or not checked
         grad = _weight_from(partials, stride, taps, kernel, _by_point(c_out))
     if checked and not trustworthy(grad):
         grad = None
