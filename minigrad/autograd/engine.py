@@ -49,6 +49,9 @@ __all__ = [
 
 # id(tensor) -> (tensor, its total gradient)
 TensorGradients = dict[int, tuple[Tensor, Tensor]]
+# A gradient on its way through propagate: a Tensor, or, in a backward that is not
+# recorded, the array an op's ``backward_arrays`` gave.
+Grad = Tensor | np.ndarray
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use saved values after "
@@ -93,7 +96,7 @@ class Gradients:
     __slots__ = ("pending", "found", "retained")
 
     def __init__(self) -> None:
-        self.pending: dict[Node, Tensor] = {}
+        self.pending: dict[Node, Grad] = {}
         self.found: TensorGradients = {}
         self.retained: TensorGradients = {}
 
@@ -233,6 +236,9 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
     This is the order of Kahn's algorithm with ties to the newest node (the newest
     node not yet visited is always ready), found by one sort: a fixed order, so the
     same bits on every run.
+
+    A backward that is not recorded hands on plain arrays where the ops run their
+    ``backward_arrays`` (``Grad`` below): a Tensor is made only where one is needed.
     """
     silent = graph.silent
     target_nodes = graph.target_nodes
@@ -242,27 +248,27 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
         if node_grad is None:
             continue
         if node in target_nodes:
-            _accumulate_tensor(gradients.found, target_nodes[node], node_grad)
+            _accumulate_tensor(gradients.found, target_nodes[node], _tensor(node_grad))
         tensor = node.retained() if node.retained is not None else None
         if tensor is not None:
-            _accumulate_tensor(gradients.retained, tensor, node_grad)
+            _accumulate_tensor(gradients.retained, tensor, _tensor(node_grad))
         if node not in silent:
             _call_backward(node, node_grad, graph, gradients, retain_graph)
 
 
 def _call_backward(
-    node: Node, grad: Tensor, graph: Graph, gradients: Gradients, retain_graph: bool
+    node: Node, grad: Grad, graph: Graph, gradients: Gradients, retain_graph: bool
 ) -> None:
     """Run one node's backward and hand each input gradient to its edge."""
     if node.spent:
         raise RuntimeError(FREED_MESSAGE)
-    input_grads: Sequence[Tensor | None]
+    input_grads: Sequence[Grad | None]
     on_arrays = node.function.backward_arrays
     if on_arrays is not None and not _grad_state.enabled:
         # Not recorded: the op's same formula on arrays (autograd.function's fast path).
-        input_grads = [_tensor_or_none(g) for g in on_arrays(node.ctx, grad._data)]
+        input_grads = on_arrays(node.ctx, grad if type(grad) is np.ndarray else grad._data)
     else:
-        input_grads = node.function.backward(node.ctx, grad)
+        input_grads = node.function.backward(node.ctx, _tensor(grad))
     if not retain_graph:
         node.release()
     consumers = graph.consumers
@@ -271,9 +277,12 @@ def _call_backward(
     for edge, input_grad in zip(node.edges, input_grads):
         if edge is None or input_grad is None:
             continue
-        if input_grad._data.shape != edge.shape:
+        if type(input_grad) is not np.ndarray and not isinstance(input_grad, Tensor):
+            input_grad = np.asarray(input_grad)  # numpy gives 0-d results as scalars
+        shape = input_grad.shape if type(input_grad) is np.ndarray else input_grad._data.shape
+        if shape != edge.shape:
             raise RuntimeError(
-                f"{node.name}.backward returned a gradient of shape {input_grad.shape} "
+                f"{node.name}.backward returned a gradient of shape {tuple(shape)} "
                 f"for an input of shape {edge.shape}"
             )
         if isinstance(edge, Node):
@@ -281,38 +290,41 @@ def _call_backward(
                 total = pending.get(edge)
                 pending[edge] = input_grad if total is None else _sum(total, input_grad)
         elif leaves is None or id(edge) in leaves:
-            _accumulate_tensor(gradients.found, edge, input_grad)
+            _accumulate_tensor(gradients.found, edge, _tensor(input_grad))
 
 
 def _sequence_of(node: Node) -> int:
     return node.sequence
 
 
-def _tensor_or_none(array: np.ndarray | None) -> Tensor | None:
-    # numpy gives 0-d results as scalars; a Tensor always holds an ndarray.
-    return None if array is None else Tensor._wrap(np.asarray(array))
+def _tensor(grad: Grad) -> Tensor:
+    return grad if isinstance(grad, Tensor) else Tensor._wrap(grad)
 
 
-def _accumulate(pending: dict[Node, Tensor], node: Node, grad: Tensor) -> None:
+def _accumulate(pending: dict[Node, Grad], node: Node, grad: Tensor) -> None:
     total = pending.get(node)
     pending[node] = grad if total is None else _sum(total, grad)
 
 
 def _accumulate_tensor(gradients: TensorGradients, tensor: Tensor, grad: Tensor) -> None:
     key = id(tensor)
-    gradients[key] = (tensor, grad if key not in gradients else _sum(gradients[key][1], grad))
+    total = grad if key not in gradients else _tensor(_sum(gradients[key][1], grad))
+    gradients[key] = (tensor, total)
 
 
-def _sum(total: Tensor, grad: Tensor) -> Tensor:
+def _sum(total: Grad, grad: Grad) -> Grad:
     """``total + grad``, out of place (one gradient may be handed to several edges).
 
     Under create_graph this is the op, so that the accumulation is recorded too. Else,
     for operands of one dtype (their shapes are checked equal), it is numpy's sum of
     the arrays: the bits of the Add op, without its bookkeeping.
     """
-    if _grad_state.enabled or total._data.dtype != grad._data.dtype:
-        return total + grad
-    return Tensor._wrap(np.asarray(total._data + grad._data))
+    left = total if type(total) is np.ndarray else total._data
+    right = grad if type(grad) is np.ndarray else grad._data
+    if _grad_state.enabled or left.dtype != right.dtype:
+        return _tensor(total) + _tensor(grad)
+    out = np.asarray(left + right)
+    return out if type(total) is np.ndarray and type(grad) is np.ndarray else Tensor._wrap(out)
 
 
 # ---- 4. finish --------------------------------------------------------------------------
