@@ -266,7 +266,7 @@ def _call_backward(
     on_arrays = node.function.backward_arrays
     if on_arrays is not None and not _grad_state.enabled:
         # Not recorded: the op's same formula on arrays (autograd.function's fast path).
-        input_grads = on_arrays(node.ctx, grad if type(grad) is np.ndarray else grad._data)
+        input_grads = on_arrays(node.ctx, _array(grad))
     else:
         input_grads = node.function.backward(node.ctx, _tensor(grad))
     if not retain_graph:
@@ -279,7 +279,7 @@ def _call_backward(
             continue
         if type(input_grad) is not np.ndarray and not isinstance(input_grad, Tensor):
             input_grad = np.asarray(input_grad)  # numpy gives 0-d results as scalars
-        shape = input_grad.shape if type(input_grad) is np.ndarray else input_grad._data.shape
+        shape = _array(input_grad).shape
         if shape != edge.shape:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {tuple(shape)} "
@@ -301,6 +301,10 @@ def _tensor(grad: Grad) -> Tensor:
     return grad if isinstance(grad, Tensor) else Tensor._wrap(grad)
 
 
+def _array(grad: Grad) -> np.ndarray:
+    return grad if isinstance(grad, np.ndarray) else grad._data
+
+
 def _accumulate(pending: dict[Node, Grad], node: Node, grad: Tensor) -> None:
     total = pending.get(node)
     pending[node] = grad if total is None else _sum(total, grad)
@@ -319,8 +323,7 @@ def _sum(total: Grad, grad: Grad) -> Grad:
     for operands of one dtype (their shapes are checked equal), it is numpy's sum of
     the arrays: the bits of the Add op, without its bookkeeping.
     """
-    left = total if type(total) is np.ndarray else total._data
-    right = grad if type(grad) is np.ndarray else grad._data
+    left, right = _array(total), _array(grad)
     if _grad_state.enabled or left.dtype != right.dtype:
         return _tensor(total) + _tensor(grad)
     out = np.asarray(left + right)

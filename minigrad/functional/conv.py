@@ -29,6 +29,7 @@ from minigrad.functional import _conv_args as args
 from minigrad.functional._conv_args import output_padding_for as output_padding_for
 from minigrad.functional._conv_spec import ConvSpec, conv_spec, transposed_spec
 from minigrad.ops.conv import Conv, ConvTranspose
+from minigrad.ops.fused import ChannelBias
 from minigrad.ops.pad import pad, pad_adjoint
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
@@ -96,22 +97,23 @@ def _run(spec: ConvSpec, input: Tensor, weight: Tensor, bias: Tensor | None) -> 
     # Unbatched (C, *spatial) as (1, C, *spatial).
     x = input if input.ndim == spec.rank + 2 else reshape(input, (1, *input.shape))
     op = ConvTranspose if spec.transposed else Conv
-    if bias is None and not spec.pads:
-        # Fast path: only the kernel computes, and it keeps numpy's warnings off itself.
-        return reshape(op.apply(x, weight, geometry=spec.geometry), spec.out_shape)
-    # inf and NaN propagate as PyTorch's do, silently: numpy's warnings about them
-    # (inf - inf in a sum, 0 * inf) are not the user's concern here.
-    with np.errstate(invalid="ignore", over="ignore"):
-        if spec.transposed:
-            # The trailing output_padding positions got no taps: they fold in as zeros.
-            full = ConvTranspose.apply(x, weight, geometry=spec.geometry)
-            y = pad_adjoint(full, spec.pads, spec.mode)
-        else:
-            y = Conv.apply(pad(x, spec.pads, spec.mode), weight, geometry=spec.geometry)
-        if bias is not None:
-            # A broadcast add: its gradient is the generic sum_to, nothing conv-specific.
-            y = y + reshape(bias, (bias.shape[0],) + (1,) * (y.ndim - 2))
-        return reshape(y, spec.out_shape)
+    if not spec.pads:
+        # Only the kernel (which keeps numpy's warnings off itself) and the bias compute.
+        y = op.apply(x, weight, geometry=spec.geometry)
+    else:
+        # inf and NaN propagate as PyTorch's do, silently: numpy's warnings about them
+        # (inf - inf in a sum, 0 * inf) are not the user's concern here.
+        with np.errstate(invalid="ignore", over="ignore"):
+            if spec.transposed:
+                # The trailing output_padding positions got no taps: they fold in as zeros.
+                full = ConvTranspose.apply(x, weight, geometry=spec.geometry)
+                y = pad_adjoint(full, spec.pads, spec.mode)
+            else:
+                y = Conv.apply(pad(x, spec.pads, spec.mode), weight, geometry=spec.geometry)
+    if bias is not None:
+        # Per channel, one op (its twin is the broadcast ``+``: the same bits).
+        y = ChannelBias.apply(y, bias)
+    return reshape(y, spec.out_shape)
 
 
 def conv1d(

@@ -10,8 +10,9 @@ many threads OpenBLAS gives it.
 So every kernel runs its BLAS calls inside ``one_blas_thread``, cuts its work into
 blocks whose boundaries depend on the shapes only, and runs the blocks on
 ``numba.get_num_threads()`` Python threads, the caller's and a pool's (the GEMM and the
-Numba loops release the GIL). Each block is computed the same way whichever thread runs it, and blocks that add
-into one result are added in block order, so the bits never depend on the thread count.
+Numba loops release the GIL). Each block is computed the same way whichever thread
+runs it, and blocks that add into one result are added in block order, so the bits
+never depend on the thread count.
 The cutting rules are written once, at the end of this module, for every kernel:
 ``batch_blocks`` (a batch into blocks that stay in cache), ``halves`` (a large
 product into two for two threads) and ``run_per_block`` (which of the two levels

@@ -13,7 +13,7 @@ import pytest
 
 import minigrad as mg
 from minigrad.autograd.function import Function
-from minigrad.ops import elementwise, linalg
+from minigrad.ops import elementwise, fused, linalg
 from tests.helpers import randn
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, 50.0, -50.0]
@@ -43,6 +43,10 @@ CASES = {
     linalg.MatMul: (
         lambda x, y: x @ y,
         [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 2)), ((3, 1), (1, 4))],
+    ),
+    fused.ChannelBias: (
+        fused.ChannelBias.apply,
+        [((4, 3, 5), (3,)), ((2, 3), (3,)), ((16, 16, 4, 4), (16,)), ((1, 2, 2, 2, 2), (2,))],
     ),
     linalg.Linear: (
         lambda *args: mg.nn.functional.linear(*args),

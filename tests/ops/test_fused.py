@@ -18,6 +18,7 @@ from minigrad.ops.fused import (
     BatchNormInputGrad,
     BatchNormWeightGrad,
     BCEWithLogitsMean,
+    ChannelBias,
     InverseStd,
     L1Mean,
     Normalise,
@@ -32,6 +33,7 @@ from minigrad.ops.fused import (
     batch_norm_weight_grad_unfused,
     batch_statistics,
     bce_with_logits_mean_unfused,
+    channel_bias_unfused,
     inverse_std_unfused,
     l1_mean_unfused,
     normalise_unfused,
@@ -51,6 +53,8 @@ def _inputs(shape: tuple[int, ...], op: str) -> list[np.ndarray]:
         return [x, randn(channels, seed=1), randn(channels, seed=2)]
     if op in ("normalise", "inverse_std"):
         return [x]
+    if op == "channel_bias":
+        return [x, randn(channels, seed=1)]
     if op == "input_grad":
         per_channel = [randn(channels, seed=s) for s in (2, 3, 4)]
         return [x, randn(*shape, seed=1), *per_channel]
@@ -84,6 +88,7 @@ PAIRS: dict[str, tuple[Callable[..., Any], Callable[..., Any], bool]] = {
         False,
     ),
     "input_grad": (BatchNormInputGrad.apply, batch_norm_input_grad_unfused, True),
+    "channel_bias": (ChannelBias.apply, channel_bias_unfused, True),
     "weight_grad": (BatchNormWeightGrad.apply, batch_norm_weight_grad_unfused, True),
     "param_grads": (
         _product(batch_norm_param_grads),
@@ -118,6 +123,8 @@ def _second_order(
     grads: tuple[mg.Tensor, ...], inputs: list[mg.Tensor], seeds: list[mg.Tensor]
 ) -> list[np.ndarray]:
     total = sum(((g * s).sum() for g, s in zip(grads, seeds)), mg.tensor(0.0))
+    if not total.requires_grad:  # gradients that do not depend on the inputs (a bias)
+        return [np.zeros(t.shape) for t in inputs]
     out = mg.autograd.grad(total, inputs, allow_unused=True)
     return [np.zeros(t.shape) if g is None else g.numpy() for t, g in zip(inputs, out)]
 
@@ -490,3 +497,32 @@ def test_bce_with_logits_mean_second_order_equals_the_composites() -> None:
         results.append([t.numpy() for t in mg.autograd.grad((dx**2).sum(), [x, y])])
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape", [(8, 4, 3, 5), (2, 3, 70), (3, 2, 2, 3, 4), (64, 16, 4, 4), (2, 3, 2000)]
+)
+def test_channel_bias_gives_the_composites_bits_forward_and_backward(shape, dtype, create_graph):
+    y = mg.tensor(randn(*shape).astype(dtype), requires_grad=True)
+    b = mg.tensor(randn(shape[1], seed=1).astype(dtype), requires_grad=True)
+    seed = mg.tensor(randn(*shape, seed=2).astype(dtype))
+    got, want = ChannelBias.apply(y, b), channel_bias_unfused(y, b)
+    assert got.dtype == want.dtype == y.dtype
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+    got_grads = mg.autograd.grad(got, [y, b], seed, create_graph=create_graph)
+    want_grads = mg.autograd.grad(want, [y, b], seed, create_graph=create_graph)
+    for mine, theirs in zip(got_grads, want_grads):
+        assert mine.dtype == theirs.dtype and mine.shape == theirs.shape
+        np.testing.assert_array_equal(mine.detach().numpy(), theirs.detach().numpy())
+
+
+def test_a_conv_bias_is_one_op_with_inf_and_nan_propagating_silently():
+    x = mg.tensor(np.full((1, 1, 3, 3), np.inf))
+    w = mg.tensor(np.ones((1, 1, 1, 1)))
+    b = mg.tensor(np.array([-np.inf]), requires_grad=True)
+    with np.errstate(all="raise"):
+        y = mg.nn.functional.conv2d(x, w, b)
+    assert y.grad_fn.name == "ChannelBias"
+    assert np.isnan(y.detach().numpy()).all()
