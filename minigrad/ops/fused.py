@@ -30,6 +30,9 @@ gradient ops (``WeightNormDirectionGrad`` ...), whose own backwards are plain op
 gradient ops are checked through their op's twin: its gradients, to the bit, and its
 second derivatives.
 
+And one for a count of ops only: ``ChannelBias``, a convolution's bias, is one op
+where the composite is a reshape and a broadcast ``+``, at every conv layer and step.
+
 Notation (batch norm): ``x`` is ``(N, C, *)``; per-channel values ``w``, ``b``, ``r`` are ``(C,)``;
 ``sum_c`` and ``mean_c`` run over every dim but 1, ``n`` values per channel; a ``(C,)``
 value in a formula with an ``(N, C, *)`` one stands for it reshaped to
