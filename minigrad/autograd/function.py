@@ -127,12 +127,7 @@ class Function:
             needs = tuple([t._requires_grad for t in inputs])
             if True in needs:
                 ctx = Context(inputs, params, needs)
-                output = cls.forward(ctx, *arrays, **params)
-                if type(output) is not np.ndarray:
-                    output = np.asarray(output)
-                if output.dtype.kind == "f":
-                    return cls._recorded(ctx, output)
-                return cls._unrecorded(output, inputs)
+                return cls._record(ctx, cls.forward(ctx, *arrays, **params))
         # Nothing to record (no_grad, as for every op of a backward without
         # create_graph; or no input requires grad): what the forward notes is not kept.
         return cls._unrecorded(cls.forward(_Scratch(), *arrays, **params), inputs)
@@ -165,11 +160,6 @@ class Function:
         # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
         if not (_grad_state.enabled and True in ctx.needs_input_grad and output.dtype.kind == "f"):
             return cls._unrecorded(output, ctx.inputs)
-        return cls._recorded(ctx, output)
-
-    @classmethod
-    def _recorded(cls, ctx: Context, output: np.ndarray) -> Tensor:
-        """``output`` (a float array) as a tensor on a new node of the tape."""
         result = Tensor._wrap(output, True)
         if cls.view and np.may_share_memory(output, ctx.inputs[0]._data):
             result._versions = ctx.inputs[0]._counter()

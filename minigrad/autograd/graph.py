@@ -51,10 +51,7 @@ class Node:
         self.sequence = next(_sequence)
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
-        # _edge_to, inlined: one node per recorded op.
-        self.edges: tuple[Node | Tensor | None, ...] = tuple(
-            [(t.grad_fn or t) if t._requires_grad else None for t in ctx.inputs]
-        )
+        self.edges: tuple[Node | Tensor | None, ...] = tuple([_edge_to(t) for t in ctx.inputs])
 
     @property
     def name(self) -> str:
