@@ -397,8 +397,8 @@ def run_per_block(
     Given the call's ``work`` (multiply-adds), several blocks of a call too small to be
     worth a second thread (the rule of ``halves``) run one after the other in the
     caller, still with ``alone`` False: which thread runs a block never changes its
-    bits. (On the 2-core benchmark machine two threads sharing a small layer's blocks
-    each ran at half speed, so the layer took longer than on one thread.)
+    bits. (Two threads sharing a small layer's blocks made it slower than one thread
+    did: the figures are in docs/performance.md.)
 
     >>> run_per_block(lambda start, stop, alone: (stop - start, alone), [(0, 4)])
     [(4, True)]

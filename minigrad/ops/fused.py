@@ -57,7 +57,7 @@ from minigrad.ops.elementwise.arithmetic import rows
 from minigrad.ops.elementwise.transcendental import Sigmoid
 from minigrad.ops.nn import BinaryCrossEntropyWithLogits
 from minigrad.ops.reduce import Sum
-from minigrad.ops.shape import reshape, sum_array, sum_to, sum_to_shape
+from minigrad.ops.shape import reshape, sum_array
 from minigrad.tensor import Tensor
 
 
@@ -76,13 +76,8 @@ def _count(x: Tensor) -> int:
     return x.numel() // x.shape[1]
 
 
-def _bias_shape(b: np.ndarray | Tensor, ndim: int) -> tuple[int, ...]:
-    """A ``(C,)`` bias as ``(C, 1, ...)``: how the composite broadcasts it."""
-    return (b.shape[0],) + (1,) * (ndim - 2)
-
-
-# Rows of at most this many positions per channel get ``rows``' stretched bias (it ran
-# 1.2-1.5x faster from 16 to 1024 positions, 32 x 32 channels).
+# Rows of at most this many positions per channel get ``rows``' stretched bias, which
+# ran faster there; over longer rows the plain broadcast did (docs/performance.md).
 SHORT_ROWS = 1024
 
 
@@ -91,9 +86,9 @@ class ChannelBias(Function):
     convolution's bias.
 
     Fused because every convolution with a bias adds one, at every step: the composite
-    ``y + b.reshape(C, 1, ...)`` is a reshape op and the broadcasting path of ``+``
-    (forward and backward), about 20 us per layer on a small one, where this is one op.
-    The same bits: the same sum, and the same per-channel reduction for db.
+    ``y + b`` reshaped per channel is a reshape op and the broadcasting path of ``+``
+    (forward and backward), where this is one op. The same bits: the same sum, and the
+    same per-channel reduction (``sum_array``) for db.
 
     dy = grad.   db = sum_c(grad).
     """
@@ -103,7 +98,7 @@ class ChannelBias(Function):
         per_channel = b.reshape((1, b.shape[0]) + (1,) * (y.ndim - 2))
         # Over short rows numpy's broadcast is slow and ``rows`` stretches b over them
         # (the same sums); over long ones the broadcast runs at speed, and the stretched
-        # copy would be one more pass (y of (32, 32, 8192): 7.1 ms plain, 8.4 stretched).
+        # copy would be one more pass.
         if y.size // max(1, y.shape[0] * y.shape[1]) <= SHORT_ROWS:
             y, per_channel = rows(y, per_channel)
         # inf and NaN propagate as in PyTorch (inf + -inf is NaN), without numpy's warning.
@@ -112,26 +107,22 @@ class ChannelBias(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        y, b = ctx.inputs
         dy = grad if ctx.needs_input_grad[0] else None
         db = None
         if ctx.needs_input_grad[1]:
-            db = reshape(sum_to(grad, _bias_shape(b, grad.ndim)), b.shape)
+            db = Sum.apply(grad, dims=_channel_dims(grad.ndim), keepdim=False)
         return dy, db
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        b = ctx.inputs[1]
         dy = grad if ctx.needs_input_grad[0] else None
-        db = None
-        if ctx.needs_input_grad[1]:
-            db = sum_to_shape(grad, _bias_shape(b, grad.ndim)).reshape(b.shape)
+        db = sum_array(grad, _channel_dims(grad.ndim)) if ctx.needs_input_grad[1] else None
         return dy, db
 
 
 def channel_bias_unfused(y: Tensor, b: Tensor) -> Tensor:
-    """``ChannelBias``'s twin: the broadcast ``+`` of b as ``(C, 1, ...)``."""
-    return y + reshape(b, _bias_shape(b, y.ndim))
+    """``ChannelBias``'s twin: the broadcast ``+`` of b as ``(1, C, 1, ...)``."""
+    return y + _per_channel(b, y.ndim)
 
 
 def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
