@@ -284,7 +284,10 @@ big = dict(n=8, c_in=32, c_out=16, groups=2, kernel=(1, 4, 4), stride=(1, 2, 2),
            dilation=(1, 1, 1), x_size=(1, 34, 34), y_size=(1, 16, 16))
 wide = dict(n=2, c_in=256, c_out=128, groups=1, kernel=(1, 4, 4), stride=(1, 2, 2),
             dilation=(1, 1, 1), x_size=(1, 18, 18), y_size=(1, 8, 8))
-for label, geometry in (("big", big), ("wide", wide)):
+# A critic's last layer, one filter and a batch of 16: the direct path.
+thin = dict(n=16, c_in=8, c_out=1, groups=1, kernel=(1, 4, 4), stride=(1, 2, 2),
+            dilation=(1, 1, 1), x_size=(1, 6, 6), y_size=(1, 2, 2))
+for label, geometry in (("big", big), ("wide", wide), ("thin", thin)):
     for i, out in enumerate(run_all(conv, geometry, *operands(geometry, np.float32))):
         results[f"{{label}}-{{i}}"] = out
 im2col.BLOCK_BYTES, _threads.MIN_COLUMNS, _threads.PARALLEL_WORK = 1, 1, 0
@@ -491,6 +494,7 @@ def test_route_names_one_path_for_each_call() -> None:
 
 
 PATHS = {
+    "direct": ROOT / "minigrad" / "kernels" / "conv" / "direct.py",
     "im2col": ROOT / "minigrad" / "kernels" / "conv" / "im2col",
     "winograd": ROOT / "minigrad" / "kernels" / "conv" / "winograd",
     "reference": ROOT / "minigrad" / "kernels" / "conv" / "reference.py",
@@ -510,7 +514,7 @@ def _imported(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", sorted(PATHS))
 def test_a_path_imports_no_other_path(name: str) -> None:
-    # Only the dispatch (kernels/conv/__init__.py) knows all three.
+    # Only the dispatch (kernels/conv/__init__.py) knows them all.
     root = PATHS[name]
     files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
     assert files

@@ -22,7 +22,7 @@ import minigrad as mg
 from minigrad import nn
 from minigrad.kernels import backend
 from minigrad.kernels import reference as twins
-from minigrad.kernels.conv import im2col, reference, winograd
+from minigrad.kernels.conv import direct, im2col, reference, winograd
 
 ROOT = Path(__file__).resolve().parents[2]
 RTOL = {np.float32: 1e-4, np.float64: 1e-10}
@@ -52,7 +52,8 @@ def conv_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """
     counts = {"reference": 0, "fast": 0}
     kernels = ("conv_valid", "conv_transpose_valid", "conv_weight_grad", "conv_and_weight_grad")
-    for module, key in ((reference, "reference"), (im2col, "fast"), (winograd, "fast")):
+    paths = ((reference, "reference"), (im2col, "fast"), (winograd, "fast"), (direct, "fast"))
+    for module, key in paths:
         for name in kernels:
             original = getattr(module, name)
 
