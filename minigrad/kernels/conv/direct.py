@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from minigrad.kernels.conv.geometry import Geometry
 
 # Filters per group (C_out / g) at most this (im2col's GEMM has that many rows). This
-# path's time grows with the filters, im2col's hardly: on the zoo's thin layers this
-# one was faster with one or two filters, and slower on some with four
+# path's time grows with the filters, im2col's hardly: with one filter it was faster
+# on every layer tried, with two on all but one (a tie), with four slower on some
 # (benchmarks/thin.py; the figures are in docs/performance.md).
 THIN = 2
 # Samples at least this many: the inner runs are N long.
