@@ -71,6 +71,50 @@ class ConvSpec:
     geometry: ConvGeometry
 
 
+# The specs of recent calls, by everything a spec is computed from (see _key): a layer
+# called again with the same shapes gets its spec back without the checks' dozens of
+# steps. Only calls that passed every check are kept; bounded, cleared when full.
+_SPECS: dict[tuple[Any, ...], ConvSpec] = {}
+SPEC_CACHE_SIZE = 256
+
+
+def _key(
+    rank: int, transposed: bool, input: Any, weight: Any, bias: Any, *plain: Any
+) -> tuple[Any, ...] | None:
+    """The cache key of a call, or None for one that is not cached: the tensors' shapes
+    and dtype (for tensors of one float dtype), the plain arguments as given. Those must
+    be ints, strings, None or tuples of ints, of exactly those types (``True == 1`` and
+    ``1.0 == 1``, but they are not checked alike).
+    """
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        return None
+    dtype = input.dtype
+    if not dtypes.is_float(dtype) or weight.dtype != dtype:
+        return None
+    if bias is None:
+        bias_shape = None
+    elif isinstance(bias, Tensor) and bias.dtype == dtype:
+        bias_shape = bias.shape
+    else:
+        return None
+    for value in plain:
+        kind = type(value)
+        if kind is tuple:
+            if not all(type(item) is int for item in value):
+                return None
+        elif kind is not int and kind is not str and value is not None:
+            return None
+    return (rank, transposed, dtype, input.shape, weight.shape, bias_shape, *plain)
+
+
+def _remember(key: tuple[Any, ...] | None, spec: ConvSpec) -> ConvSpec:
+    if key is not None:
+        if len(_SPECS) >= SPEC_CACHE_SIZE:
+            _SPECS.clear()
+        _SPECS[key] = spec
+    return spec
+
+
 def conv_spec(
     rank: int,
     input: Any,
@@ -82,7 +126,31 @@ def conv_spec(
     groups: Any,
     padding_mode: Any,
 ) -> ConvSpec:
-    """The checked call of ``conv{rank}d`` with these arguments."""
+    """The checked call of ``conv{rank}d`` with these arguments (kept for the next call
+    with the same shapes and arguments).
+    """
+    key = _key(rank, False, input, weight, bias, stride, padding, dilation, groups, padding_mode)
+    spec = None if key is None else _SPECS.get(key)
+    if spec is None:
+        spec = _remember(
+            key, _checked(rank, input, weight, bias, stride, padding, dilation, groups,
+                          padding_mode)
+        )  # fmt: skip
+    return spec
+
+
+def _checked(
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+    padding_mode: Any,
+) -> ConvSpec:
+    """``conv_spec``'s checks and arithmetic."""
     call = CONV_CALLS[rank]
     _check_tensors(call, input, weight, bias)
     strides = args.positive(stride, rank, "stride", call)
@@ -154,7 +222,35 @@ def transposed_spec(
     padding_mode: Any,
     output_size: Any,
 ) -> ConvSpec:
-    """The checked call of ``conv_transpose{rank}d`` with these arguments."""
+    """The checked call of ``conv_transpose{rank}d`` with these arguments (kept for the
+    next call with the same shapes and arguments).
+    """
+    key = _key(rank, True, input, weight, bias, stride, padding, output_padding, groups,
+               dilation, padding_mode, output_size)  # fmt: skip
+    spec = None if key is None else _SPECS.get(key)
+    if spec is None:
+        spec = _remember(
+            key, _transposed_checked(rank, input, weight, bias, stride, padding,
+                                     output_padding, groups, dilation, padding_mode,
+                                     output_size)
+        )  # fmt: skip
+    return spec
+
+
+def _transposed_checked(
+    rank: int,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+    padding_mode: Any,
+    output_size: Any,
+) -> ConvSpec:
+    """``transposed_spec``'s checks and arithmetic."""
     call = TRANSPOSED_CALLS[rank]
     _check_tensors(call, input, weight, bias)
     # A transposed convolution's kernels keep these in 32 bits, as PyTorch's do.

@@ -10,6 +10,7 @@ import pytest
 
 import minigrad as mg
 import minigrad.functional as F
+from minigrad.functional import _conv_spec
 from minigrad.functional._arguments import check_tensor
 from minigrad.functional._conv_spec import ConvSpec, conv_spec, transposed_spec
 from minigrad.ops.pad import MODES
@@ -129,3 +130,51 @@ def test_check_tensor_in_both_of_its_uses() -> None:
         check_tensor([1.0], "bias", "conv1d", floating=False, optional=True)
     with assert_raises_with(TypeError, "conv1d: bias", "a Tensor or None", "list"):
         F.conv1d(mg.ones(1, 1, 4), mg.ones(1, 1, 3), [1.0])
+
+
+# ---- the cache of checked specs ----------------------------------------------------------
+
+
+@pytest.fixture
+def empty_cache() -> None:
+    _conv_spec._SPECS.clear()
+
+
+def test_a_call_again_with_the_same_shapes_gets_the_same_spec(empty_cache: None) -> None:
+    x, w, b = mg.ones(2, 4, 9, 7), mg.ones(6, 4, 3, 3), mg.ones(6)
+    first = conv_spec(2, x, w, b, 1, 1, 1, 1, "zeros")
+    # Other tensors of the same shapes and dtype: the spec is the one computed first.
+    assert conv_spec(2, mg.zeros(2, 4, 9, 7), w.clone(), b.clone(), 1, 1, 1, 1, "zeros") is first
+    # Anything else a spec depends on is a new spec, with its own numbers.
+    other_batch = conv_spec(2, mg.ones(3, 4, 9, 7), w, b, 1, 1, 1, 1, "zeros")
+    assert other_batch is not first and other_batch.out_shape == (3, 6, 9, 7)
+    assert conv_spec(2, x, w, b, 1, (1, 1), 1, 1, "zeros") is not first
+    assert conv_spec(2, x, w, None, 1, 1, 1, 1, "zeros").out_shape == first.out_shape
+    assert conv_spec(2, x.double(), w.double(), b.double(), 1, 1, 1, 1, "zeros") is not first
+    t = transposed_spec(2, x, mg.ones(4, 6, 3, 3), b, 1, 1, 0, 1, 1, "zeros", None)
+    assert t.transposed and t.out_shape == (2, 6, 9, 7)
+
+
+def test_arguments_equal_to_cached_ones_are_still_checked(empty_cache: None) -> None:
+    # True == 1 and 1.0 == 1, but PyTorch refuses both as a stride; so do we, after a
+    # call with stride 1 is cached as before it.
+    x, w = mg.ones(1, 1, 4, 4), mg.ones(1, 1, 2, 2)
+    F.conv2d(x, w, stride=1)
+    for stride in (True, 1.0):
+        with pytest.raises(TypeError, match="stride"):
+            F.conv2d(x, w, stride=stride)
+    # A refused call leaves nothing behind: refused again, and the good call still works.
+    before = dict(_conv_spec._SPECS)
+    with pytest.raises(ValueError, match="channels"):
+        F.conv2d(mg.ones(1, 2, 4, 4), w)
+    assert _conv_spec._SPECS == before
+    with pytest.raises(ValueError, match="channels"):
+        F.conv2d(mg.ones(1, 2, 4, 4), w)
+    assert F.conv2d(x, w, stride=1).shape == (1, 1, 3, 3)
+
+
+def test_the_cache_is_bounded(empty_cache: None) -> None:
+    w = mg.ones(1, 1, 1, 1)
+    for size in range(1, _conv_spec.SPEC_CACHE_SIZE + 10):
+        assert F.conv2d(mg.ones(1, 1, 1, size), w).shape == (1, 1, 1, size)
+        assert len(_conv_spec._SPECS) <= _conv_spec.SPEC_CACHE_SIZE
