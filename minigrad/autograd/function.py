@@ -18,11 +18,12 @@ derivative would be taken at values the forward never saw. This is PyTorch's sav
 tensor check, and ``reads`` mirrors what PyTorch saves for the same op.
 
 A fast path: a few ops that small models run most (the arithmetic, the activations,
-``Linear``) also write ``backward_arrays(ctx, grad) -> tuple``, the same formula, op
-for op, on numpy arrays (``grad`` and the results are arrays). The engine runs it for a
-backward that is not recorded (``create_graph=False``), where it gives the same bits
-without a Tensor and a dispatch per intermediate. ``backward`` stays the definition,
-and tests/ops/test_backward_arrays.py checks that the two agree bit for bit.
+``Linear``, the conv triangle, ``Sum``) also write ``backward_arrays(ctx, grad) ->
+tuple``, the same formula, op for op, on numpy arrays (``grad`` and the results are
+arrays). The engine runs it for a backward that is not recorded
+(``create_graph=False``), where it gives the same bits without a Tensor and a dispatch
+per intermediate. ``backward`` stays the definition, and
+tests/ops/test_backward_arrays.py checks that the two agree bit for bit.
 """
 
 from __future__ import annotations

@@ -69,6 +69,37 @@ def _lowered(array: np.ndarray, rank: int) -> np.ndarray:
     return array.reshape(array.shape[:2] + array.shape[5 - rank :])
 
 
+# The three kernels on arrays of any rank: the ops' forwards, and their backward_arrays.
+
+
+def _conv(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    x5, w5 = _lifted(x), _lifted(w)
+    assert x5.shape[2:] == g.x_size and w5.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
+    return _lowered(kernels.conv_valid(x5, w5, g), x.ndim - 2)
+
+
+def _conv_transpose(y: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    y5, w5 = _lifted(y), _lifted(w)
+    assert y5.shape[2:] == g.y_size and w5.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
+    return _lowered(kernels.conv_transpose_valid(y5, w5, g), y.ndim - 2)
+
+
+def _weight_grad(x: np.ndarray, y: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    x5, y5 = _lifted(x), _lifted(y)
+    assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
+    return _lowered(kernels.conv_weight_grad(x5, y5, g), x.ndim - 2)
+
+
+def _conv_and_weight_grad(
+    x: np.ndarray, w: np.ndarray, y: np.ndarray, g: ConvGeometry
+) -> tuple[np.ndarray, np.ndarray]:
+    x5, w5, y5 = _lifted(x), _lifted(w), _lifted(y)
+    assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
+    conv_out, weight_grad = kernels.conv_and_weight_grad(x5, w5, y5, g)
+    rank = x.ndim - 2
+    return _lowered(conv_out, rank), _lowered(weight_grad, rank)
+
+
 class Conv(Function):
     """y = conv_valid(x, w): cross-correlation (zero padding fused in), (N, C_in, *L_x)
     -> (N, C_out, *L_y).
@@ -81,10 +112,7 @@ class Conv(Function):
     def forward(
         ctx: Context, x: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g, x5, w5 = geometry, _lifted(x), _lifted(w)
-        assert x5.shape[2:] == g.x_size and w5.shape[2:] == g.kernel_size, (x.shape, w.shape, g)
-        y = kernels.conv_valid(x5, w5, g)
-        return _lowered(y, x.ndim - 2)
+        return _conv(x, w, geometry)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -92,6 +120,14 @@ class Conv(Function):
         geometry = ctx.params["geometry"]
         dx = ConvTranspose.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
         dw = ConvWeightGrad.apply(x, grad, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dx, dw
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
+        geometry = ctx.params["geometry"]
+        dx = _conv_transpose(grad, w, geometry) if ctx.needs_input_grad[0] else None
+        dw = _weight_grad(x, grad, geometry) if ctx.needs_input_grad[1] else None
         return dx, dw
 
 
@@ -107,10 +143,7 @@ class ConvTranspose(Function):
     def forward(
         ctx: Context, y: np.ndarray, w: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g, y5, w5 = geometry, _lifted(y), _lifted(w)
-        assert y5.shape[2:] == g.y_size and w5.shape[2:] == g.kernel_size, (y.shape, w.shape, g)
-        x = kernels.conv_transpose_valid(y5, w5, g)
-        return _lowered(x, y.ndim - 2)
+        return _conv_transpose(y, w, geometry)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -121,6 +154,16 @@ class ConvTranspose(Function):
             return conv_and_weight_grad(grad, w, y, geometry=geometry)
         dy = Conv.apply(grad, w, geometry=geometry) if ctx.needs_input_grad[0] else None
         dw = ConvWeightGrad.apply(grad, y, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dy, dw
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        y, w = ctx.inputs[0]._data, ctx.inputs[1]._data
+        geometry = ctx.params["geometry"]
+        if all(ctx.needs_input_grad):
+            return _conv_and_weight_grad(grad, w, y, geometry)
+        dy = _conv(grad, w, geometry) if ctx.needs_input_grad[0] else None
+        dw = _weight_grad(grad, y, geometry) if ctx.needs_input_grad[1] else None
         return dy, dw
 
 
@@ -136,10 +179,7 @@ class ConvWeightGrad(Function):
     def forward(
         ctx: Context, x: np.ndarray, y: np.ndarray, *, geometry: ConvGeometry
     ) -> np.ndarray:
-        g, x5, y5 = geometry, _lifted(x), _lifted(y)
-        assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
-        w = kernels.conv_weight_grad(x5, y5, g)
-        return _lowered(w, x.ndim - 2)
+        return _weight_grad(x, y, geometry)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -147,6 +187,14 @@ class ConvWeightGrad(Function):
         geometry = ctx.params["geometry"]
         dx = ConvTranspose.apply(y, grad, geometry=geometry) if ctx.needs_input_grad[0] else None
         dy = Conv.apply(x, grad, geometry=geometry) if ctx.needs_input_grad[1] else None
+        return dx, dy
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        geometry = ctx.params["geometry"]
+        dx = _conv_transpose(y, grad, geometry) if ctx.needs_input_grad[0] else None
+        dy = _conv(x, grad, geometry) if ctx.needs_input_grad[1] else None
         return dx, dy
 
 
@@ -166,13 +214,10 @@ def conv_and_weight_grad(
     the kernel's batch blocks coincide, else its rounding (see
     ``minigrad.kernels.conv.conv_and_weight_grad``).
     """
-    g, x5, w5, y5 = geometry, _lifted(x._data), _lifted(w._data), _lifted(y._data)
-    assert x5.shape[2:] == g.x_size and y5.shape[2:] == g.y_size, (x.shape, y.shape, g)
-    conv_out, weight_grad = kernels.conv_and_weight_grad(x5, w5, y5, g)
-    rank = x.ndim - 2
+    conv_out, weight_grad = _conv_and_weight_grad(x._data, w._data, y._data, geometry)
     return (
-        Conv.applied(_lowered(conv_out, rank), x, w, geometry=geometry),
-        ConvWeightGrad.applied(_lowered(weight_grad, rank), x, y, geometry=geometry),
+        Conv.applied(conv_out, x, w, geometry=geometry),
+        ConvWeightGrad.applied(weight_grad, x, y, geometry=geometry),
     )
 
 

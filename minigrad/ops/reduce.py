@@ -34,6 +34,13 @@ class Sum(Function):
         kept = reshape(grad, _kept_shape(x.shape, ctx.params["dims"]))
         return (broadcast_to(kept, x.shape),)
 
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        # A loss's last op: its backward runs once per backward() call.
+        (x,) = ctx.inputs
+        kept = grad.reshape(_kept_shape(x.shape, ctx.params["dims"]))
+        return (kept if kept.shape == x.shape else np.array(np.broadcast_to(kept, x.shape)),)
+
 
 class Extreme(Function):
     """out = max (or min) of x over ``dims``.   dx = grad spread over the chosen elements.

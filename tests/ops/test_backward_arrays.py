@@ -13,7 +13,8 @@ import pytest
 
 import minigrad as mg
 from minigrad.autograd.function import Function
-from minigrad.ops import elementwise, fused, linalg
+from minigrad.functional._conv_spec import conv_spec
+from minigrad.ops import conv, elementwise, fused, linalg, reduce
 from tests.helpers import randn
 
 SPECIAL = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-30, 50.0, -50.0]
@@ -27,6 +28,17 @@ BINARY_SHAPES = [
     ((), (4,)),
     ((16, 16, 4, 4), (1, 16, 1, 1)),
 ]
+
+CONV_SHAPES = [((2, 3, 5, 5), (4, 3, 3, 3)), ((1, 2, 6), (3, 2, 2)), ((16, 3, 4, 4), (1, 3, 2, 2))]
+
+
+def _weight_grad_of_conv(x, y):
+    """ConvWeightGrad(x, y) of the conv with a 3-wide kernel, stride 2 and padding 1."""
+    rank = x.ndim - 2
+    w = mg.zeros(y.shape[1], x.shape[1], *(3,) * rank, dtype=x.dtype)
+    geometry = conv_spec(rank, x, w, None, 2, 1, 1, 1, "zeros").geometry
+    return conv.ConvWeightGrad.apply(x, y, geometry=geometry)
+
 
 # op -> (the call on tensors, the input shapes to try)
 CASES = {
@@ -48,11 +60,32 @@ CASES = {
         fused.ChannelBias.apply,
         [((4, 3, 5), (3,)), ((2, 3), (3,)), ((16, 16, 4, 4), (16,)), ((1, 2, 2, 2, 2), (2,))],
     ),
+    reduce.Sum: (lambda x: _sums(x), [((4, 5),), ((),), ((2, 3, 4),), ((2, 1, 4),)]),
+    # The conv triangle, through the public calls: zero padding fused, a stride, groups.
+    conv.Conv: (
+        lambda x, w: getattr(mg.nn.functional, f"conv{x.ndim - 2}d")(x, w, stride=2, padding=1),
+        CONV_SHAPES,
+    ),
+    conv.ConvTranspose: (
+        lambda y, w: mg.nn.functional.conv_transpose2d(y, w, stride=2, padding=1, groups=2),
+        [((2, 4, 3, 3), (4, 3, 3, 3))],
+    ),
+    conv.ConvWeightGrad: (
+        _weight_grad_of_conv,
+        [((2, 3, 5, 5), (2, 4, 3, 3)), ((1, 2, 6), (1, 3, 3)), ((16, 3, 4, 4), (16, 1, 2, 2))],
+    ),
     linalg.Linear: (
         lambda *args: mg.nn.functional.linear(*args),
         [((3, 4), (5, 4), (5,)), ((2, 3, 4), (5, 4), (5,)), ((3, 4), (5, 4)), ((3, 1), (1, 1))],
     ),
 }
+
+
+def _sums(x):
+    """Every kind of Sum: over all of a matrix, one dim of a 3-d tensor (kept), a 0-d one."""
+    if x.ndim == 3:
+        return x.sum(dim=(0, 2), keepdim=True) if x.shape[1] == 1 else x.sum(dim=1)
+    return x.sum()
 
 
 def _with_specials(shape, seed, dtype):
