@@ -5,7 +5,8 @@ per group, such as a critic's last layer (64 channels to 1 logit) or a decoder's
 layer (16 channels to 1 grey level). There im2col's column matrix, ``C_in * K`` rows
 by ``N * P`` columns, is as large as the whole sum, and building it, its GEMM of one or
 two rows and the scatter back (col2im) take many times longer than the sums: on the
-benchmark models these layers ran at 2-4 GFLOP/s against 50-80 for the wide ones.
+benchmark models these layers ran many times slower per multiply-add than the wide ones
+(the figures are in docs/performance.md).
 
 Here no column matrix is built. Both sides are laid out with the batch last,
 
