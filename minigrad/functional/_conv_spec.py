@@ -12,6 +12,7 @@ layers' constructors use too), the tensor check ``minigrad.functional._arguments
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -107,11 +108,26 @@ def _key(
     return (rank, transposed, dtype, input.shape, weight.shape, bias_shape, *plain)
 
 
-def _remember(key: tuple[Any, ...] | None, spec: ConvSpec) -> ConvSpec:
-    if key is not None:
-        if len(_SPECS) >= SPEC_CACHE_SIZE:
-            _SPECS.clear()
-        _SPECS[key] = spec
+def _cached(
+    checked: Callable[..., ConvSpec],
+    rank: int,
+    transposed: bool,
+    input: Any,
+    weight: Any,
+    bias: Any,
+    *plain: Any,
+) -> ConvSpec:
+    """``checked(rank, input, weight, bias, *plain)``, or the spec it gave for an earlier
+    call with the same key; a call that raises leaves nothing behind.
+    """
+    key = _key(rank, transposed, input, weight, bias, *plain)
+    spec = None if key is None else _SPECS.get(key)
+    if spec is None:
+        spec = checked(rank, input, weight, bias, *plain)
+        if key is not None:
+            if len(_SPECS) >= SPEC_CACHE_SIZE:
+                _SPECS.clear()
+            _SPECS[key] = spec
     return spec
 
 
@@ -129,14 +145,8 @@ def conv_spec(
     """The checked call of ``conv{rank}d`` with these arguments (kept for the next call
     with the same shapes and arguments).
     """
-    key = _key(rank, False, input, weight, bias, stride, padding, dilation, groups, padding_mode)
-    spec = None if key is None else _SPECS.get(key)
-    if spec is None:
-        spec = _remember(
-            key, _checked(rank, input, weight, bias, stride, padding, dilation, groups,
-                          padding_mode)
-        )  # fmt: skip
-    return spec
+    return _cached(_checked, rank, False, input, weight, bias, stride, padding, dilation,
+                   groups, padding_mode)  # fmt: skip
 
 
 def _checked(
@@ -225,16 +235,8 @@ def transposed_spec(
     """The checked call of ``conv_transpose{rank}d`` with these arguments (kept for the
     next call with the same shapes and arguments).
     """
-    key = _key(rank, True, input, weight, bias, stride, padding, output_padding, groups,
-               dilation, padding_mode, output_size)  # fmt: skip
-    spec = None if key is None else _SPECS.get(key)
-    if spec is None:
-        spec = _remember(
-            key, _transposed_checked(rank, input, weight, bias, stride, padding,
-                                     output_padding, groups, dilation, padding_mode,
-                                     output_size)
-        )  # fmt: skip
-    return spec
+    return _cached(_transposed_checked, rank, True, input, weight, bias, stride, padding,
+                   output_padding, groups, dilation, padding_mode, output_size)  # fmt: skip
 
 
 def _transposed_checked(
