@@ -328,44 +328,30 @@ def _inside(x_size, kernel, stride, dilation, y_size, pads) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _pad_copy(x, start, pads, padded):  # pragma: no cover - compiled
-    """``padded[n - start, c, i + pads] = x[n, c, i]`` for the block's samples, line by
-    line; padded is zeroed by the caller. numpy's copy into the padded frame goes
-    element by element when x's lines are short, several times slower.
+def _frame_copy(x, start, pads, padded, into):  # pragma: no cover - compiled
+    """Between x's block and its zeroed padded frame, line by line: with ``into``,
+    ``padded[n - start, c, i + pads] = x[n, c, i]``; else the inverse, the frame's inside
+    back into x. numpy's copy into the padded frame goes element by element when x's
+    lines are short, several times slower.
     """
     blocks, channels, x0, x1, x2 = padded.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4]
     p0, p1, p2 = padded.shape[2], padded.shape[3], padded.shape[4]
     b0, b1, b2 = pads
-    source, target = x.reshape(-1), padded.reshape(-1)
+    block, frame = x.reshape(-1), padded.reshape(-1)
     for n in range(blocks):
         for c in range(channels):
             for i0 in range(x0):
                 for i1 in range(x1):
                     line = (((start + n) * channels + c) * x0 + i0) * x1 + i1
-                    read = np.uint64(line * x2)
+                    inside = np.uint64(line * x2)
                     line = ((n * channels + c) * p0 + i0 + b0) * p1 + i1 + b1
-                    write = np.uint64(line * p2 + b2)
-                    for i2 in range(np.uint64(x2)):
-                        target[write + i2] = source[read + i2]
-
-
-@njit(cache=True, nogil=True)
-def _crop_copy(padded, pads, start, x):  # pragma: no cover - compiled
-    """The inverse of ``_pad_copy``: ``x[n, c, i] = padded[n - start, c, i + pads]``."""
-    blocks, channels, x0, x1, x2 = padded.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4]
-    p0, p1, p2 = padded.shape[2], padded.shape[3], padded.shape[4]
-    b0, b1, b2 = pads
-    source, target = padded.reshape(-1), x.reshape(-1)
-    for n in range(blocks):
-        for c in range(channels):
-            for i0 in range(x0):
-                for i1 in range(x1):
-                    line = (((start + n) * channels + c) * x0 + i0) * x1 + i1
-                    write = np.uint64(line * x2)
-                    line = ((n * channels + c) * p0 + i0 + b0) * p1 + i1 + b1
-                    read = np.uint64(line * p2 + b2)
-                    for i2 in range(np.uint64(x2)):
-                        target[write + i2] = source[read + i2]
+                    framed = np.uint64(line * p2 + b2)
+                    if into:
+                        for i2 in range(np.uint64(x2)):
+                            frame[framed + i2] = block[inside + i2]
+                    else:
+                        for i2 in range(np.uint64(x2)):
+                            block[inside + i2] = frame[framed + i2]
 
 
 def _buffer_shape(x, start, stop, kernel, stride, dilation, y_size, pads, long_line):
@@ -418,7 +404,7 @@ def im2col(x: np.ndarray, start: int, stop: int, geometry: Geometry, cols: np.nd
         # Short lines with padding: the table gather on a padded copy of the block ran
         # faster than bounds checks per element or per line.
         padded = np.zeros(shape, x.dtype)
-        _pad_copy(x, start, pads, padded)
+        _frame_copy(x, start, pads, padded, True)
         _im2col_table(padded, 0, stop - start, kernel, stride, dilation, y_size, cols)
 
 
@@ -449,4 +435,4 @@ def col2im(cols: np.ndarray, start: int, stop: int, geometry: Geometry, x: np.nd
         # Scatter into a zeroed padded copy, then keep its inside.
         padded = np.zeros(shape, x.dtype)
         _col2im_table(cols, 0, stop - start, kernel, stride, dilation, y_size, padded)
-        _crop_copy(padded, pads, start, x)
+        _frame_copy(x, start, pads, padded, False)
