@@ -100,9 +100,10 @@ def run_all(module: Any, geometry: dict[str, Any], x: np.ndarray, w: np.ndarray,
     )
 
 
-def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
+def assert_matches_reference(geometry: dict[str, Any], dtype: type, path: Any = conv) -> None:
+    """The three kernels of ``path`` (the dispatch, or one path) against the loops."""
     x, w, y = operands(geometry, dtype)
-    fast = run_all(conv, geometry, x, w, y)
+    fast = run_all(path, geometry, x, w, y)
     slow = run_all(reference, geometry, x, w, y)
     for got, want in zip(fast, slow):
         assert got.dtype == dtype
@@ -230,9 +231,9 @@ def test_positions_no_tap_reaches_are_zero() -> None:
     assert np.all(x[..., 5] != 0)
 
 
-def assert_adjoint_identities(geometry: dict[str, Any]) -> None:
+def assert_adjoint_identities(geometry: dict[str, Any], path: Any = conv) -> None:
     x, w, y = operands(geometry, np.float64)
-    forward, x_adjoint, w_adjoint = run_all(conv, geometry, x, w, y)
+    forward, x_adjoint, w_adjoint = run_all(path, geometry, x, w, y)
     value = np.vdot(forward, y)
     scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
     assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale

@@ -20,7 +20,8 @@ from minigrad.kernels.conv import Geometry, direct, im2col, reference
 from tests.kernels.test_conv import (
     AWKWARD,
     HUGE_PADDING,
-    TOLERANCE,
+    assert_adjoint_identities,
+    assert_matches_reference,
     geometries,
     geometry_of,
     operands,
@@ -31,35 +32,21 @@ from tests.kernels.test_conv import (
 DRAWN = st.one_of(geometries(), padded_geometries())
 
 
-def assert_direct_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
-    x, w, y = operands(geometry, dtype)
-    wants = run_all(reference, geometry, x, w, y)
-    for got, want in zip(run_all(direct, geometry, x, w, y), wants):
-        assert got.dtype == dtype and got.shape == want.shape and got.flags.c_contiguous
-        scale = max(1.0, float(np.abs(want).max()))
-        np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE[dtype] * scale)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(geometry=DRAWN)
 def test_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
-    assert_direct_matches_reference(geometry, dtype)
+    assert_matches_reference(geometry, dtype, direct)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", sorted(AWKWARD))
 def test_awkward_shapes(name: str, dtype: type) -> None:
-    assert_direct_matches_reference(AWKWARD[name], dtype)
+    assert_matches_reference(AWKWARD[name], dtype, direct)
 
 
 @given(geometry=DRAWN)
 def test_adjoint_identities(geometry: dict[str, Any]) -> None:
-    x, w, y = operands(geometry, np.float64)
-    forward, x_adjoint, w_adjoint = run_all(direct, geometry, x, w, y)
-    value = np.vdot(forward, y)
-    scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
-    assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale
-    assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
+    assert_adjoint_identities(geometry, direct)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -111,7 +98,7 @@ def test_huge_paddings_and_strides(name: str) -> None:
     small = max(reach) < 1000
     assert direct.takes(g, 64, 1, 2, np.float32) is small
     if small:
-        assert_direct_matches_reference(geometry, np.float64)
+        assert_matches_reference(geometry, np.float64, direct)
 
 
 def test_the_dispatch_runs_the_path_on_a_thin_layer() -> None:
