@@ -126,9 +126,9 @@ def adopt(target: Tensor, result: Tensor) -> None:
         # The op noted its output's version on the result's counter; the output is the
         # target now, so later writes to the target must be what that check sees.
         counter = target._counter()
-        node.ctx.versions = tuple(
+        node.versions = tuple(
             (position, counter, counter.value) if seen is result._versions else (position, seen, v)
-            for position, seen, v in node.ctx.versions
+            for position, seen, v in node.versions
         )
 
 

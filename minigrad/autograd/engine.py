@@ -47,11 +47,11 @@ __all__ = [
     "seed",
 ]
 
-# id(tensor) -> (tensor, its total gradient)
-TensorGradients = dict[int, tuple[Tensor, Tensor]]
 # A gradient on its way through propagate: a Tensor, or, in a backward that is not
 # recorded, the array an op's ``backward_arrays`` gave.
 Grad = Tensor | np.ndarray
+# id(tensor) -> (tensor, its total gradient so far; made a Tensor in finish)
+TensorGradients = dict[int, tuple[Tensor, Grad]]
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use saved values after "
@@ -175,13 +175,19 @@ def _check_saved_values(graph: Graph) -> None:
             continue
         if node.spent:
             raise RuntimeError(FREED_MESSAGE)
-        for position, counter, version in node.ctx.versions:
+        for position, counter, version in node.versions:
+            if counter is None:
+                # The input had no counter at the forward (Function._record): it has
+                # one now only if it was written since.
+                counter = node.inputs[position]._versions
+                if counter is None:
+                    continue
             if counter.value != version:
                 raise RuntimeError(_modified_message(node, position, counter.value, version))
 
 
 def _modified_message(node: Node, position: int, now: int, then: int) -> str:
-    inputs = node.ctx.inputs
+    inputs = node.inputs
     if position == len(inputs):
         what = f"its output, a tensor of shape {tuple(node.shape)}"
     else:
@@ -248,10 +254,10 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
         if node_grad is None:
             continue
         if node in target_nodes:
-            _accumulate_tensor(gradients.found, target_nodes[node], _tensor(node_grad))
+            _accumulate_tensor(gradients.found, target_nodes[node], node_grad)
         tensor = node.retained() if node.retained is not None else None
         if tensor is not None:
-            _accumulate_tensor(gradients.retained, tensor, _tensor(node_grad))
+            _accumulate_tensor(gradients.retained, tensor, node_grad)
         if node not in silent:
             _call_backward(node, node_grad, graph, gradients, retain_graph)
 
@@ -266,9 +272,9 @@ def _call_backward(
     on_arrays = node.function.backward_arrays
     if on_arrays is not None and not _grad_state.enabled:
         # Not recorded: the op's same formula on arrays (autograd.function's fast path).
-        input_grads = on_arrays(node.ctx, _array(grad))
+        input_grads = on_arrays(node, grad if isinstance(grad, np.ndarray) else grad._data)
     else:
-        input_grads = node.function.backward(node.ctx, _tensor(grad))
+        input_grads = node.function.backward(node, _tensor(grad))
     if not retain_graph:
         node.release()
     consumers = graph.consumers
@@ -277,9 +283,13 @@ def _call_backward(
     for edge, input_grad in zip(node.edges, input_grads):
         if edge is None or input_grad is None:
             continue
-        if type(input_grad) is not np.ndarray and not isinstance(input_grad, Tensor):
+        if type(input_grad) is np.ndarray:
+            shape = input_grad.shape
+        elif isinstance(input_grad, Tensor):
+            shape = input_grad._data.shape
+        else:
             input_grad = np.asarray(input_grad)  # numpy gives 0-d results as scalars
-        shape = _array(input_grad).shape
+            shape = input_grad.shape
         if shape != edge.shape:
             raise RuntimeError(
                 f"{node.name}.backward returned a gradient of shape {tuple(shape)} "
@@ -290,7 +300,8 @@ def _call_backward(
                 total = pending.get(edge)
                 pending[edge] = input_grad if total is None else _sum(total, input_grad)
         elif leaves is None or id(edge) in leaves:
-            _accumulate_tensor(gradients.found, edge, _tensor(input_grad))
+            # Kept as it came (an array, in a backward that is not recorded) until finish.
+            _accumulate_tensor(gradients.found, edge, input_grad)
 
 
 def _sequence_of(node: Node) -> int:
@@ -310,10 +321,10 @@ def _accumulate(pending: dict[Node, Grad], node: Node, grad: Tensor) -> None:
     pending[node] = grad if total is None else _sum(total, grad)
 
 
-def _accumulate_tensor(gradients: TensorGradients, tensor: Tensor, grad: Tensor) -> None:
+def _accumulate_tensor(gradients: TensorGradients, tensor: Tensor, grad: Grad) -> None:
     key = id(tensor)
-    total = grad if key not in gradients else _tensor(_sum(gradients[key][1], grad))
-    gradients[key] = (tensor, total)
+    entry = gradients.get(key)
+    gradients[key] = (tensor, grad if entry is None else _sum(entry[1], grad))
 
 
 def _sum(total: Grad, grad: Grad) -> Grad:
@@ -346,7 +357,7 @@ def finish(
         return []
     _write_grads(gradients.retained, create_graph)
     found = gradients.found
-    return [found[id(t)][1] if id(t) in found else None for t in answers_for]
+    return [_tensor(found[id(t)][1]) if id(t) in found else None for t in answers_for]
 
 
 def _write_grads(gradients: TensorGradients, create_graph: bool) -> None:
@@ -355,9 +366,9 @@ def _write_grads(gradients: TensorGradients, create_graph: bool) -> None:
         if not create_graph:
             # A fresh array: one gradient may reach several leaves (x + y) or be the
             # caller's own `gradient`, and editing one .grad in place must not change another.
-            grad = Tensor._wrap(np.array(grad._data))
+            grad = Tensor._wrap(np.array(_array(grad)))
         # ._grad: the shapes were checked in step 3, as the setter would.
-        tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        tensor._grad = _tensor(grad) if tensor._grad is None else tensor._grad + _tensor(grad)
 
 
 # ---- the two entry points ---------------------------------------------------------------

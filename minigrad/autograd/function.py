@@ -8,7 +8,8 @@ An op subclasses ``Function`` and writes two static methods side by side:
   ``create_graph=True`` and gradients of any order follow.
 
 ``apply`` runs the forward, wraps the result in a Tensor and, when grad mode is on
-and some input requires grad, records a [`Node`][minigrad.autograd.graph.Node].
+and some input requires grad, records a [`Node`][minigrad.autograd.graph.Node]: the
+node is made first and is the forward's ``ctx``, so an op on the tape is one object.
 
 An op also says which values its backward reads, in ``reads``: for each input i,
 the inputs (and ``OUTPUT``, the op's own result) that the formula for ``dx_i`` uses.
@@ -28,68 +29,20 @@ tests/ops/test_backward_arrays.py checks that the two agree bit for bit.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
 from minigrad.autograd import grad_mode
-from minigrad.autograd.graph import Node
+from minigrad.autograd.graph import OUTPUT, Context, Node
 from minigrad.tensor import Tensor, VersionCounter
 
+# Context and OUTPUT live with Node (a recorded op's node is its context); ops import
+# all three names from here.
+__all__ = ["OUTPUT", "Context", "Function"]
+
 _grad_state = grad_mode._state
-
-# In ``reads``: the op's own output (exp, tanh and sigmoid differentiate through it).
-OUTPUT = "output"
-
-
-class Context:
-    """What a forward leaves for its backward.
-
-    Attributes:
-        inputs: the op's tensor inputs, in order; backward computes with these.
-        needs_input_grad: one bool per input: compute only the gradients needed.
-        params: the op's non-tensor arguments, as given to ``apply``.
-        saved: extra arrays (masks, indices) whose derivative is zero.
-    """
-
-    # Several hundred contexts are made per training step: slots make them cheaper.
-    __slots__ = ("inputs", "needs_input_grad", "params", "saved", "versions", "node")
-
-    def __init__(
-        self,
-        inputs: tuple[Tensor, ...],
-        params: dict[str, Any],
-        needs_input_grad: tuple[bool, ...] | None = None,
-    ) -> None:
-        self.inputs = inputs
-        if needs_input_grad is None:
-            needs_input_grad = tuple([t._requires_grad for t in inputs])
-        self.needs_input_grad = needs_input_grad
-        self.params = params
-        self.saved: dict[str, Any] = {}
-        # (position, counter, version at the forward) per tensor the backward reads;
-        # position len(inputs) is the output.
-        self.versions: tuple[tuple[int, VersionCounter, int], ...] = ()
-        self.node: weakref.ref[Node] | None = None
-
-    def output(self) -> Tensor:
-        """The op's own output, for a backward that reads it: a tensor on the op's node,
-        so that a recorded backward (``create_graph``) differentiates through it.
-        """
-        assert self.node is not None, "the op does not list OUTPUT in its reads"
-        node = self.node()
-        assert node is not None
-        out = Tensor._wrap(self.saved[OUTPUT], requires_grad=True)
-        out.grad_fn = node
-        return out
-
-    def release(self) -> None:
-        """Drop everything saved, so that arrays can be freed after backward."""
-        self.inputs = ()
-        self.saved = {}
-        self.versions = ()
 
 
 class Function:
@@ -127,8 +80,8 @@ class Function:
         if _grad_state.enabled:
             needs = tuple([t._requires_grad for t in inputs])
             if True in needs:
-                ctx = Context(inputs, params, needs)
-                return cls._record(ctx, cls.forward(ctx, *arrays, **params))
+                node = Node(cls, inputs, params, needs)
+                return cls._record(node, cls.forward(node, *arrays, **params))
         # Nothing to record (no_grad, as for every op of a backward without
         # create_graph; or no input requires grad): what the forward notes is not kept.
         return cls._unrecorded(cls.forward(_Scratch(), *arrays, **params), inputs)
@@ -141,7 +94,7 @@ class Function:
         products of a convolution's backward share their im2col). Only for ops whose
         forward leaves nothing on ``ctx``; the backward is the op's own, as ever.
         """
-        return cls._record(Context(inputs, params), output)
+        return cls._record(Node(cls, inputs, params), output)
 
     @classmethod
     def _unrecorded(cls, output: np.ndarray, inputs: tuple[Tensor, ...]) -> Tensor:
@@ -155,34 +108,40 @@ class Function:
         return result
 
     @classmethod
-    def _record(cls, ctx: Context, output: np.ndarray) -> Tensor:
+    def _record(cls, node: Node, output: np.ndarray) -> Tensor:
         if type(output) is not np.ndarray:
             output = np.asarray(output)
         # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
-        if not (_grad_state.enabled and True in ctx.needs_input_grad and output.dtype.kind == "f"):
-            return cls._unrecorded(output, ctx.inputs)
+        needs = node.needs_input_grad
+        if not (_grad_state.enabled and True in needs and output.dtype.kind == "f"):
+            return cls._unrecorded(output, node.inputs)
         result = Tensor._wrap(output, True)
-        if cls.view and np.may_share_memory(output, ctx.inputs[0]._data):
-            result._versions = ctx.inputs[0]._counter()
-        node = result.grad_fn = Node(cls, ctx, output.shape, output.dtype)
+        if cls.view and np.may_share_memory(output, node.inputs[0]._data):
+            result._versions = node.inputs[0]._counter()
+        node.place(output)
+        result.grad_fn = node
         if cls.reads:
-            positions = cls._read_plans.get(ctx.needs_input_grad)
+            positions = cls._read_plans.get(needs)
             if positions is None:
-                positions = _read_positions(cls, ctx.needs_input_grad)
+                positions = _read_positions(cls, needs)
             if positions:
                 # Note the version of each tensor a needed formula reads (the engine
-                # compares them before the backward runs).
-                inputs = ctx.inputs
+                # compares them before the backward runs). An input with no counter yet
+                # is at version 0, and is noted as (position, None, 0): the node holds
+                # the input, and any later write gives it a counter the check then reads,
+                # so no counter is made here for each op result read by the next op.
+                inputs = node.inputs
                 count = len(inputs)
-                versions = []
+                versions: list[tuple[int, VersionCounter | None, int]] = []
                 for position in positions:
-                    tensor = result if position == count else inputs[position]
-                    counter = tensor._versions or tensor._counter()
-                    versions.append((position, counter, counter.value))
-                ctx.versions = tuple(versions)
-                if positions[-1] == count:
-                    ctx.saved[OUTPUT] = output
-                    ctx.node = weakref.ref(node)
+                    if position == count:  # the output: the node does not hold its tensor
+                        counter = result._versions or result._counter()
+                        versions.append((position, counter, counter.value))
+                        node.saved[OUTPUT] = output
+                    else:
+                        known = inputs[position]._versions
+                        versions.append((position, known, 0 if known is None else known.value))
+                node.versions = tuple(versions)
         return result
 
 

@@ -1,4 +1,4 @@
-"""Nodes of the tape, and the tape rendered as Graphviz DOT text."""
+"""The tape's nodes and the contexts of ops, and the tape rendered as Graphviz DOT text."""
 
 from __future__ import annotations
 
@@ -8,50 +8,119 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minigrad.tensor import Tensor, VersionCounter
+
 if TYPE_CHECKING:
-    from minigrad.autograd.function import Context, Function
-    from minigrad.tensor import Tensor
+    from minigrad.autograd.function import Function
 
 # Creation order of nodes: the engine uses it to break ties, which keeps the order of
 # gradient accumulation (and so the bits of the result) the same on every run.
 _sequence = itertools.count()
 
+# In ``reads``: the op's own output (exp, tanh and sigmoid differentiate through it).
+OUTPUT = "output"
 
-class Node:
-    """One recorded op: its Function, its context, and an edge per input.
+
+class Context:
+    """What a forward leaves for its backward.
+
+    A recorded op's context is its [`Node`][minigrad.autograd.graph.Node] itself (a
+    subclass): one object per op, made before the forward runs, so that recording adds
+    no second one.
+
+    Attributes:
+        inputs: the op's tensor inputs, in order; backward computes with these.
+        needs_input_grad: one bool per input: compute only the gradients needed.
+        params: the op's non-tensor arguments, as given to ``apply``.
+        saved: extra arrays (masks, indices) whose derivative is zero.
+    """
+
+    # Several hundred contexts are made per training step: slots make them cheaper.
+    __slots__ = ("inputs", "needs_input_grad", "params", "saved", "versions")
+
+    def __init__(
+        self,
+        inputs: tuple[Tensor, ...],
+        params: dict[str, Any],
+        needs_input_grad: tuple[bool, ...] | None = None,
+    ) -> None:
+        self.inputs = inputs
+        if needs_input_grad is None:
+            needs_input_grad = tuple([t._requires_grad for t in inputs])
+        self.needs_input_grad = needs_input_grad
+        self.params = params
+        self.saved: dict[str, Any] = {}
+        # (position, counter, version at the forward) per tensor the backward reads;
+        # position len(inputs) is the output; counter None: an input that had none yet.
+        self.versions: tuple[tuple[int, VersionCounter | None, int], ...] = ()
+
+    def output(self) -> Tensor:
+        """The op's own output, for a backward that reads it: a tensor on the op's node,
+        so that a recorded backward (``create_graph``) differentiates through it.
+        """
+        assert isinstance(self, Node), "only a recorded op's backward runs"
+        assert OUTPUT in self.saved, "the op does not list OUTPUT in its reads"
+        out = Tensor._wrap(self.saved[OUTPUT], requires_grad=True)
+        out.grad_fn = self
+        return out
+
+
+class Node(Context):
+    """One recorded op: its Function, its context (the node itself), and an edge per
+    input.
 
     An edge is the input's own ``Node`` when the input is an op result, the input
     tensor itself when it is a leaf that requires grad, and ``None`` otherwise.
+    ``Function.apply`` makes the node before the forward runs (as its context) and
+    ``place`` puts it on the tape once the output is known.
     """
 
     # One node per recorded op, several hundred per training step: slots make them cheaper.
     __slots__ = (
         "function",
-        "ctx",
         "shape",
         "dtype",
         "sequence",
         "spent",
         "retained",
         "edges",
-        "__weakref__",  # a backward that reads its op's output reaches the node weakly
     )
 
     def __init__(
         self,
         function: type[Function],
-        ctx: Context,
-        shape: tuple[int, ...],
-        dtype: np.dtype[Any],
+        inputs: tuple[Tensor, ...],
+        params: dict[str, Any],
+        needs_input_grad: tuple[bool, ...] | None = None,
     ) -> None:
+        # Context's attributes set here, not by a call to Context.__init__: one frame less
+        # per recorded op.
+        self.inputs = inputs
+        if needs_input_grad is None:
+            needs_input_grad = tuple([t._requires_grad for t in inputs])
+        self.needs_input_grad = needs_input_grad
+        self.params = params
+        self.saved: dict[str, Any] = {}
+        self.versions: tuple[tuple[int, VersionCounter | None, int], ...] = ()
         self.function = function
-        self.ctx = ctx
-        self.shape = shape
-        self.dtype = dtype
-        self.sequence = next(_sequence)
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
-        self.edges: tuple[Node | Tensor | None, ...] = tuple([_edge_to(t) for t in ctx.inputs])
+
+    def place(self, output: np.ndarray) -> None:
+        """Put the node on the tape, for ``output``: its shape, dtype, creation number
+        and edges (the class docstring's; a Node is always truthy).
+        """
+        self.shape = output.shape
+        self.dtype = output.dtype
+        self.sequence = next(_sequence)
+        self.edges: tuple[Node | Tensor | None, ...] = tuple(
+            [(t.grad_fn or t) if t._requires_grad else None for t in self.inputs]
+        )
+
+    @property
+    def ctx(self) -> Context:
+        """The op's context: the node itself."""
+        return self
 
     @property
     def name(self) -> str:
@@ -60,19 +129,15 @@ class Node:
 
     def release(self) -> None:
         """Free the saved values; a later backward through this node must fail."""
-        self.ctx.release()
+        self.inputs = ()
+        self.saved = {}
+        self.versions = ()
         self.spent = True
 
     def __repr__(self) -> str:
         """``<MulBackward(...) -> shape>``: the op, its parameters, its output shape."""
-        params = ", ".join(f"{key}={_short(value)}" for key, value in self.ctx.params.items())
+        params = ", ".join(f"{key}={_short(value)}" for key, value in self.params.items())
         return f"<{self.name}Backward({params}) -> {self.shape}>"
-
-
-def _edge_to(tensor: Tensor) -> Node | Tensor | None:
-    if not tensor._requires_grad:
-        return None
-    return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
 def _short(value: Any) -> str:
@@ -162,7 +227,7 @@ def to_dot(tensor: Tensor, *, values: bool = False, grads: bool = False) -> str:
         seen = {id(tensor.grad_fn)}
         while stack:
             node = stack.pop()
-            inputs = node.ctx.inputs
+            inputs = node.inputs
             for position, edge in enumerate(node.edges):
                 if edge is None:
                     continue
