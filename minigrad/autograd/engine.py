@@ -20,6 +20,7 @@ themselves and the gradients they produce can be differentiated again.
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -117,16 +118,17 @@ def discover(roots: Sequence[Tensor], targets: Sequence[Tensor] | None) -> Graph
 
 def _count_consumers(starts: list[Node]) -> dict[Node, int]:
     """Iterative DFS over the tape from ``starts``; counts reachable consumers per node."""
-    consumers: dict[Node, int] = {node: 0 for node in starts}
+    consumers: dict[Node, int] = dict.fromkeys(starts, 0)
     stack = list(starts)
     while stack:
-        node = stack.pop()
-        for edge in node.edges:
+        for edge in stack.pop().edges:
             if isinstance(edge, Node):
-                if edge not in consumers:
-                    consumers[edge] = 0
+                count = consumers.get(edge)
+                if count is None:
+                    consumers[edge] = 1
                     stack.append(edge)
-                consumers[edge] += 1
+                else:
+                    consumers[edge] = count + 1
     return consumers
 
 
@@ -233,6 +235,9 @@ def _recorded_if(create_graph: bool) -> Iterator[None]:
 
 # ---- 3. propagate -----------------------------------------------------------------------
 
+# The sort key of propagate: a node's creation number (read in C, not a Python call per node).
+_SEQUENCE = operator.attrgetter("sequence")
+
 
 def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
     """Step 3: the nodes newest first. Every edge points to an older node, so a node
@@ -249,7 +254,7 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
     silent = graph.silent
     target_nodes = graph.target_nodes
     pending = gradients.pending
-    for node in sorted(graph.consumers, key=_sequence_of, reverse=True):
+    for node in sorted(graph.consumers, key=_SEQUENCE, reverse=True):
         node_grad = pending.pop(node, None)
         if node_grad is None:
             continue
@@ -302,10 +307,6 @@ def _call_backward(
         elif leaves is None or id(edge) in leaves:
             # Kept as it came (an array, in a backward that is not recorded) until finish.
             _accumulate_tensor(gradients.found, edge, input_grad)
-
-
-def _sequence_of(node: Node) -> int:
-    return node.sequence
 
 
 def _tensor(grad: Grad) -> Tensor:

@@ -76,12 +76,15 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it on the tape when needed."""
-        arrays = [t._data for t in inputs]
-        if _grad_state.enabled:
-            needs = tuple([t._requires_grad for t in inputs])
-            if True in needs:
-                node = Node(cls, inputs, params, needs)
-                return cls._record(node, cls.forward(node, *arrays, **params))
+        # One loop, not two comprehensions: each of those is a function made and called.
+        arrays = []
+        wanted = []
+        for t in inputs:
+            arrays.append(t._data)
+            wanted.append(t._requires_grad)
+        if _grad_state.enabled and True in wanted:
+            node = Node(cls, inputs, params, tuple(wanted))
+            return cls._record(node, cls.forward(node, *arrays, **params))
         # Nothing to record (no_grad, as for every op of a backward without
         # create_graph; or no input requires grad): what the forward notes is not kept.
         return cls._unrecorded(cls.forward(_Scratch(), *arrays, **params), inputs)

@@ -113,9 +113,10 @@ class Node(Context):
         self.shape = output.shape
         self.dtype = output.dtype
         self.sequence = next(_sequence)
-        self.edges: tuple[Node | Tensor | None, ...] = tuple(
-            [(t.grad_fn or t) if t._requires_grad else None for t in self.inputs]
-        )
+        edges: list[Node | Tensor | None] = []
+        for t in self.inputs:
+            edges.append((t.grad_fn or t) if t._requires_grad else None)
+        self.edges: tuple[Node | Tensor | None, ...] = tuple(edges)
 
     @property
     def ctx(self) -> Context:
