@@ -62,6 +62,10 @@ class GradDtypeError(RuntimeError, TypeError):
     """
 
 
+# object.__new__, looked up once: Tensor._wrap runs for every op result.
+_new = object.__new__
+
+
 class Tensor:
     """A numpy array with a gradient and a place on the tape.
 
@@ -116,7 +120,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
         """Wrap an array produced inside minigrad (no copy, no checks)."""
-        tensor = cls.__new__(cls)
+        tensor = _new(cls)
         tensor._data = array
         tensor._grad = None
         tensor.grad_fn = None

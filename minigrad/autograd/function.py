@@ -76,14 +76,15 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it on the tape when needed."""
-        # One loop, not two comprehensions: each of those is a function made and called.
+        # A plain loop: a comprehension is a function made and called, per op.
         arrays = []
-        wanted = []
+        wanted = False
         for t in inputs:
             arrays.append(t._data)
-            wanted.append(t._requires_grad)
-        if _grad_state.enabled and True in wanted:
-            node = Node(cls, inputs, params, tuple(wanted))
+            if t._requires_grad:
+                wanted = True
+        if wanted and _grad_state.enabled:
+            node = Node(cls, inputs, params)
             return cls._record(node, cls.forward(node, *arrays, **params))
         # Nothing to record (no_grad, as for every op of a backward without
         # create_graph; or no input requires grad): what the forward notes is not kept.
@@ -121,7 +122,8 @@ class Function:
         result = Tensor._wrap(output, True)
         if cls.view and np.may_share_memory(output, node.inputs[0]._data):
             result._versions = node.inputs[0]._counter()
-        node.place(output)
+        node.shape = output.shape
+        node.dtype = output.dtype
         result.grad_fn = node
         if cls.reads:
             positions = cls._read_plans.get(needs)

@@ -72,7 +72,7 @@ class Node(Context):
     An edge is the input's own ``Node`` when the input is an op result, the input
     tensor itself when it is a leaf that requires grad, and ``None`` otherwise.
     ``Function.apply`` makes the node before the forward runs (as its context) and
-    ``place`` puts it on the tape once the output is known.
+    ``Function._record`` notes the output's shape and dtype.
     """
 
     # One node per recorded op, several hundred per training step: slots make them cheaper.
@@ -87,36 +87,36 @@ class Node(Context):
     )
 
     def __init__(
-        self,
-        function: type[Function],
-        inputs: tuple[Tensor, ...],
-        params: dict[str, Any],
-        needs_input_grad: tuple[bool, ...] | None = None,
+        self, function: type[Function], inputs: tuple[Tensor, ...], params: dict[str, Any]
     ) -> None:
         # Context's attributes set here, not by a call to Context.__init__: one frame less
         # per recorded op.
         self.inputs = inputs
-        if needs_input_grad is None:
-            needs_input_grad = tuple([t._requires_grad for t in inputs])
-        self.needs_input_grad = needs_input_grad
         self.params = params
         self.saved: dict[str, Any] = {}
         self.versions: tuple[tuple[int, VersionCounter | None, int], ...] = ()
         self.function = function
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
-
-    def place(self, output: np.ndarray) -> None:
-        """Put the node on the tape, for ``output``: its shape, dtype, creation number
-        and edges (the class docstring's; a Node is always truthy).
-        """
-        self.shape = output.shape
-        self.dtype = output.dtype
-        self.sequence = next(_sequence)
+        # The edges of the class docstring (a Node is always truthy), with the inputs'
+        # needs, in one plain loop (a comprehension is a function made and called).
         edges: list[Node | Tensor | None] = []
-        for t in self.inputs:
-            edges.append((t.grad_fn or t) if t._requires_grad else None)
+        needs: list[bool] = []
+        for t in inputs:
+            if t._requires_grad:
+                edges.append(t.grad_fn or t)
+                needs.append(True)
+            else:
+                edges.append(None)
+                needs.append(False)
         self.edges: tuple[Node | Tensor | None, ...] = tuple(edges)
+        self.needs_input_grad = tuple(needs)
+        # Made before the forward runs, which records nothing (it works on arrays), so
+        # the node is still newer than every node its edges reach.
+        self.sequence = next(_sequence)
+        # Set by Function._record from the output.
+        self.shape: tuple[int, ...] = ()
+        self.dtype: np.dtype[Any] | None = None
 
     @property
     def ctx(self) -> Context:
