@@ -254,6 +254,7 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
     silent = graph.silent
     target_nodes = graph.target_nodes
     pending = gradients.pending
+    on_arrays = not _grad_state.enabled  # not recorded: the ops' backward_arrays may run
     for node in sorted(graph.consumers, key=_SEQUENCE, reverse=True):
         node_grad = pending.pop(node, None)
         if node_grad is None:
@@ -264,20 +265,27 @@ def propagate(graph: Graph, gradients: Gradients, retain_graph: bool) -> None:
         if tensor is not None:
             _accumulate_tensor(gradients.retained, tensor, node_grad)
         if node not in silent:
-            _call_backward(node, node_grad, graph, gradients, retain_graph)
+            _call_backward(node, node_grad, graph, gradients, retain_graph, on_arrays)
 
 
 def _call_backward(
-    node: Node, grad: Grad, graph: Graph, gradients: Gradients, retain_graph: bool
+    node: Node,
+    grad: Grad,
+    graph: Graph,
+    gradients: Gradients,
+    retain_graph: bool,
+    on_arrays: bool,
 ) -> None:
-    """Run one node's backward and hand each input gradient to its edge."""
+    """Run one node's backward and hand each input gradient to its edge; ``on_arrays``:
+    the backward is not recorded, so the op's ``backward_arrays`` may run.
+    """
     if node.spent:
         raise RuntimeError(FREED_MESSAGE)
     input_grads: Sequence[Grad | None]
-    on_arrays = node.function.backward_arrays
-    if on_arrays is not None and not _grad_state.enabled:
+    formula = node.function.backward_arrays if on_arrays else None
+    if formula is not None:
         # Not recorded: the op's same formula on arrays (autograd.function's fast path).
-        input_grads = on_arrays(node, grad if isinstance(grad, np.ndarray) else grad._data)
+        input_grads = formula(node, grad if isinstance(grad, np.ndarray) else grad._data)
     else:
         input_grads = node.function.backward(node, _tensor(grad))
     if not retain_graph:

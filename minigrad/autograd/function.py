@@ -98,6 +98,8 @@ class Function:
         products of a convolution's backward share their im2col). Only for ops whose
         forward leaves nothing on ``ctx``; the backward is the op's own, as ever.
         """
+        if not _grad_state.enabled:
+            return cls._unrecorded(output, inputs)
         return cls._record(Node(cls, inputs, params), output)
 
     @classmethod
@@ -115,9 +117,10 @@ class Function:
     def _record(cls, node: Node, output: np.ndarray) -> Tensor:
         if type(output) is not np.ndarray:
             output = np.asarray(output)
-        # Integer and bool results (a cast, say) have no gradient, as in PyTorch.
+        # Integer and bool results (a cast, say) have no gradient, as in PyTorch. (Grad
+        # mode is on: apply and applied call this only then.)
         needs = node.needs_input_grad
-        if not (_grad_state.enabled and True in needs and output.dtype.kind == "f"):
+        if not (True in needs and output.dtype.kind == "f"):
             return cls._unrecorded(output, node.inputs)
         result = Tensor._wrap(output, True)
         if cls.view and np.may_share_memory(output, node.inputs[0]._data):
