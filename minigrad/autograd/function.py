@@ -128,28 +128,27 @@ class Function:
         node.shape = output.shape
         node.dtype = output.dtype
         result.grad_fn = node
-        if cls.reads:
-            positions = cls._read_plans.get(needs)
-            if positions is None:
-                positions = _read_positions(cls, needs)
-            if positions:
-                # Note the version of each tensor a needed formula reads (the engine
-                # compares them before the backward runs). An input with no counter yet
-                # is at version 0, and is noted as (position, None, 0): the node holds
-                # the input, and any later write gives it a counter the check then reads,
-                # so no counter is made here for each op result read by the next op.
-                inputs = node.inputs
-                count = len(inputs)
-                versions: list[tuple[int, VersionCounter | None, int]] = []
-                for position in positions:
-                    if position == count:  # the output: the node does not hold its tensor
-                        counter = result._versions or result._counter()
-                        versions.append((position, counter, counter.value))
-                        node.saved[OUTPUT] = output
-                    else:
-                        known = inputs[position]._versions
-                        versions.append((position, known, 0 if known is None else known.value))
-                node.versions = tuple(versions)
+        positions = cls._read_plans.get(needs)
+        if positions is None:
+            positions = _read_positions(cls, needs)
+        if positions:
+            # Note the version of each tensor a needed formula reads (the engine
+            # compares them before the backward runs). An input with no counter yet
+            # is at version 0, and is noted as (position, None, 0): the node holds
+            # the input, and any later write gives it a counter the check then reads,
+            # so no counter is made here for each op result read by the next op.
+            inputs = node.inputs
+            count = len(inputs)
+            versions: list[tuple[int, VersionCounter | None, int]] = []
+            for position in positions:
+                if position == count:  # the output: the node does not hold its tensor
+                    counter = result._versions or result._counter()
+                    versions.append((position, counter, counter.value))
+                    node.saved[OUTPUT] = output
+                else:
+                    known = inputs[position]._versions
+                    versions.append((position, known, 0 if known is None else known.value))
+            node.versions = tuple(versions)
         return result
 
 
