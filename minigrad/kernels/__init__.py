@@ -3,8 +3,8 @@
 The public names below are what ops call. One package or module per family:
 ``minigrad.kernels.conv`` (the convolutions: one named geometry, the im2col,
 Winograd and reference paths, and the routing table that chooses between them),
-``minigrad.kernels.pad``, ``minigrad.kernels.linalg``,
-``minigrad.kernels.norm``, ``minigrad.kernels.activation`` and
+``minigrad.kernels.pad``, ``minigrad.kernels.linalg``, ``minigrad.kernels.norm``,
+``minigrad.kernels.activation``, ``minigrad.kernels.shuffle`` and
 ``minigrad.kernels.optim``; ``minigrad.kernels._threads`` holds the thread and
 work-splitting policy that every fast kernel follows.
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from minigrad.autograd.function import Context, Function
 from minigrad.kernels.pool import apply_taps, scatter_add, window_max
+from minigrad.kernels.shuffle import pixel_shuffle, pixel_unshuffle
 from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
 
@@ -122,16 +123,12 @@ class PixelShuffle(Function):
     dx = PixelUnshuffle(grad, r): the adjoint of a permutation is its inverse.
 
     One op where the composite was three (a reshape, a permute and a copying reshape)
-    forward and three back.
+    forward and three back; the copy is one pass of ``minigrad.kernels.shuffle``.
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
-        *lead, channels, height, width = x.shape
-        r, n = factor, len(lead)
-        blocks = x.reshape(*lead, channels // (r * r), r, r, height, width)
-        moved = blocks.transpose(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-        return _fresh(moved.reshape(*lead, channels // (r * r), height * r, width * r), x)
+        return pixel_shuffle(x, factor)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -146,20 +143,11 @@ class PixelUnshuffle(Function):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
-        *lead, channels, height, width = x.shape
-        r, n = factor, len(lead)
-        blocks = x.reshape(*lead, channels, height // r, r, width // r, r)
-        moved = blocks.transpose(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-        return _fresh(moved.reshape(*lead, channels * r * r, height // r, width // r), x)
+        return pixel_unshuffle(x, factor)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (PixelShuffle.apply(grad, factor=ctx.params["factor"]),)
-
-
-def _fresh(out: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``out`` as a new array (a reshape is a view when nothing moves, factor 1)."""
-    return out.copy() if np.may_share_memory(out, x) else out
 
 
 class PlaneGather(Function):
