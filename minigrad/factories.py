@@ -106,6 +106,35 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
     return _make(np.ones(_checks.as_shape(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """The ``(n, m)`` identity matrix (``m`` defaults to ``n``): ones on the diagonal.
+
+    >>> import minigrad as mg
+    >>> mg.eye(2, 3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    as_device(device)
+    rows = _size(n, "n")
+    columns = rows if m is None else _size(m, "m")
+    return _make(np.eye(rows, columns, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def _size(value: Any, argument: str) -> int:
+    if not _checks.is_int(value):
+        raise TypeError(f"eye: {argument}: expected an int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"eye: {argument}: expected a non-negative size, got {value}")
+    return int(value)
+
+
 def empty(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:

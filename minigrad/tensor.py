@@ -511,6 +511,22 @@ class Tensor:
         """Batched ``(b, n, k) @ (b, k, m)``, strictly 3-d ([`minigrad.bmm`][])."""
         return arithmetic.bmm(self, mat2)
 
+    def mm(self, mat2: Tensor) -> Tensor:
+        """Strictly 2-d ``(n, k) @ (k, m)`` ([`minigrad.mm`][])."""
+        return arithmetic.mm(self, mat2)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """``(n, k) @ (k,)`` ([`minigrad.mv`][])."""
+        return arithmetic.mv(self, vec)
+
+    def dot(self, tensor: Tensor) -> Tensor:
+        """The inner product of two vectors ([`minigrad.dot`][])."""
+        return arithmetic.dot(self, tensor)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """The outer product of two vectors ([`minigrad.outer`][])."""
+        return arithmetic.outer(self, vec2)
+
     def maximum(self, other: Tensor) -> Tensor:
         """The larger of self and other elementwise ([`minigrad.maximum`][])."""
         return arithmetic.maximum(self, other)
@@ -583,6 +599,18 @@ class Tensor:
         """True where self is zero ([`minigrad.logical_not`][])."""
         return comparison.logical_not(self)
 
+    def isnan(self) -> Tensor:
+        """Whether each element is NaN ([`minigrad.isnan`][])."""
+        return comparison.isnan(self)
+
+    def isinf(self) -> Tensor:
+        """Whether each element is infinite ([`minigrad.isinf`][])."""
+        return comparison.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        """Whether each element is finite ([`minigrad.isfinite`][])."""
+        return comparison.isfinite(self)
+
     def __invert__(self) -> Tensor:
         """``~self``: logical not of a bool tensor, bitwise not of an integer one."""
         return comparison.bitwise(np.invert, self, None, "invert", unary=True)
@@ -652,6 +680,26 @@ class Tensor:
     def log1p(self) -> Tensor:
         """log(1 + self), accurate for small values ([`minigrad.log1p`][])."""
         return elementwise.Log1p.apply(_floating(self))
+
+    def log10(self) -> Tensor:
+        """The base-10 logarithm ([`minigrad.log10`][])."""
+        return elementwise.Log10.apply(_floating(self))
+
+    def log2(self) -> Tensor:
+        """The base-2 logarithm ([`minigrad.log2`][])."""
+        return elementwise.Log2.apply(_floating(self))
+
+    def exp2(self) -> Tensor:
+        """2 to the power of each element ([`minigrad.exp2`][])."""
+        return elementwise.Exp2.apply(_floating(self))
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        """``self + weight * (end - self)`` ([`minigrad.lerp`][])."""
+        return maths.lerp(self, end, weight)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log(sum(exp(self))) over ``dim``, computed stably ([`minigrad.logsumexp`][])."""
+        return maths.logsumexp(self, dim, keepdim)
 
     def expm1(self) -> Tensor:
         """exp(self) - 1, accurate for small values ([`minigrad.expm1`][])."""
@@ -761,6 +809,32 @@ class Tensor:
         """The smallest element(s), as [`max`][] ([`minigrad.min`][])."""
         return reductions.min(self, dim, keepdim)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim`` ([`minigrad.sort`][])."""
+        return ordering.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The indices that sort along ``dim`` ([`minigrad.argsort`][])."""
+        return ordering.argsort(self, dim, descending, stable)
+
+    def topk(
+        self,
+        k: int,
+        dim: int = -1,
+        largest: bool = True,
+        sorted: bool = True,  # noqa: A002
+    ) -> Any:
+        """``(values, indices)`` of the k largest along ``dim`` ([`minigrad.topk`][])."""
+        return ordering.topk(self, k, dim, largest, sorted)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The largest value over ``dim``, ties sharing the gradient ([`minigrad.amax`][])."""
+        return reductions.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        """The smallest value over ``dim`` ([`minigrad.amin`][])."""
+        return reductions.amin(self, dim, keepdim)
+
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """The index of the largest element ([`minigrad.argmax`][])."""
         return reductions.argmax(self, dim, keepdim)
@@ -821,6 +895,38 @@ class Tensor:
         """The transpose of a matrix, at most 2-d ([`minigrad.t`][])."""
         return shaping.t(self)
 
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Another name for [`transpose`][minigrad.transpose]."""
+        return shaping.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0: int, dim1: int) -> Tensor:
+        """Another name for [`transpose`][minigrad.transpose]."""
+        return shaping.swapdims(self, dim0, dim1)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Dims ``source`` moved to ``destination`` ([`minigrad.movedim`][])."""
+        return shaping.movedim(self, source, destination)
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        """Another name for [`movedim`][minigrad.movedim]."""
+        return shaping.moveaxis(self, source, destination)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """The slice ``start : start + length`` of ``dim`` ([`minigrad.narrow`][])."""
+        return shaping.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        """The slice at ``index`` of ``dim``, the dim removed ([`minigrad.select`][])."""
+        return shaping.select(self, dim, index)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dims ([`minigrad.tril`][])."""
+        return shaping.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dims ([`minigrad.triu`][])."""
+        return shaping.triu(self, diagonal)
+
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to ``sizes`` (-1 keeps a size; new dims go in front)."""
         return shaping.expand(self, sizes)
@@ -848,6 +954,10 @@ class Tensor:
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Cut into pieces of a size or of sizes along ``dim`` ([`minigrad.split`][])."""
         return joining.split(self, split_size, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, that dim removed ([`minigrad.unbind`][])."""
+        return joining.unbind(self, dim)
 
     def contiguous(self, memory_format: Any = None) -> Tensor:
         """Itself when its array is laid out in C order, else a copy that is (on the tape)."""
@@ -922,6 +1032,12 @@ class Tensor:
     def mul_(self, other: Any) -> Tensor:
         """In place: ``self *= other``."""
         return _inplace.run(self, "mul_", lambda x: x * other, (other,))
+
+    def lerp_(self, end: Tensor, weight: Any) -> Tensor:
+        """In place: ``self + weight * (end - self)`` (as [`lerp`][minigrad.lerp]); under
+        ``no_grad``, ``ema.lerp_(param, 1 - decay)`` keeps a moving average of weights.
+        """
+        return _inplace.run(self, "lerp_", lambda x: maths.lerp(x, end, weight), (end, weight))
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         """In place: ``self /= other``, optionally rounded (as [`div`][])."""
@@ -1123,6 +1239,7 @@ from minigrad.functions import (  # noqa: E402
     indexing,
     joining,
     maths,
+    ordering,
     reductions,
     shaping,
     statistics,

@@ -22,7 +22,9 @@ NAMESPACE = (
     # and the methods' functions that torch has as well
     "sin cos log1p expm1 reciprocal rsqrt square sign floor ceil trunc round clip prod "
     "cumsum std var argmin ne flip roll t gather masked_fill maximum minimum softmax "
-    "log_softmax neg clone logical_not all any cat stack where"
+    "log_softmax neg clone logical_not all any cat stack where "
+    "log10 log2 exp2 lerp logsumexp isnan isinf isfinite amax amin mm mv dot outer eye "
+    "tril triu narrow select unbind movedim moveaxis swapaxes swapdims sort argsort topk"
 ).split()
 
 
@@ -112,6 +114,12 @@ def pieces(name, make_args):
     return case
 
 
+def with_drawn(data, strategy, make_fn, inputs):
+    """A case whose function takes a drawn argument, drawn once (so that minigrad and
+    torch get the same one)."""
+    return make_fn(data.draw(strategy)), inputs
+
+
 def a_dim(x, data):
     return data.draw(st.integers(0, x.ndim - 1))
 
@@ -185,6 +193,86 @@ CASES = {
     "where": lambda data: (
         (lambda t, u: lib(t).where(t > 0, t, u)),
         [data.draw(arrays((3, 4))), data.draw(arrays((4,)))],
+    ),
+    "log10": elementwise("log10", low=0.5),
+    "log2": elementwise("log2", low=0.5),
+    "exp2": elementwise("exp2"),
+    "lerp(number)": lambda data: with_drawn(
+        data,
+        st.sampled_from([0.3, 0.5, 0.8, -1.5]),
+        lambda w: lambda t, u: lib(t).lerp(t, u, w),
+        [data.draw(arrays((2, 3))), data.draw(arrays((3,)))],
+    ),
+    "lerp(tensor)": lambda data: (
+        (lambda t, u, w: lib(t).lerp(t, u, w)),
+        [data.draw(arrays((2, 3))), data.draw(arrays((2, 3))), np.array([0.2, 0.5, 0.9])],
+    ),
+    "logsumexp": shaped("logsumexp", lambda x, data: (a_dim(x, data),)),
+    "logsumexp(dims, keepdim)": lambda data: (
+        (lambda t: lib(t).logsumexp(t, (0, -1), keepdim=True)),
+        [data.draw(arrays((3, 2, 4)))],
+    ),
+    "amax": lambda data: (call("amax"), [data.draw(arrays())]),
+    "amax(dims)": lambda data: (
+        (lambda t: lib(t).amax(t, (0, 2))),
+        [data.draw(arrays((2, 3, 4)))],
+    ),
+    "amin(dim, keepdim)": shaped("amin", lambda x, data: (a_dim(x, data), True)),
+    "amax(ties)": lambda data: (
+        (lambda t: lib(t).amax(t.round(), 1)),
+        [np.array([[1.2, 0.9, -1.0], [2.1, 1.8, 2.2]])],
+    ),
+    "mm": lambda data: (call("mm"), matrices(data)[1]),
+    "mv": lambda data: (
+        call("mv"),
+        [data.draw(arrays((3, 4))), data.draw(arrays((4,)))],
+    ),
+    "dot": lambda data: (call("dot"), [data.draw(arrays((5,))), data.draw(arrays((5,))) + 0.1]),
+    "outer": lambda data: (call("outer"), [data.draw(arrays((3,))), data.draw(arrays((4,)))]),
+    "tril": lambda data: (call("tril"), [data.draw(arrays(data.draw(shapes(min_dims=2))))]),
+    "triu(diagonal)": lambda data: with_drawn(
+        data,
+        st.integers(-3, 3),
+        lambda k: lambda t: lib(t).triu(t, k),
+        [data.draw(arrays(data.draw(shapes(min_dims=2))))],
+    ),
+    "tril(diagonal)": lambda data: with_drawn(
+        data,
+        st.integers(-3, 3),
+        lambda k: lambda t: lib(t).tril(t, k),
+        [data.draw(arrays(data.draw(shapes(min_dims=2))))],
+    ),
+    "narrow": lambda data: (
+        (lambda t: lib(t).narrow(t, 1, -3, 2)),
+        [data.draw(arrays((2, 4, 3)))],
+    ),
+    "select": shaped("select", lambda x, data: (a_dim(x, data), 0)),
+    "unbind": lambda data: (
+        (lambda t: lib(t).stack([p * (i + 1) for i, p in enumerate(lib(t).unbind(t, 1))])),
+        [data.draw(arrays((2, 3, 2)))],
+    ),
+    "movedim": lambda data: (
+        (lambda t: lib(t).movedim(t, (0, 1), (2, 0))),
+        [data.draw(arrays((2, 3, 4)))],
+    ),
+    "moveaxis": shaped("moveaxis", lambda x, data: (0, -1)),
+    "swapaxes": shaped("swapaxes", lambda x, data: (0, -1)),
+    "swapdims": shaped("swapdims", lambda x, data: (-1, 0)),
+    "sort": lambda data: with_drawn(
+        data,
+        st.sampled_from([0, -1]),
+        lambda dim: lambda t: lib(t).sort(t, dim, True).values,
+        [data.draw(arrays((3, 4)))],
+    ),
+    "argsort": lambda data: (
+        (lambda t: lib(t).gather(t, 1, lib(t).argsort(t, 1))),
+        [data.draw(arrays((3, 4)))],
+    ),
+    "topk": lambda data: with_drawn(
+        data,
+        st.booleans(),
+        lambda largest: lambda t: lib(t).topk(t, 2, 0, largest).values,
+        [data.draw(arrays((3, 4)))],
     ),
 }
 

@@ -1,4 +1,5 @@
-"""Arithmetic: ``add, sub, mul, div, pow, neg, matmul, bmm, maximum, minimum``.
+"""Arithmetic: ``add, sub, mul, div, pow, neg, matmul, bmm, mm, mv, dot, outer, maximum,
+minimum``.
 
 Each is PyTorch's function of the same name (``mg.add(x, y)`` is ``x + y``), and the
 Tensor method of the same name calls it. Operands broadcast, and mixed dtypes are
@@ -189,6 +190,74 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     if mat2.dtype != input.dtype:
         raise TypeError(f"bmm: mat2: expected dtype {input.dtype} (the input's), got {mat2.dtype}")
     return linalg.MatMul.apply(input, mat2)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    """The product of matrices ``(n, k)`` and ``(k, m)`` into ``(n, m)``: strictly 2-d,
+    one dtype, no broadcasting (as PyTorch's ``mm``; [`matmul`][] broadcasts).
+
+    >>> import minigrad as mg
+    >>> features = mg.ones(3, 8)
+    >>> mg.mm(features, features.t()).shape  # a Gram matrix
+    (3, 3)
+    """
+    _strict_operands("mm", input, "input", 2, mat2, "mat2", 2)
+    if mat2.shape[0] != input.shape[1]:
+        raise ValueError(
+            f"mm: mat2: expected {input.shape[1]} rows to match the columns of input "
+            f"{input.shape}, got shape {mat2.shape}"
+        )
+    return linalg.MatMul.apply(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
+    """The product of a matrix ``(n, k)`` and a vector ``(k,)``, into ``(n,)``; strictly
+    2-d and 1-d, one dtype.
+    """
+    _strict_operands("mv", input, "input", 2, vec, "vec", 1)
+    if vec.shape[0] != input.shape[1]:
+        raise ValueError(
+            f"mv: vec: expected {input.shape[1]} elements to match the columns of input "
+            f"{input.shape}, got shape {vec.shape}"
+        )
+    return matmul(input, vec)
+
+
+def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
+    """The inner product of two vectors of one size and dtype, a 0-d tensor."""
+    _strict_operands("dot", input, "input", 1, tensor, "tensor", 1)
+    if tensor.shape != input.shape:
+        raise ValueError(
+            f"dot: tensor: expected shape {input.shape} (the input's), got {tensor.shape}"
+        )
+    return matmul(input, tensor)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
+    """The outer product of vectors ``(n,)`` and ``(m,)``: ``(n, m)``, ``out[i, j] =
+    input[i] * vec2[j]``, with the dtypes promoted as in ``*``.
+    """
+    tensor_input(input, "outer")
+    tensor_input(vec2, "outer", "vec2")
+    for argument, value in (("input", input), ("vec2", vec2)):
+        if value.ndim != 1:
+            raise ValueError(f"outer: {argument}: expected a 1-d tensor, got shape {value.shape}")
+    return input.unsqueeze(-1) * vec2.unsqueeze(0)
+
+
+def _strict_operands(
+    op: str, x: Any, x_name: str, x_dims: int, y: Any, y_name: str, y_dims: int
+) -> None:
+    """Both tensors, of the given ranks, and y of x's dtype (no promotion, as PyTorch)."""
+    tensor_input(x, op, x_name)
+    tensor_input(y, op, y_name)
+    for name, value, dims in ((x_name, x, x_dims), (y_name, y, y_dims)):
+        if value.ndim != dims:
+            raise ValueError(f"{op}: {name}: expected a {dims}-d tensor, got shape {value.shape}")
+    if y.dtype != x.dtype:
+        raise TypeError(
+            f"{op}: {y_name}: expected dtype {x.dtype} (the {x_name}'s), got {y.dtype}"
+        )
 
 
 def maximum(input: Tensor, other: Any) -> Tensor:  # noqa: A002

@@ -1,4 +1,5 @@
-"""Comparisons and logic: ``eq, ne, lt, le, gt, ge`` (bool tensors, never on the tape),
+"""Comparisons and logic: ``eq, ne, lt, le, gt, ge`` and the tests ``isnan, isinf,
+isfinite`` (bool tensors, never on the tape),
 ``logical_not`` and the bitwise ``~ & | ^`` of bool and integer tensors (masks).
 
 >>> import minigrad as mg
@@ -26,6 +27,38 @@ def compare(function: Callable[..., Any], left: Tensor, right: Any, op: str) -> 
     other = as_operand(right, left, op)
     _checks.broadcast_shapes(left.shape, other.shape, op)
     return Tensor._wrap(np.asarray(function(left._data, other._data)))
+
+
+def isnan(input: Tensor) -> Tensor:  # noqa: A002
+    """Whether each element is NaN, as a bool tensor of input's shape (never on the tape);
+    all False for integer and bool tensors.
+
+    >>> import minigrad as mg
+    >>> mg.isnan(mg.tensor([1.0, float("nan")]))
+    tensor([False,  True])
+    """
+    return _test(np.isnan, input, "isnan")
+
+
+def isinf(input: Tensor) -> Tensor:  # noqa: A002
+    """Whether each element is +inf or -inf (as [`isnan`][])."""
+    return _test(np.isinf, input, "isinf")
+
+
+def isfinite(input: Tensor) -> Tensor:  # noqa: A002
+    """Whether each element is neither inf nor NaN (as [`isnan`][]); all True for integer
+    and bool tensors. ``mg.isfinite(loss).all()`` guards a training step.
+    """
+    return _test(np.isfinite, input, "isfinite")
+
+
+def _test(function: Callable[..., Any], input: Any, op: str) -> Tensor:  # noqa: A002
+    array = tensor_input(input, op)._data
+    if not dtypes.is_float(array.dtype):
+        # numpy refuses bool for these and has nothing to find in integers.
+        filled = np.ones if function is np.isfinite else np.zeros
+        return Tensor._wrap(filled(array.shape, dtype=bool))
+    return Tensor._wrap(np.asarray(function(array)))
 
 
 def eq(input: Tensor, other: Any) -> Tensor:  # noqa: A002

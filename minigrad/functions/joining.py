@@ -1,4 +1,4 @@
-"""Joining and cutting: ``cat, stack`` and their adjoints ``split, chunk``.
+"""Joining and cutting: ``cat, stack`` and their adjoints ``split, chunk, unbind``.
 
 ``split`` and ``chunk`` return tuples of slices, each on the tape; the gradient of a
 piece lands in its part of the input.
@@ -141,3 +141,18 @@ def _cut_dim(x: Tensor, dim: int, op: str) -> int:
     if x.ndim == 0:
         raise ValueError(f"{op}: expected a tensor with at least 1 dim, got a 0-d tensor")
     return _checks.normalize_dim(dim, x.ndim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    """The slices along ``dim``, that dim removed: the inverse of [`stack`][].
+
+    >>> import minigrad as mg
+    >>> [row.tolist() for row in mg.unbind(mg.arange(4).reshape(2, 2))]
+    [[0, 1], [2, 3]]
+    """
+    tensor_input(input, "unbind")
+    if input.ndim == 0:
+        raise ValueError("unbind: input: expected a tensor with at least 1 dim, got a 0-d one")
+    axis = _checks.normalize_dim(dim, input.ndim, "unbind: dim")
+    lead = (slice(None),) * axis
+    return tuple(input[(*lead, i)] for i in range(input.shape[axis]))

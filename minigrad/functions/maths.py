@@ -1,6 +1,6 @@
 """Elementwise maths: ``exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, log1p, expm1,
-reciprocal, rsqrt, square, sign, floor, ceil, trunc, round, clamp`` and ``softmax``,
-``log_softmax`` along a dim.
+reciprocal, rsqrt, log10, log2, exp2, square, sign, floor, ceil, trunc, round, clamp,
+lerp`` and ``softmax``, ``log_softmax``, ``logsumexp`` along dims.
 
 Each is PyTorch's function of the same name, and a Tensor method. The smooth functions
 of an integer or bool tensor compute in the default float dtype (``mg.exp(labels)`` is
@@ -15,6 +15,7 @@ tensor([0. , 0.5, 1. ])
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -93,6 +94,27 @@ def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
 def rsqrt(input: Tensor) -> Tensor:  # noqa: A002
     """1 / sqrt(input), elementwise."""
     return tensor_input(input, "rsqrt").rsqrt()
+
+
+def log10(input: Tensor) -> Tensor:  # noqa: A002
+    """The base-10 logarithm, elementwise (a PSNR in dB is ten times the base-10
+    logarithm of peak² / mse).
+
+    >>> import minigrad as mg
+    >>> mg.log10(mg.tensor([1.0, 100.0]))
+    tensor([0., 2.])
+    """
+    return tensor_input(input, "log10").log10()
+
+
+def log2(input: Tensor) -> Tensor:  # noqa: A002
+    """The base-2 logarithm, elementwise."""
+    return tensor_input(input, "log2").log2()
+
+
+def exp2(input: Tensor) -> Tensor:  # noqa: A002
+    """2 to the power of input, elementwise."""
+    return tensor_input(input, "exp2").exp2()
 
 
 def square(input: Tensor) -> Tensor:  # noqa: A002
@@ -294,3 +316,67 @@ def shifted_by_max(
         peak = np.where(np.isfinite(peak), peak, 0).astype(input.dtype)
         shifted = input - Tensor._wrap(peak)
     return shifted, dims
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
+    """log(sum_i exp(x_i)) over ``dim`` (an int or a tuple of ints), computed as
+    m + log(sum_i exp(x_i - m)) with m the maximum (a constant: the result does not
+    depend on it), so it is finite for any finite input; its gradient is the softmax.
+    An empty slice gives -inf. Integer inputs compute in the default float dtype.
+
+    >>> import minigrad as mg
+    >>> mg.logsumexp(mg.tensor([1000.0, 1000.0]), dim=0)
+    tensor(1000.6931)
+    """
+    x = floating(tensor_input(input, "logsumexp"))
+    if isinstance(dim, Sequence) and len(dim) == 0:
+        raise ValueError("logsumexp: dim: expected an int or a non-empty tuple of ints, got ()")
+    dims = _checks.normalize_dims(dim, x.ndim)
+    if x.numel() == 0:
+        peak = np.zeros(np.sum(x._data, axis=dims, keepdims=True).shape, x.dtype)
+    else:
+        peak = np.max(x._data, axis=dims, keepdims=True)
+        # An infinite maximum would turn the shift into inf - inf = nan.
+        peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
+    total = (x - Tensor._wrap(peak)).exp().sum(dims, keepdim=keepdim).log()
+    return total + Tensor._wrap(peak if keepdim else np.squeeze(peak, axis=dims))
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """``input + weight * (end - input)``, elementwise, broadcasting; for a weight of at
+    least 0.5 written ``end - (end - input) * (1 - weight)``, as PyTorch does, so that
+    weight 1 gives ``end`` exactly. ``weight``: a number or a tensor. ``input`` and
+    ``end`` (and a tensor weight) must be float tensors of one dtype.
+
+    An exponential moving average of weights is ``ema.lerp_(param, 1 - decay)``.
+
+    >>> import minigrad as mg
+    >>> mg.lerp(mg.tensor([0.0, 10.0]), mg.tensor([10.0, 20.0]), 0.25)
+    tensor([ 2.5000, 12.5000])
+    """
+    tensor_input(input, "lerp")
+    tensor_input(end, "lerp", "end")
+    if not dtypes.is_float(input.dtype):
+        raise TypeError(f"lerp: input: expected a float32 or float64 tensor, got {input.dtype}")
+    if end.dtype != input.dtype:
+        raise TypeError(f"lerp: end: expected dtype {input.dtype} (the input's), got {end.dtype}")
+    _checks.broadcast_shapes(input.shape, end.shape, "lerp")
+    difference = end - input
+    if isinstance(weight, Tensor):
+        if weight.dtype != input.dtype:
+            raise TypeError(
+                f"lerp: weight: expected dtype {input.dtype} (the input's), got {weight.dtype}"
+            )
+        _checks.broadcast_shapes(difference.shape, weight.shape, "lerp")
+        low = input + weight * difference
+        high = end - difference * (1 - weight)
+        return elementwise.where(np.abs(weight._data) < 0.5, low, high)
+    if isinstance(weight, bool) or not isinstance(weight, int | float):
+        raise TypeError(
+            f"lerp: weight: expected a number or a Tensor, got {type(weight).__name__}"
+        )
+    # The weight and 1 - weight in the input's dtype, as PyTorch's kernel takes them.
+    kind = input._data.dtype.type
+    if -0.5 < weight < 0.5:
+        return input + float(kind(weight)) * difference
+    return end - difference * float(kind(1) - kind(weight))

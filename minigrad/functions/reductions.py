@@ -1,5 +1,5 @@
-"""Reductions: ``sum, prod, norm, max, min, argmax, argmin, all, any``, and the running
-sum ``cumsum`` (``mean``, ``var`` and ``std`` are in
+"""Reductions: ``sum, prod, norm, max, min, amax, amin, argmax, argmin, all, any``, and
+the running sum ``cumsum`` (``mean``, ``var`` and ``std`` are in
 [`statistics`][minigrad.functions.statistics]).
 
 Each is PyTorch's function of the same name, and a Tensor method. ``dim`` is an int, a
@@ -198,6 +198,39 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
         x, dims=(axis,), keepdim=keepdim, largest=largest, first_only=True
     )
     return ValuesIndices(values, _arg_extreme(x, axis, keepdim, largest))
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The largest value over ``dim`` (an int, a tuple of ints; ``()`` or None: every
+    dim), without indices; tied maxima share the gradient equally, as in PyTorch.
+
+    >>> import minigrad as mg
+    >>> mg.amax(mg.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
+    tensor([5., 7.])
+    """
+    return _extreme_values(input, dim, keepdim, largest=True)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The smallest value over ``dim``, as [`amax`][]."""
+    return _extreme_values(input, dim, keepdim, largest=False)
+
+
+def _extreme_values(x: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+    name = "amax" if largest else "amin"
+    tensor_input(x, name)
+    if isinstance(dim, tuple | list) and len(dim) == 0:
+        dim = None
+    dims = _checks.normalize_dims(dim, x.ndim)
+    empty = [d for d in dims if x.shape[d] == 0]
+    if empty:
+        raise ValueError(
+            f"{name}: dim: expected dims of non-zero size to reduce, got dim {empty[0]} of "
+            f"shape {x.shape}"
+        )
+    return reduce.ExtremeOfAll.apply(
+        x, dims=dims, keepdim=keepdim, largest=largest, first_only=False
+    )
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002

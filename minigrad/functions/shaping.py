@@ -1,5 +1,7 @@
-"""Shapes: ``reshape, flatten, unsqueeze, squeeze, permute, transpose, t, flip, roll``,
-and the Tensor methods ``view, view_as, reshape_as, expand, expand_as, repeat``.
+"""Shapes: ``reshape, flatten, unsqueeze, squeeze, permute, transpose (swapaxes,
+swapdims), movedim (moveaxis), t, flip, roll``, the slices ``narrow, select``, the
+triangles ``tril, triu``, and the Tensor methods ``view, view_as, reshape_as, expand,
+expand_as, repeat``.
 
 All are linear, and each records an op even when nothing moves: as in PyTorch, a view
 of a leaf is a new tensor on the tape, never the leaf itself.
@@ -19,8 +21,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from minigrad import _checks
 from minigrad.functions._arguments import distinct_dims, integer, tensor_input
+from minigrad.ops import elementwise
 from minigrad.ops import shape as shape_ops
 from minigrad.tensor import Tensor
 
@@ -147,6 +152,123 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     order = list(range(input.ndim))
     order[first], order[second] = order[second], order[first]
     return shape_ops.Permute.apply(input, dims=tuple(order))
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    """Numpy's name for [`transpose`][]."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """Another name for [`transpose`][]."""
+    return transpose(input, dim0, dim1)
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """``input`` with dims ``source`` (an int or a sequence) moved to the positions
+    ``destination``; the other dims keep their order (numpy's ``moveaxis``).
+
+    >>> import minigrad as mg
+    >>> mg.movedim(mg.zeros(2, 3, 4), 0, -1).shape
+    (3, 4, 2)
+    """
+    tensor_input(input, "movedim")
+    sources = _dim_sequence(source, input.ndim, "movedim", "source")
+    targets = _dim_sequence(destination, input.ndim, "movedim", "destination")
+    if len(sources) != len(targets):
+        raise ValueError(
+            f"movedim: destination: expected as many dims as source ({len(sources)}), got "
+            f"{destination!r}"
+        )
+    order = [d for d in range(input.ndim) if d not in sources]
+    for target, moved in sorted(zip(targets, sources)):
+        order.insert(target, moved)
+    return shape_ops.Permute.apply(input, dims=tuple(order))
+
+
+def moveaxis(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """Numpy's name for [`movedim`][]."""
+    return movedim(input, source, destination)
+
+
+def _dim_sequence(dims: Any, ndim: int, op: str, argument: str) -> list[int]:
+    """An int or a sequence of distinct ints, as non-negative dims."""
+    given = list(dims) if isinstance(dims, Sequence) else [dims]
+    result = [_checks.normalize_dim(d, ndim, f"{op}: {argument}") for d in given]
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op}: {argument}: expected distinct dims, got {dims!r}")
+    return result
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa: A002
+    """The slice ``start : start + length`` of ``dim`` (a negative start counts from
+    the end), on the tape as indexing is.
+    """
+    tensor_input(input, "narrow")
+    if input.ndim == 0:
+        raise ValueError("narrow: input: expected a tensor with at least 1 dim, got a 0-d one")
+    axis = _checks.normalize_dim(dim, input.ndim, "narrow: dim")
+    size = input.shape[axis]
+    first = integer(start, "narrow", "start")
+    count = integer(length, "narrow", "length")
+    if not -size <= first <= size:
+        raise ValueError(
+            f"narrow: start: expected a value in [{-size}, {size}] for dim {dim} of size "
+            f"{size}, got {start}"
+        )
+    first = first + size if first < 0 else first
+    if count < 0 or first + count > size:
+        raise ValueError(
+            f"narrow: length: expected 0 <= length <= {size - first} (start {first} + length "
+            f"within the size {size} of dim {dim}), got {length}"
+        )
+    return input[(slice(None),) * axis + (slice(first, first + count),)]
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
+    """The slice at ``index`` of ``dim``, which is removed: ``input[..., index, ...]``."""
+    tensor_input(input, "select")
+    if input.ndim == 0:
+        raise ValueError("select: input: expected a tensor with at least 1 dim, got a 0-d one")
+    axis = _checks.normalize_dim(dim, input.ndim, "select: dim")
+    position = integer(index, "select", "index")
+    size = input.shape[axis]
+    if not -size <= position < size:
+        # IndexError, as PyTorch raises for an index out of range.
+        raise IndexError(
+            f"select: index: {index} is out of range for dim {dim} of size {size} (shape "
+            f"{input.shape})"
+        )
+    return input[(slice(None),) * axis + (position,)]
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The lower triangle of the last two dims: ``out[..., i, j] = x[..., i, j]`` where
+    ``j - i <= diagonal``, else 0. The gradient is masked the same way.
+    """
+    return _triangle(input, diagonal, "tril", lower=True)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:  # noqa: A002
+    """The upper triangle of the last two dims: kept where ``j - i >= diagonal``."""
+    return _triangle(input, diagonal, "triu", lower=False)
+
+
+def _triangle(x: Tensor, diagonal: int, op: str, lower: bool) -> Tensor:
+    tensor_input(x, op)
+    offset = integer(diagonal, op, "diagonal")
+    if x.ndim < 2:
+        raise ValueError(
+            f"{op}: input: expected a tensor with at least 2 dims, got shape {x.shape}"
+        )
+    rows, columns = x.shape[-2:]
+    # np.tri(k): True where j - i <= k; the upper triangle j - i >= k is its complement at k - 1.
+    keep = (
+        np.tri(rows, columns, offset, dtype=bool)
+        if lower
+        else ~np.tri(rows, columns, offset - 1, dtype=bool)
+    )
+    return elementwise.where(keep, x, Tensor._wrap(np.zeros((), x.dtype)))
 
 
 def t(input: Tensor) -> Tensor:  # noqa: A002

@@ -6,7 +6,7 @@ output, ``sum_to(g, shape)`` the adjoint of broadcasting.
 * ``arithmetic``: add, sub, mul, div, pow, neg, maximum,
   minimum, where, clone, cast;
 * ``transcendental``: exp, log, sqrt, tanh, sigmoid, sin,
-  cos, log1p, expm1, reciprocal, rsqrt;
+  cos, log1p, expm1, reciprocal, rsqrt, log10, log2, exp2;
 * ``piecewise``: abs, clamp, relu, leaky_relu, and floor,
   ceil, trunc, round and sign (zero derivative);
 * ``activation``: elu (selu, celu), softplus with beta and
@@ -43,9 +43,12 @@ from minigrad.ops.elementwise.piecewise import (
 from minigrad.ops.elementwise.transcendental import (
     Cos,
     Exp,
+    Exp2,
     Expm1,
     Log,
     Log1p,
+    Log2,
+    Log10,
     Reciprocal,
     Rsqrt,
     Sigmoid,
@@ -64,11 +67,14 @@ __all__ = [
     "Cos",
     "Div",
     "Exp",
+    "Exp2",
     "Expm1",
     "Floor",
     "LeakyRelu",
     "Log",
     "Log1p",
+    "Log2",
+    "Log10",
     "Maximum",
     "Minimum",
     "Mul",

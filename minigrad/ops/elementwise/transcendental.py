@@ -1,8 +1,11 @@
 """Smooth elementwise functions: exp, log, sqrt, tanh, sigmoid, sin, cos, log1p, expm1,
-reciprocal, rsqrt. Each backward is the derivative times ``grad``, written with ops.
+reciprocal, rsqrt, log10, log2, exp2. Each backward is the derivative times ``grad``,
+written with ops.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -195,3 +198,50 @@ class Rsqrt(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         out = ctx.output()
         return (grad * (out * out * out) * -0.5,)
+
+
+class Log10(Function):
+    """out = log10(x).   dx = grad / (x ln 10)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / (x * math.log(10.0)),)
+
+
+class Log2(Function):
+    """out = log2(x).   dx = grad / (x ln 2)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad / (x * math.log(2.0)),)
+
+
+class Exp2(Function):
+    """out = 2**x.   dx = grad * out ln 2."""
+
+    reads = {0: (OUTPUT,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.exp2(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return (grad * ctx.output() * math.log(2.0),)
