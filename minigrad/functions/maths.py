@@ -326,7 +326,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
 
     >>> import minigrad as mg
     >>> mg.logsumexp(mg.tensor([1000.0, 1000.0]), dim=0)
-    tensor(1000.6931)
+    tensor(1000.6932)
     """
     x = floating(tensor_input(input, "logsumexp"))
     if isinstance(dim, Sequence) and len(dim) == 0:
