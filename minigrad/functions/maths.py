@@ -308,14 +308,18 @@ def shifted_by_max(
         )
     axis = _checks.normalize_dim(dim, input.ndim)
     dims = (axis,) if input.ndim > 0 else ()
-    if input.numel() == 0:
-        shifted = input + 0.0
-    else:
-        peak = np.max(input._data, axis=dims, keepdims=True)
-        # An infinite maximum would turn the shift into inf - inf = nan.
-        peak = np.where(np.isfinite(peak), peak, 0).astype(input.dtype)
-        shifted = input - Tensor._wrap(peak)
-    return shifted, dims
+    return input - Tensor._wrap(_finite_peak(input._data, dims)), dims
+
+
+def _finite_peak(x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    """The maximum of ``x`` over ``dims`` (kept as size 1), 0 where it is infinite (the
+    shift would give inf - inf = nan) and for an empty ``x``: the constant that
+    softmax and logsumexp shift by.
+    """
+    if x.size == 0:
+        return np.zeros(np.sum(x, axis=dims, keepdims=True).shape, x.dtype)
+    peak = np.max(x, axis=dims, keepdims=True)
+    return np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -332,12 +336,7 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
     if isinstance(dim, Sequence) and len(dim) == 0:
         raise ValueError("logsumexp: dim: expected an int or a non-empty tuple of ints, got ()")
     dims = _checks.normalize_dims(dim, x.ndim)
-    if x.numel() == 0:
-        peak = np.zeros(np.sum(x._data, axis=dims, keepdims=True).shape, x.dtype)
-    else:
-        peak = np.max(x._data, axis=dims, keepdims=True)
-        # An infinite maximum would turn the shift into inf - inf = nan.
-        peak = np.where(np.isfinite(peak), peak, 0).astype(x.dtype)
+    peak = _finite_peak(x._data, dims)
     total = (x - Tensor._wrap(peak)).exp().sum(dims, keepdim=keepdim).log()
     return total + Tensor._wrap(peak if keepdim else np.squeeze(peak, axis=dims))
 
