@@ -15,6 +15,7 @@ import numpy as np
 
 from minigrad import _checks, dtypes
 from minigrad.devices import as_device
+from minigrad.functions._arguments import integer
 from minigrad.tensor import Tensor
 
 
@@ -128,11 +129,10 @@ def eye(
 
 
 def _size(value: Any, argument: str) -> int:
-    if not _checks.is_int(value):
-        raise TypeError(f"eye: {argument}: expected an int, got {type(value).__name__} {value!r}")
-    if value < 0:
+    size = integer(value, "eye", argument)
+    if size < 0:
         raise ValueError(f"eye: {argument}: expected a non-negative size, got {value}")
-    return int(value)
+    return size
 
 
 def empty(

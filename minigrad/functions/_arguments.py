@@ -95,6 +95,17 @@ def integer(value: Any, op: str, argument: str) -> int:
     return int(value)
 
 
+def dim_of(x: Tensor, dim: Any, op: str, argument: str = "input") -> int:
+    """``dim`` of ``x`` as a non-negative int, for an op that cuts or slices along a dim
+    (so ``x`` needs one): a ``ValueError`` naming the op for a 0-d ``x`` or a bad dim.
+    """
+    if x.ndim == 0:
+        raise ValueError(
+            f"{op}: {argument}: expected a tensor with at least 1 dim, got a 0-d tensor"
+        )
+    return _checks.normalize_dim(dim, x.ndim, f"{op}: dim")
+
+
 def dim_list(dims: tuple[Any, ...]) -> tuple[Any, ...]:
     """``f(0, 1)``, ``f((0, 1))`` or ``f([0, 1])`` as a tuple (the entries unchecked)."""
     if len(dims) == 1 and isinstance(dims[0], list | tuple):

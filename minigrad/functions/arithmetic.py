@@ -175,20 +175,14 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     >>> mg.bmm(mg.ones(2, 3, 4), mg.ones(2, 4, 5)).shape
     (2, 3, 5)
     """
-    tensor_input(input, "bmm")
-    tensor_input(mat2, "bmm", "mat2")
-    if input.ndim != 3:
-        raise ValueError(f"bmm: input: expected a 3-d tensor, got shape {input.shape}")
-    if mat2.ndim != 3:
-        raise ValueError(f"bmm: mat2: expected a 3-d tensor, got shape {mat2.shape}")
+    _check_ranks("bmm", input, "input", 3, mat2, "mat2", 3)
     expected = (input.shape[0], input.shape[2])
     if mat2.shape[:2] != expected:
         raise ValueError(
             f"bmm: mat2: expected its first two dims to be {expected} (the batch size and "
             f"columns of input {input.shape}), got shape {mat2.shape}"
         )
-    if mat2.dtype != input.dtype:
-        raise TypeError(f"bmm: mat2: expected dtype {input.dtype} (the input's), got {mat2.dtype}")
+    _check_same_dtype("bmm", input, mat2, "mat2")
     return linalg.MatMul.apply(input, mat2)
 
 
@@ -201,12 +195,13 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     >>> mg.mm(features, features.t()).shape  # a Gram matrix
     (3, 3)
     """
-    _strict_operands("mm", input, "input", 2, mat2, "mat2", 2)
+    _check_ranks("mm", input, "input", 2, mat2, "mat2", 2)
     if mat2.shape[0] != input.shape[1]:
         raise ValueError(
             f"mm: mat2: expected {input.shape[1]} rows to match the columns of input "
             f"{input.shape}, got shape {mat2.shape}"
         )
+    _check_same_dtype("mm", input, mat2, "mat2")
     return linalg.MatMul.apply(input, mat2)
 
 
@@ -214,22 +209,24 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """The product of a matrix ``(n, k)`` and a vector ``(k,)``, into ``(n,)``; strictly
     2-d and 1-d, one dtype.
     """
-    _strict_operands("mv", input, "input", 2, vec, "vec", 1)
+    _check_ranks("mv", input, "input", 2, vec, "vec", 1)
     if vec.shape[0] != input.shape[1]:
         raise ValueError(
             f"mv: vec: expected {input.shape[1]} elements to match the columns of input "
             f"{input.shape}, got shape {vec.shape}"
         )
+    _check_same_dtype("mv", input, vec, "vec")
     return matmul(input, vec)
 
 
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     """The inner product of two vectors of one size and dtype, a 0-d tensor."""
-    _strict_operands("dot", input, "input", 1, tensor, "tensor", 1)
+    _check_ranks("dot", input, "input", 1, tensor, "tensor", 1)
     if tensor.shape != input.shape:
         raise ValueError(
             f"dot: tensor: expected shape {input.shape} (the input's), got {tensor.shape}"
         )
+    _check_same_dtype("dot", input, tensor, "tensor")
     return matmul(input, tensor)
 
 
@@ -245,18 +242,22 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     return input.unsqueeze(-1) * vec2.unsqueeze(0)
 
 
-def _strict_operands(
+def _check_ranks(
     op: str, x: Any, x_name: str, x_dims: int, y: Any, y_name: str, y_dims: int
 ) -> None:
-    """Both tensors, of the given ranks, and y of x's dtype (no promotion, as PyTorch)."""
+    """The strict products' operands (bmm, mm, mv, dot): two tensors of these ranks."""
     tensor_input(x, op, x_name)
     tensor_input(y, op, y_name)
     for name, value, dims in ((x_name, x, x_dims), (y_name, y, y_dims)):
         if value.ndim != dims:
             raise ValueError(f"{op}: {name}: expected a {dims}-d tensor, got shape {value.shape}")
-    if y.dtype != x.dtype:
+
+
+def _check_same_dtype(op: str, input: Tensor, other: Tensor, name: str) -> None:  # noqa: A002
+    """The strict products promote nothing, as in PyTorch: ``other`` has input's dtype."""
+    if other.dtype != input.dtype:
         raise TypeError(
-            f"{op}: {y_name}: expected dtype {x.dtype} (the {x_name}'s), got {y.dtype}"
+            f"{op}: {name}: expected dtype {input.dtype} (the input's), got {other.dtype}"
         )
 
 

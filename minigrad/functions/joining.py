@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad import _checks, dtypes
-from minigrad.functions._arguments import integer, tensor_input
+from minigrad.functions._arguments import dim_of, integer, tensor_input
 from minigrad.ops import index as index_ops
 from minigrad.tensor import Tensor
 
@@ -95,7 +95,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     ((2, 2), (2, 2), (1, 2))
     """
     tensor_input(tensor, "split", "tensor")
-    axis = _cut_dim(tensor, dim, "split")
+    axis = dim_of(tensor, dim, "split", "tensor")
     length = tensor.shape[axis]
     if isinstance(split_size_or_sections, Sequence):
         sizes = [integer(s, "split", "split_size_or_sections") for s in split_size_or_sections]
@@ -129,18 +129,12 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     count = integer(chunks, "chunk", "chunks")
     if count <= 0:
         raise ValueError(f"chunk: chunks: expected a positive number of chunks, got {count}")
-    axis = _cut_dim(input, dim, "chunk")
+    axis = dim_of(input, dim, "chunk")
     length = input.shape[axis]
     size = -(-length // count)  # ceil
     if length == 0:
         return tuple(input.reshape(input.shape) for _ in range(count))
     return split(input, size, axis)
-
-
-def _cut_dim(x: Tensor, dim: int, op: str) -> int:
-    if x.ndim == 0:
-        raise ValueError(f"{op}: expected a tensor with at least 1 dim, got a 0-d tensor")
-    return _checks.normalize_dim(dim, x.ndim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
@@ -150,9 +144,6 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     >>> [row.tolist() for row in mg.unbind(mg.arange(4).reshape(2, 2))]
     [[0, 1], [2, 3]]
     """
-    tensor_input(input, "unbind")
-    if input.ndim == 0:
-        raise ValueError("unbind: input: expected a tensor with at least 1 dim, got a 0-d one")
-    axis = _checks.normalize_dim(dim, input.ndim, "unbind: dim")
+    axis = dim_of(tensor_input(input, "unbind"), dim, "unbind")
     lead = (slice(None),) * axis
     return tuple(input[(*lead, i)] for i in range(input.shape[axis]))

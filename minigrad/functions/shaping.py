@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import _checks
-from minigrad.functions._arguments import distinct_dims, integer, tensor_input
+from minigrad.functions._arguments import dim_of, distinct_dims, integer, tensor_input
 from minigrad.ops import elementwise
 from minigrad.ops import shape as shape_ops
 from minigrad.tensor import Tensor
@@ -204,10 +204,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa:
     """The slice ``start : start + length`` of ``dim`` (a negative start counts from
     the end), on the tape as indexing is.
     """
-    tensor_input(input, "narrow")
-    if input.ndim == 0:
-        raise ValueError("narrow: input: expected a tensor with at least 1 dim, got a 0-d one")
-    axis = _checks.normalize_dim(dim, input.ndim, "narrow: dim")
+    axis = dim_of(tensor_input(input, "narrow"), dim, "narrow")
     size = input.shape[axis]
     first = integer(start, "narrow", "start")
     count = integer(length, "narrow", "length")
@@ -227,10 +224,7 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa:
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:  # noqa: A002
     """The slice at ``index`` of ``dim``, which is removed: ``input[..., index, ...]``."""
-    tensor_input(input, "select")
-    if input.ndim == 0:
-        raise ValueError("select: input: expected a tensor with at least 1 dim, got a 0-d one")
-    axis = _checks.normalize_dim(dim, input.ndim, "select: dim")
+    axis = dim_of(tensor_input(input, "select"), dim, "select")
     position = integer(index, "select", "index")
     size = input.shape[axis]
     if not -size <= position < size:
