@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import minigrad as mg
+from minigrad.autograd import function
 
 # One profile for the whole suite: no per-example deadline (the first call of a Numba
 # kernel compiles), and a budget that keeps the suite within its ten minutes.
@@ -26,6 +27,16 @@ settings.load_profile("minigrad")
 def _seed() -> None:
     mg.manual_seed(0)
     np.random.seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _drop_every_unread_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every recorded input that no needed formula reads is dropped from its node, however
+    small (users' tapes drop only those of ``KEPT_BELOW`` elements or more): so every
+    backward in the suite would fail at once if it read values its op's ``reads`` does not
+    list. A test of the default keeps it with ``monkeypatch.setattr`` of its own.
+    """
+    monkeypatch.setattr(function, "KEPT_BELOW", 0)
 
 
 @pytest.fixture

@@ -16,7 +16,10 @@ the inputs (and ``OUTPUT``, the op's own result) that the formula for ``dx_i`` u
 ``apply`` notes the version of each tensor that a needed formula reads, and the
 engine refuses to run the backward if one of them was written in place since: the
 derivative would be taken at values the forward never saw. This is PyTorch's saved
-tensor check, and ``reads`` mirrors what PyTorch saves for the same op.
+tensor check, and ``reads`` mirrors what PyTorch saves for the same op. It is also what
+the node keeps: an input that no needed formula reads is kept as an ``Unkept`` (its
+shape and dtype, see ``KEPT_BELOW``), so that its array is freed with its last user.
+An op that does not set ``reads`` keeps every input and has nothing checked.
 
 A fast path: a few ops that small models run most (the arithmetic, the activations,
 ``Linear``, the conv triangle, ``Sum``) also write ``backward_arrays(ctx, grad) ->
@@ -35,7 +38,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from minigrad.autograd import grad_mode
-from minigrad.autograd.graph import OUTPUT, Context, Node
+from minigrad.autograd.graph import OUTPUT, Context, Node, Unkept
 from minigrad.tensor import Tensor, VersionCounter
 
 # Context and OUTPUT live with Node (a recorded op's node is its context); ops import
@@ -44,17 +47,26 @@ __all__ = ["OUTPUT", "Context", "Function"]
 
 _grad_state = grad_mode._state
 
+#: An input that the needed formulas do not read is dropped from its node (kept as an
+#: Unkept: shape and dtype) from this many elements: its array is then freed as soon as
+#: nothing else holds it, as PyTorch's tape keeps only what a backward reads. A smaller
+#: one costs less to keep than to drop, and stays.
+KEPT_BELOW = 1024
+
 
 class Function:
     """Base class of differentiable ops: see the module docstring."""
 
-    #: {input i: what the formula for dx_i reads}: input positions and OUTPUT.
-    reads: ClassVar[Mapping[int, tuple[int | str, ...]]] = {}
+    #: {input i: what the formula for dx_i reads}: input positions and OUTPUT; ``{}``
+    #: for formulas that read no values (shapes only). None, not declared: the node
+    #: keeps every input and notes no versions.
+    reads: ClassVar[Mapping[int, tuple[int | str, ...]] | None] = None
     #: Whether the result is a view of input 0's array (reshape, permute): it then
     #: shares that input's version counter, as a PyTorch view shares its base's.
     view: ClassVar[bool] = False
-    # Per op: needed gradients -> positions of the tensors they read (see _read_positions).
-    _read_plans: ClassVar[dict[tuple[bool, ...], tuple[int, ...]]] = {}
+    # Per op: needed gradients -> (positions of the tensors they read, positions of the
+    # inputs they do not read): see _read_plan.
+    _read_plans: ClassVar[dict[tuple[bool, ...], tuple[tuple[int, ...], tuple[int, ...]]]] = {}
     #: The backward on arrays, for an op that writes one (see the module docstring).
     backward_arrays: ClassVar[Any] = None
 
@@ -128,9 +140,10 @@ class Function:
         node.shape = output.shape
         node.dtype = output.dtype
         result.grad_fn = node
-        positions = cls._read_plans.get(needs)
-        if positions is None:
-            positions = _read_positions(cls, needs)
+        plan = cls._read_plans.get(needs)
+        if plan is None:
+            plan = _read_plan(cls, needs)
+        positions, unread = plan
         if positions:
             # Note the version of each tensor a needed formula reads (the engine
             # compares them before the backward runs). An input with no counter yet
@@ -149,7 +162,22 @@ class Function:
                     known = inputs[position]._versions
                     versions.append((position, known, 0 if known is None else known.value))
             node.versions = tuple(versions)
+        if unread:
+            inputs = node.inputs
+            for position in unread:
+                if inputs[position]._data.size >= KEPT_BELOW:
+                    node.inputs = _without_unread(inputs, unread)
+                    break
         return result
+
+
+def _without_unread(inputs: tuple[Tensor, ...], unread: tuple[int, ...]) -> tuple[Any, ...]:
+    """``inputs`` with each unread one of ``KEPT_BELOW`` elements or more as an Unkept."""
+    kept: list[Any] = list(inputs)
+    for position in unread:
+        if inputs[position]._data.size >= KEPT_BELOW:
+            kept[position] = Unkept(inputs[position])
+    return tuple(kept)
 
 
 class _Scratch(Context):
@@ -161,14 +189,22 @@ class _Scratch(Context):
         self.saved = {}
 
 
-def _read_positions(function: type[Function], needs: tuple[bool, ...]) -> tuple[int, ...]:
+def _read_plan(
+    function: type[Function], needs: tuple[bool, ...]
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The tensors the needed formulas of ``function`` read, as sorted positions
-    (``len(needs)`` for the output); kept per op and pattern of needed gradients.
+    (``len(needs)`` for the output), and the inputs they do not read; kept per op and
+    pattern of needed gradients.
     """
-    wanted: set[int] = set()
-    for index, needed in enumerate(needs):
-        if needed:
-            read = function.reads.get(index, ())
-            wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
-    positions = function._read_plans[needs] = tuple(sorted(wanted))
-    return positions
+    reads = function.reads
+    plan: tuple[tuple[int, ...], tuple[int, ...]] = ((), ())  # not declared: keep all
+    if reads is not None:
+        wanted: set[int] = set()
+        for index, needed in enumerate(needs):
+            if needed:
+                read = reads.get(index, ())
+                wanted.update(len(needs) if r == OUTPUT else int(r) for r in read)
+        unread = tuple(position for position in range(len(needs)) if position not in wanted)
+        plan = (tuple(sorted(wanted)), unread)
+    function._read_plans[needs] = plan
+    return plan

@@ -29,7 +29,9 @@ class Context:
     no second one.
 
     Attributes:
-        inputs: the op's tensor inputs, in order; backward computes with these.
+        inputs: the op's tensor inputs, in order; backward computes with these. Once
+            recorded, an input the needed formulas do not read (see ``Function.reads``)
+            is an [`Unkept`][minigrad.autograd.graph.Unkept]: its shape and dtype only.
         needs_input_grad: one bool per input: compute only the gradients needed.
         params: the op's non-tensor arguments, as given to ``apply``.
         saved: extra arrays (masks, indices) whose derivative is zero.
@@ -63,6 +65,27 @@ class Context:
         out = Tensor._wrap(self.saved[OUTPUT], requires_grad=True)
         out.grad_fn = self
         return out
+
+
+class Unkept:
+    """An op input that its backward does not read, as the op's node holds it: the
+    input's shape and dtype, not its values (PyTorch's tape, too, keeps only what a
+    backward reads), so its array is freed once nothing else holds it. ``_data`` is
+    None: a backward that read the values would fail at once, not compute with stale
+    ones.
+    """
+
+    __slots__ = ("shape", "dtype")
+    _data = None
+
+    def __init__(self, tensor: Tensor) -> None:  # noqa: D107 - see the class
+        self.shape: tuple[int, ...] = tensor._data.shape
+        self.dtype: np.dtype[Any] = tensor._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dims (``len(shape)``)."""
+        return len(self.shape)
 
 
 class Node(Context):
@@ -201,8 +224,9 @@ def to_dot(tensor: Tensor, *, values: bool = False, grads: bool = False) -> str:
         # Monospace, so that the rows of a printed array line up.
         lines.append('  node [fontname="Courier", fontsize=10];')
     names: dict[int, str] = {}
-    # An op's output is not kept on its node; its consumers hold it among their inputs.
-    outputs: dict[int, Tensor | None] = {}
+    # An op's output is not kept on its node; its consumers hold it among their inputs
+    # (as an Unkept where none of them reads it).
+    outputs: dict[int, Tensor | Unkept | None] = {}
     if tensor.grad_fn is not None:
         outputs[id(tensor.grad_fn)] = tensor
 
@@ -242,11 +266,16 @@ def to_dot(tensor: Tensor, *, values: bool = False, grads: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _node_extras(node: Node, output: Tensor | None, values: bool, grads: bool) -> str:
+def _node_extras(node: Node, output: Tensor | Unkept | None, values: bool, grads: bool) -> str:
     """The value and retained gradient lines of an op's label (empty by default)."""
     text = ""
     if values:
-        text += "(freed)\\l" if output is None else _describe(output._data)
+        if output is None:
+            text += "(freed)\\l"
+        elif isinstance(output, Unkept):
+            text += "(not kept)\\l"
+        else:
+            text += _describe(output._data)
     retained = node.retained() if node.retained is not None else None
     if grads and retained is not None and retained.grad is not None:
         text += "grad\\l" + _describe(retained.grad._data)

@@ -20,7 +20,7 @@ keep freed memory for reuse, which spares MB-sized arrays their page faults (see
 
 from minigrad.kernels import _memory, backend, reference
 from minigrad.kernels._memory import keep_freed_memory
-from minigrad.kernels.activation import leaky_relu
+from minigrad.kernels.activation import leaky_relu, leaky_relu_backward
 from minigrad.kernels.backend import use
 from minigrad.kernels.conv import (
     conv_and_weight_grad,
@@ -61,6 +61,7 @@ __all__ = [
     "conv_weight_grad",
     "fold_padding",
     "leaky_relu",
+    "leaky_relu_backward",
     "matmul",
     "pad_by_mode",
     "qr",

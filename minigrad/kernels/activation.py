@@ -1,10 +1,15 @@
-"""Activation kernels: leaky ReLU and its factor in one pass.
+"""Activation kernels: leaky ReLU and its derivative, each in one pass.
 
-numpy needs five passes for ``factor = 1 if x > 0 else slope`` and ``x * factor``
-(``np.where`` is one pass but branches per element and is slower still on the mixed
-signs of activations); this kernel makes one, with the same bits: each output is
-``x * factor``, rounded once in x's dtype. Its numpy twin, ``_leaky_relu_reference``,
-runs in its place under the reference kernels (``minigrad.kernels.backend``).
+Both are one loop, ``out = values * (1 if signs > 0 else slope)``: the forward scales x
+by its own sign (``values = signs = x``), the backward scales the incoming gradient by
+x's (``values = grad``, ``signs = x``; ReLU may pass its output, positive exactly where x
+is). numpy needs several passes for the same (a comparison, a ``where`` that branches
+per element on the mixed signs of activations, a product); the loop gives the same bits,
+each output rounded once in the dtype. Its numpy twin, ``_scaled_reference``, runs in its
+place under the reference kernels (``minigrad.kernels.backend``).
+
+So the op saves nothing of its own for the backward: x (or the output), which PyTorch
+saves too, is enough, and no array of factors is kept beside it.
 """
 
 from __future__ import annotations
@@ -16,34 +21,54 @@ from minigrad.kernels import backend
 
 
 @njit(cache=True, nogil=True)
-def _leaky_relu(x, one, slope):  # pragma: no cover - compiled
-    out = np.empty_like(x)
-    factor = np.empty_like(x)
-    for i in range(x.size):
-        # A NaN is not > 0, so it gets the slope, as in numpy's x > 0.
-        scale = one if x[i] > 0 else slope
-        factor[i] = scale
-        out[i] = x[i] * scale
-    return out, factor
+def _scaled(values, signs, one, slope):  # pragma: no cover - compiled
+    out = np.empty_like(values)
+    for i in range(values.size):
+        # A NaN is not > 0, so it gets the slope, as in numpy's signs > 0.
+        out[i] = values[i] * (one if signs[i] > 0 else slope)
+    return out
 
 
 @np.errstate(invalid="ignore")  # -inf * 0 is NaN, silently, as in the loop
-def _leaky_relu_reference(x, one, slope):
-    factor = np.where(x > 0, one, slope)
-    return x * factor, factor
+def _scaled_reference(values, signs, one, slope):
+    return values * np.where(signs > 0, one, slope)
 
 
-def leaky_relu(x: np.ndarray, slope: float) -> tuple[np.ndarray, np.ndarray]:
-    """``out = x * factor`` with ``factor = 1 where x > 0, else slope``, elementwise.
+def _run(values: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
+    dtype = values.dtype.type
+    kernel = _scaled_reference if backend.reference() else _scaled
+    flat = kernel(
+        np.ascontiguousarray(values).reshape(-1),
+        np.ascontiguousarray(signs).reshape(-1),
+        dtype(1),
+        dtype(slope),
+    )
+    return flat.reshape(values.shape)
+
+
+def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
+    """``x * (1 where x > 0, else slope)``, elementwise.
 
     Args:
         x: any shape, float32 or float64.
-        slope: the factor where x is not positive; converted to x's dtype.
+        slope: the factor where x is not positive (NaN included); in x's dtype.
 
     Returns:
-        ``(out, factor)``, two new C-contiguous arrays of x's shape and dtype.
+        A new C-contiguous array of x's shape and dtype.
     """
-    dtype = x.dtype.type
-    kernel = _leaky_relu_reference if backend.reference() else _leaky_relu
-    out, factor = kernel(np.ascontiguousarray(x).reshape(-1), dtype(1), dtype(slope))
-    return out.reshape(x.shape), factor.reshape(x.shape)
+    return _run(x, x, slope)
+
+
+def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
+    """``grad * (1 where signs > 0, else slope)``: leaky ReLU's dx, ``signs`` being x (or,
+    for slope 0, the output, positive exactly where x is).
+
+    Args:
+        grad: the gradient of the output, float32 or float64.
+        signs: x (or the output) of grad's shape, any float dtype.
+        slope: as for ``leaky_relu``; in grad's dtype.
+
+    Returns:
+        A new C-contiguous array of grad's shape and dtype.
+    """
+    return _run(grad, signs, slope)

@@ -191,10 +191,10 @@ class ConvWeightGrad(Function):
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        x, y = ctx.inputs  # either may be Unkept where its formula is not needed
         geometry = ctx.params["geometry"]
-        dx = _conv_transpose(y, grad, geometry) if ctx.needs_input_grad[0] else None
-        dy = _conv(x, grad, geometry) if ctx.needs_input_grad[1] else None
+        dx = _conv_transpose(y._data, grad, geometry) if ctx.needs_input_grad[0] else None
+        dy = _conv(x._data, grad, geometry) if ctx.needs_input_grad[1] else None
         return dx, dy
 
 

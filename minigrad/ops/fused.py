@@ -93,6 +93,8 @@ class ChannelBias(Function):
     dy = grad.   db = sum_c(grad).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, y: np.ndarray, b: np.ndarray) -> np.ndarray:
         per_channel = b.reshape((1, b.shape[0]) + (1,) * (y.ndim - 2))
@@ -706,6 +708,8 @@ class L1MeanGrad(Function):
     out = G / n * sign(x - y).
     dG = sum(grad * sign(x - y)) / n.   (sign has no derivative: none in x or y.)
     """
+
+    reads = {0: (1, 2)}
 
     @staticmethod
     def forward(ctx: Context, g_out: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -20,6 +20,8 @@ from minigrad.tensor import Tensor
 class GetItem(Function):
     """out = x[index].   dx = index_add(grad, index, x.shape)."""
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, index: Any) -> np.ndarray:
         return np.array(x[index])
@@ -34,6 +36,8 @@ class IndexAdd(Function):
     """out = zeros(shape) with ``out[index] += y`` (repeated indices add up).
     dy = grad[index].
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, y: np.ndarray, *, index: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -71,6 +75,8 @@ def is_basic_index(index: Any) -> bool:
 
 class Cat(Function):
     """out = concatenate(xs, dim).   dx_i = grad[..., offset_i : offset_i + size_i, ...]."""
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, *xs: np.ndarray, dim: int) -> np.ndarray:

@@ -34,10 +34,10 @@ class MatMul(Function):
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        x, y = ctx.inputs  # either may be Unkept (its shape only) where its formula is not needed
         needs = ctx.needs_input_grad
-        dx = sum_to_shape(matmul(grad, _swap_last(y)), x.shape) if needs[0] else None
-        dy = sum_to_shape(matmul(_swap_last(x), grad), y.shape) if needs[1] else None
+        dx = sum_to_shape(matmul(grad, _swap_last(y._data)), x.shape) if needs[0] else None
+        dy = sum_to_shape(matmul(_swap_last(x._data), grad), y.shape) if needs[1] else None
         return dx, dy
 
 
@@ -71,12 +71,13 @@ class Linear(Function):
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
+        x, w = ctx.inputs[0], ctx.inputs[1]  # either may be Unkept: see MatMul
         needs = ctx.needs_input_grad
-        dx = matmul(grad, w) if needs[0] else None
+        dx = matmul(grad, w._data) if needs[0] else None
         dw = None
         if needs[1]:
-            dw = _swap_last(sum_to_shape(matmul(_swap_last(x), grad), (w.shape[1], w.shape[0])))
+            dw = matmul(_swap_last(x._data), grad)
+            dw = _swap_last(sum_to_shape(dw, (w.shape[1], w.shape[0])))
         db = sum_to_shape(grad, ctx.inputs[2].shape) if len(needs) == 3 and needs[2] else None
         return dx, dw, db
 

@@ -53,8 +53,13 @@ def _pieces(weight: Tensor | np.ndarray, rows: Rows) -> int:
 
 def _split(x: Tensor, rows: Rows, pieces: int) -> Tensor:
     """View x as ``(B, P, M, S)``, for the plain-op formulas."""
+    return reshape(x, _split_shape(x.shape, rows, pieces))
+
+
+def _split_shape(shape: tuple[int, ...], rows: Rows, pieces: int) -> tuple[int, ...]:
+    """``(B, P, M, S)`` for a tensor of ``shape``."""
     count = rows[0] * rows[1] * pieces
-    return reshape(x, (*rows, pieces, x.numel() // count if count else 0))
+    return (*rows, pieces, math.prod(shape) // count if count else 0)
 
 
 def _per_row(values: Tensor) -> Tensor:
@@ -275,6 +280,8 @@ def norm_input_grad_unfused(
 class WeightSum(Function):
     """A bias gradient: ``sum_w(g)``, in the weight's ``shape``.   dg = grad stretched."""
 
+    reads = {}  # g's shape only
+
     @staticmethod
     def forward(ctx: Context, g: np.ndarray, *, rows: Rows, shape: tuple[int, ...]) -> np.ndarray:
         pieces = math.prod(shape) // rows[1]
@@ -282,10 +289,10 @@ class WeightSum(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        (g,) = ctx.inputs
+        (g,) = ctx.inputs  # its shape only: g may be Unkept
         rows = ctx.params["rows"]
-        split = _split(g, rows, _pieces(grad, rows))
-        return (reshape(broadcast_to(_per_piece(grad, rows), split.shape), g.shape),)
+        split = _split_shape(g.shape, rows, _pieces(grad, rows))
+        return (reshape(broadcast_to(_per_piece(grad, rows), split), g.shape),)
 
 
 class WeightDot(Function):

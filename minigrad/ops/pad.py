@@ -30,6 +30,8 @@ class Pad(Function):
     dx = PadAdjoint(grad).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, pads: Pads, mode: str) -> np.ndarray:
         return pad_by_mode(x, pads, mode)
@@ -43,6 +45,8 @@ class PadAdjoint(Function):
     """out = the border of x folded back onto its sources (zeros: cropped):
     (..., *(L + before + after)) -> (..., *L).   dx = Pad(grad).
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, pads: Pads, mode: str) -> np.ndarray:

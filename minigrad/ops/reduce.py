@@ -21,6 +21,8 @@ def _kept_shape(shape: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...
 class Sum(Function):
     """out = sum of x over ``dims``.   dx = broadcast_to(grad with dims kept, x.shape)."""
 
+    reads = {}
+
     @staticmethod
     def forward(
         ctx: Context, x: np.ndarray, *, dims: tuple[int, ...], keepdim: bool
@@ -50,6 +52,8 @@ class Extreme(Function):
     all elements, ties share it equally (PyTorch's ``max()``). It has no derivative
     of its own, so it is saved as an array.
     """
+
+    reads = {}
 
     @staticmethod
     def forward(
@@ -141,6 +145,8 @@ class CumSum(Function):
     dx = CumSum(grad, reversed): the adjoint of a running sum is the running sum from
     the other end, so the pair is closed under differentiation.
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, dim: int, reverse: bool) -> np.ndarray:

@@ -99,6 +99,8 @@ class AxisResample(Function):
     dx = AxisResample(grad, taps.adjoint, axis).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, taps: Taps, axis: int) -> np.ndarray:
         return taps.apply(x, axis)
@@ -126,6 +128,8 @@ class PixelShuffle(Function):
     forward and three back; the copy is one pass of ``minigrad.kernels.shuffle``.
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
         return pixel_shuffle(x, factor)
@@ -141,6 +145,8 @@ class PixelUnshuffle(Function):
     dx = PixelShuffle(grad, r).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, factor: int) -> np.ndarray:
         return pixel_unshuffle(x, factor)
@@ -154,6 +160,8 @@ class PlaneGather(Function):
     """out[p, j] = x[p, index[p, j]]: ``(P, M) -> (P, K)``.
     dx = PlaneScatter(grad, index, M).
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, index: np.ndarray) -> np.ndarray:
@@ -169,6 +177,8 @@ class PlaneScatter(Function):
     """out = zeros ``(P, size)`` with ``out[p, index[p, j]] += y[p, j]``: ``(P, K) -> (P, size)``
     (a repeated index adds up, in increasing j).   dy = PlaneGather(grad, index).
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, y: np.ndarray, *, index: np.ndarray, size: int) -> np.ndarray:

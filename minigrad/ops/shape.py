@@ -19,6 +19,8 @@ FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 class Reshape(Function):
     """out = x viewed as ``shape``.   dx = grad reshaped to x's shape."""
 
+    reads = {}
+
     view = True
 
     @staticmethod
@@ -33,6 +35,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """out = x with axes reordered by ``dims``.   dx = grad with the inverse order."""
+
+    reads = {}
 
     view = True
 
@@ -51,6 +55,8 @@ class Flip(Function):
     dx = Flip(grad, dims): a flip is its own adjoint (and inverse).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, dims: tuple[int, ...]) -> np.ndarray:
         return np.flip(x, dims).copy()  # a copy, as PyTorch's flip
@@ -65,6 +71,8 @@ class Roll(Function):
     flattened x, then reshaped back).   dx = Roll(grad, -shifts, dims): the adjoint of
     a cyclic shift is the opposite shift.
     """
+
+    reads = {}
 
     @staticmethod
     def forward(
@@ -83,6 +91,8 @@ class Roll(Function):
 class BroadcastTo(Function):
     """out = x broadcast to ``shape``.   dx = sum_to(grad, x.shape)."""
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:
         # A real copy: later in-place numpy work on the result must not alias x.
@@ -98,6 +108,8 @@ class SumTo(Function):
     """out = x summed down to ``shape`` (the adjoint of broadcasting).
     dx = broadcast_to(grad, x.shape).
     """
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, shape: tuple[int, ...]) -> np.ndarray:

@@ -8,6 +8,13 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.autograd import function
+
+
+@pytest.fixture(autouse=True)
+def _default_kept_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The values drawn are those of a user's tape: small unread inputs are kept."""
+    monkeypatch.setattr(function, "KEPT_BELOW", 1024)
 
 
 def test_grad_fn_repr_names_the_op_and_its_arguments():

@@ -248,6 +248,8 @@ class ScaleGrad(Function):
     padding row (scale 0) and ``scale_grad_by_freq`` (1 / count).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, scale: np.ndarray) -> np.ndarray:
         return x.copy()

@@ -41,6 +41,8 @@ def _stretch_tail(a: np.ndarray, other: tuple[int, ...]) -> np.ndarray:
 class Add(Function):
     """out = x + y.   dx = sum_to(grad).   dy = sum_to(grad)."""
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         if x.shape != y.shape:  # (equal shapes, the common case, skip the call)
@@ -64,6 +66,8 @@ class Add(Function):
 
 class Sub(Function):
     """out = x - y.   dx = sum_to(grad).   dy = -sum_to(grad)."""
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -104,9 +108,10 @@ class Mul(Function):
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
-        dx = sum_to_shape(multiply(grad, y), x.shape) if ctx.needs_input_grad[0] else None
-        dy = sum_to_shape(multiply(grad, x), y.shape) if ctx.needs_input_grad[1] else None
+        x, y = ctx.inputs  # either may be Unkept (its shape only) where its formula is not needed
+        needs = ctx.needs_input_grad
+        dx = sum_to_shape(multiply(grad, y._data), x.shape) if needs[0] else None
+        dy = sum_to_shape(multiply(grad, x._data), y.shape) if needs[1] else None
         return dx, dy
 
 
@@ -128,12 +133,14 @@ class Div(Function):
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        x, y = ctx.inputs[0]._data, ctx.inputs[1]._data
+        x, y = ctx.inputs  # x may be Unkept (its shape only) where dy is not needed
         needs = ctx.needs_input_grad
-        dx = sum_to_shape(divide(grad, y), x.shape) if needs[0] else None
-        dy = (
-            -sum_to_shape(divide(multiply(grad, x), multiply(y, y)), y.shape) if needs[1] else None
-        )
+        dx = sum_to_shape(divide(grad, y._data), x.shape) if needs[0] else None
+        dy = None
+        if needs[1]:
+            dy = -sum_to_shape(
+                divide(multiply(grad, x._data), multiply(y._data, y._data)), y.shape
+            )
         return dx, dy
 
 
@@ -196,6 +203,8 @@ class Pow(Function):
 class Neg(Function):
     """out = -x.   dx = -grad."""
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         return -x
@@ -256,6 +265,8 @@ class Where(Function):
     ``condition`` is a boolean array (a parameter: it has no derivative).
     """
 
+    reads = {}
+
     @staticmethod
     def forward(
         ctx: Context, x: np.ndarray, y: np.ndarray, *, condition: np.ndarray
@@ -280,6 +291,8 @@ def where(condition: np.ndarray, x: Tensor, y: Tensor) -> Tensor:
 class Clone(Function):
     """out = a copy of x.   dx = grad."""
 
+    reads = {}
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         return x.copy()
@@ -291,6 +304,8 @@ class Clone(Function):
 
 class Cast(Function):
     """out = x converted to ``dtype``.   dx = grad converted back to x's dtype."""
+
+    reads = {}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, dtype: np.dtype[Any]) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
-from minigrad.kernels import leaky_relu
+from minigrad.kernels import leaky_relu, leaky_relu_backward
 from minigrad.tensor import Tensor
 
 
@@ -56,38 +56,48 @@ def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
 class LeakyRelu(Function):
     """out = x if x > 0 else slope * x.   dx = grad * (1 if x > 0 else slope).
 
-    ``relu`` is the case slope = 0.
+    ``relu`` is the case slope = 0. The backward reads x (as PyTorch's), so no array of
+    factors is kept beside it.
     """
 
-    reads = {0: (0,)}  # as PyTorch, though only the saved factors are used
+    reads = {0: (0,)}
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, *, slope: float) -> np.ndarray:
-        out, factor = leaky_relu(x, slope)
-        ctx.saved["factor"] = factor
-        return out
+        return leaky_relu(x, slope)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
-        return (grad * Tensor._wrap(ctx.saved["factor"]),)
+        # The factor is piecewise constant: a constant on the tape, its derivative zero.
+        signs = _signs(ctx)
+        one, slope = signs.dtype.type(1), signs.dtype.type(ctx.params["slope"])
+        return (grad * Tensor._wrap(np.where(signs > 0, one, slope)),)
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return (grad * ctx.saved["factor"],)
+        return (leaky_relu_backward(grad, _signs(ctx), ctx.params["slope"]),)
 
 
 class Relu(LeakyRelu):
     """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,
-    which PyTorch counts as reading its output rather than x.
+    which PyTorch counts as reading its output rather than x (positive exactly where x
+    is, so the same factors).
     """
 
     reads = {0: (OUTPUT,)}
+
+
+def _signs(ctx: Context) -> np.ndarray:
+    """What a LeakyRelu's factors follow: its saved output for Relu, else x."""
+    return ctx.saved[OUTPUT] if OUTPUT in ctx.saved else ctx.inputs[0]._data
 
 
 class _PiecewiseConstant(Function):
     """Base of the piecewise constant ops: dx = 0 (a zero of grad's shape, on the tape,
     as PyTorch gives), so every order of derivative is zero.
     """
+
+    reads = {}
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
