@@ -24,17 +24,17 @@ _DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # check that raises, which would also keep LLVM from vectorising the loop (8x slower).
 @njit(cache=True, nogil=True, error_model="numpy")
 def _adam(
-    value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, constants
+    value, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, constants, out
 ):  # pragma: no cover - compiled
     size = value.size
     # A guard for direct calls (adam_update checks more, first): the loop below has no
     # bounds checks, so an array shorter than value would be read and written past its end.
     short = grad.size != size or exp_avg.size != size or exp_avg_sq.size != size
+    short = short or out.size != size
     if short or (amsgrad and max_exp_avg_sq.size != size) or constants.size != 7:
         raise ValueError("_adam: every array must have the parameter's size")
     beta1, keep1, beta2, keep2 = constants[0], constants[1], constants[2], constants[3]
     step_size, bias_root, eps = constants[4], constants[5], constants[6]
-    out = np.empty_like(value)
     for i in range(size):
         first = exp_avg[i] * beta1 + keep1 * grad[i]
         second = exp_avg_sq[i] * beta2 + keep2 * grad[i] * grad[i]
@@ -48,12 +48,11 @@ def _adam(
             max_exp_avg_sq[i] = largest
             second = largest
         out[i] = value[i] - step_size * first / (np.sqrt(second) / bias_root + eps)
-    return out
 
 
 # The loop's error model: overflow, 0 / 0 and inf - inf give inf and NaN, silently.
 @np.errstate(all="ignore")
-def _adam_reference(p, g, m, v, v_max, amsgrad, constants):
+def _adam_reference(p, g, m, v, v_max, amsgrad, constants, out):
     """``_adam``'s update as numpy equations on whole arrays, in the loop's order.
 
     ``keep`` is ``1 - beta``, rounded to p's dtype as the loop has it. Every operation
@@ -67,7 +66,7 @@ def _adam_reference(p, g, m, v, v_max, amsgrad, constants):
     if amsgrad:
         np.maximum(v_max, v, out=v_max)
     second = v_max if amsgrad else v
-    return p - step_size * m / (np.sqrt(second) / bias_root + eps)
+    out[...] = p - step_size * m / (np.sqrt(second) / bias_root + eps)
 
 
 def adam_update(
@@ -118,16 +117,20 @@ def adam_update(
     constants = np.array(numbers, dtype=value.dtype)
     amsgrad = max_exp_avg_sq is not None
     update = _adam_reference if backend.reference() else _adam
-    out = update(
-        np.ascontiguousarray(value).reshape(-1),
-        np.ascontiguousarray(grad).reshape(-1),
+    # The new parameter is made here, not in the loop: a Numba function that returns a
+    # new array costs about a microsecond more per call, per parameter and step.
+    out = np.empty(value.shape, value.dtype)
+    update(
+        value.ravel(),  # a view, or a C-ordered copy of a parameter that is not contiguous
+        grad.ravel(),
         exp_avg.reshape(-1),
         exp_avg_sq.reshape(-1),
         (max_exp_avg_sq if amsgrad else exp_avg_sq).reshape(-1),
         amsgrad,
         constants,
+        out.ravel(),
     )
-    return out.reshape(value.shape)
+    return out
 
 
 def _check_arrays(

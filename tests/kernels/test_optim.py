@@ -97,17 +97,19 @@ def test_the_loop_itself_refuses_arrays_of_another_size() -> None:
 
     constants = np.array([0.9, 0.1, 0.999, 0.001, 0.1, 0.5, 1e-8])
     six = [np.zeros(6) for _ in range(4)]
+    out = np.zeros(6)
     cases = [
-        (six[0], np.zeros(5), six[1], six[2], six[3], False, constants),
-        (six[0], six[1], np.zeros(2), six[2], six[3], False, constants),
-        (six[0], six[1], six[2], np.zeros(5), six[3], False, constants),
-        (six[0], six[1], six[2], six[3], np.zeros(1), True, constants),
-        (six[0], six[1], six[2], six[3], six[3], False, constants[:3]),
+        (six[0], np.zeros(5), six[1], six[2], six[3], False, constants, out),
+        (six[0], six[1], np.zeros(2), six[2], six[3], False, constants, out),
+        (six[0], six[1], six[2], np.zeros(5), six[3], False, constants, out),
+        (six[0], six[1], six[2], six[3], np.zeros(1), True, constants, out),
+        (six[0], six[1], six[2], six[3], six[3], False, constants[:3], out),
+        (six[0], six[1], six[2], six[3], six[3], False, constants, np.zeros(4)),
     ]
     for arguments in cases:
         with pytest.raises(ValueError, match="the parameter's size"):
             _adam(*arguments)
-    for array in six:
+    for array in [*six, out]:
         assert not array.any()
 
 
