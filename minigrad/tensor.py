@@ -685,6 +685,14 @@ class Tensor:
         """The base-10 logarithm ([`minigrad.log10`][])."""
         return elementwise.Log10.apply(_floating(self))
 
+    def erf(self) -> Tensor:
+        """The error function ([`minigrad.erf`][])."""
+        return elementwise.Erf.apply(_floating(self))
+
+    def erfc(self) -> Tensor:
+        """The complementary error function, 1 - erf ([`minigrad.erfc`][])."""
+        return elementwise.Erfc.apply(_floating(self))
+
     def log2(self) -> Tensor:
         """The base-2 logarithm ([`minigrad.log2`][])."""
         return elementwise.Log2.apply(_floating(self))
@@ -744,6 +752,14 @@ class Tensor:
     def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Another name of [`clamp`][]."""
         return maths.clamp(self, min, max)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        """At least ``min``, a number or a tensor ([`minigrad.clamp_min`][])."""
+        return maths.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        """At most ``max``, a number or a tensor ([`minigrad.clamp_max`][])."""
+        return maths.clamp_max(self, max)
 
     def softmax(self, dim: int, dtype: Any = None) -> Tensor:
         """Softmax along ``dim`` ([`minigrad.softmax`][])."""

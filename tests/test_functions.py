@@ -24,6 +24,7 @@ NAMESPACE = (
     "cumsum std var argmin ne flip roll t gather masked_fill maximum minimum softmax "
     "log_softmax neg clone logical_not all any cat stack where "
     "log10 log2 exp2 lerp logsumexp isnan isinf isfinite amax amin mm mv dot outer eye "
+    "erf erfc clamp_min clamp_max "
     "tril triu narrow select unbind movedim moveaxis swapaxes swapdims sort argsort topk"
 ).split()
 
@@ -134,6 +135,8 @@ CASES = {
     "relu": lambda data: (call("relu"), [data.draw(arrays()) + 0.05]),
     "clamp": elementwise("clamp", min=-0.5, max=0.5),
     "clip": elementwise("clip", min=-0.5),
+    "clamp_min": elementwise("clamp_min", min=-0.5),
+    "clamp_max": elementwise("clamp_max", max=0.5),
     "sin": elementwise("sin"),
     "neg": elementwise("neg"),
     "clone": elementwise("clone"),
@@ -197,6 +200,8 @@ CASES = {
     "log10": elementwise("log10", low=0.5),
     "log2": elementwise("log2", low=0.5),
     "exp2": elementwise("exp2"),
+    "erf": elementwise("erf"),
+    "erfc": elementwise("erfc"),
     "lerp(number)": lambda data: with_drawn(
         data,
         st.sampled_from([0.3, 0.5, 0.8, -1.5]),
@@ -437,6 +442,9 @@ BAD = [
     (lambda: mg.masked_fill(x23, x23, 0.0), TypeError, ["masked_fill", "mask", "float32"]),
     (lambda: mg.where(x23, x23, x23), TypeError, ["where", "condition", "float32"]),
     (lambda: mg.clamp(x23, "0"), TypeError, ["clamp", "min", "str"]),
+    (lambda: mg.clamp_min(x23, None), TypeError, ["clamp_min", "min", "None"]),
+    (lambda: mg.clamp_max(x23, "1"), TypeError, ["clamp_max", "max", "str"]),
+    (lambda: mg.clamp_min(x23, mg.zeros(4)), ValueError, ["clamp_min", "(2, 3)", "(4,)"]),
     (lambda: mg.softmax(x23, 2), ValueError, ["dim", "got 2"]),
     (lambda: mg.cumsum(x23, 2), ValueError, ["dim", "got 2"]),
     (lambda: mg.prod(x23, 1.0), TypeError, ["dim", "float"]),

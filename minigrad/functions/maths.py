@@ -1,6 +1,6 @@
 """Elementwise maths: ``exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, log1p, expm1,
-reciprocal, rsqrt, log10, log2, exp2, square, sign, floor, ceil, trunc, round, clamp,
-lerp`` and ``softmax``, ``log_softmax``, ``logsumexp`` along dims.
+reciprocal, rsqrt, log10, log2, exp2, erf, erfc, square, sign, floor, ceil, trunc, round,
+clamp, clamp_min, clamp_max, lerp`` and ``softmax``, ``log_softmax``, ``logsumexp`` along dims.
 
 Each is PyTorch's function of the same name, and a Tensor method. The smooth functions
 of an integer or bool tensor compute in the default float dtype (``mg.exp(labels)`` is
@@ -107,6 +107,29 @@ def log10(input: Tensor) -> Tensor:  # noqa: A002
     return tensor_input(input, "log10").log10()
 
 
+def erf(input: Tensor) -> Tensor:  # noqa: A002
+    """The error function, ``erf(x) = 2/√π ∫_0^x exp(-t²) dt``, elementwise (float
+    results for integer input, as in PyTorch).
+
+    >>> import minigrad as mg
+    >>> mg.erf(mg.tensor([0.0, 1.0, -3.0]))
+    tensor([ 0.       ,  0.8427008, -0.9999779])
+    """
+    return tensor_input(input, "erf").erf()
+
+
+def erfc(input: Tensor) -> Tensor:  # noqa: A002
+    """The complementary error function, ``erfc(x) = 1 - erf(x)``, elementwise; accurate
+    where erf is near 1 (``erfc(5)`` is about 1.5e-12, ``1 - erf(5)`` rounds to 0 in
+    float32).
+
+    >>> import minigrad as mg
+    >>> mg.erfc(mg.tensor([0.0, 1.0]))
+    tensor([1.       , 0.1572992])
+    """
+    return tensor_input(input, "erfc").erfc()
+
+
 def log2(input: Tensor) -> Tensor:  # noqa: A002
     """The base-2 logarithm, elementwise."""
     return tensor_input(input, "log2").log2()
@@ -198,17 +221,51 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     >>> mg.clamp(mg.tensor([1, 5, 9]), 2, 6)
     tensor([2, 5, 6])
     """
-    tensor_input(input, "clamp")
+    return _clamp(input, min, max, "clamp")
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A001, A002
+    """Each element at least ``min`` (a number or a broadcastable tensor):
+    [`clamp`][minigrad.clamp] with ``min`` alone.
+
+    >>> import minigrad as mg
+    >>> mg.clamp_min(mg.tensor([0.5, 1e-20]), 1e-12)
+    tensor([5.e-01, 1.e-12])
+    """
+    return _clamp(input, _bound(min, "clamp_min", "min"), None, "clamp_min")
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A001, A002
+    """Each element at most ``max`` (a number or a broadcastable tensor):
+    [`clamp`][minigrad.clamp] with ``max`` alone.
+
+    >>> import minigrad as mg
+    >>> mg.clamp_max(mg.tensor([-1, 3]), 2)
+    tensor([-1,  2])
+    """
+    return _clamp(input, None, _bound(max, "clamp_max", "max"), "clamp_max")
+
+
+def _bound(bound: Any, op: str, name: str) -> Any:
+    """A bound that must be given (clamp_min's min, clamp_max's max)."""
+    if bound is None:
+        raise TypeError(f"{op}: {name}: expected a number or a tensor, got None")
+    return bound
+
+
+def _clamp(input: Tensor, min: Any, max: Any, op: str) -> Tensor:  # noqa: A002
+    """``clamp`` and its one-sided forms, whose errors name ``op``."""
+    tensor_input(input, op)
     if min is None and max is None:
-        raise ValueError("clamp: expected at least one of min and max, got neither")
+        raise ValueError(f"{op}: expected at least one of min and max, got neither")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        return _clamp_by_tensors(input, min, max)
+        return _clamp_by_tensors(input, min, max, op)
     bounds = []
     for name, bound in (("min", min), ("max", max)):
         if isinstance(bound, np.integer | np.floating):
             bound = bound.item()
         if bound is not None and not isinstance(bound, int | float):
-            raise TypeError(f"clamp: {name}: expected a number, got {type(bound).__name__}")
+            raise TypeError(f"{op}: {name}: expected a number, got {type(bound).__name__}")
         bounds.append(bound)
     low, high = bounds
     x = input
@@ -222,17 +279,17 @@ def clip(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A0
     return clamp(input, min, max)
 
 
-def _clamp_by_tensors(input: Tensor, min: Any, max: Any) -> Tensor:  # noqa: A002
+def _clamp_by_tensors(input: Tensor, min: Any, max: Any, op: str) -> Tensor:  # noqa: A002
     """``clamp`` with tensor bounds: three ``where`` ops, one branch per origin of the
     value (PyTorch's rule: ``input`` where min <= input <= max, ``min`` where input <
     min < max, ``max`` where input > max or max < min; nowhere else, e.g. nan).
     """
-    low = None if min is None else as_operand(min, input, "clamp", "min")
-    high = None if max is None else as_operand(max, input, "clamp", "max")
+    low = None if min is None else as_operand(min, input, op, "min")
+    high = None if max is None else as_operand(max, input, op, "max")
     dtype = input.dtype
     for bound in (low, high):
         if bound is not None:
-            _checks.broadcast_shapes(input.shape, bound.shape, "clamp")
+            _checks.broadcast_shapes(input.shape, bound.shape, op)
             dtype = dtypes.promote_operands(dtype, input.ndim == 0, bound.dtype, bound.ndim == 0)
     x = input.to(dtype)
     x_values = x._data

@@ -1,11 +1,11 @@
-"""Special functions numpy lacks: the complementary error function, elementwise.
+"""Special functions numpy lacks: the error function and its complement, elementwise.
 
-numpy has no ``erfc``; ``np.vectorize(math.erfc)`` calls back into Python per element
-(its numpy twin here, ``_erfc_reference``, is exactly that). The Numba loop calls the
-same C library function without the round trip. ``erfc`` rather than ``erf``: the
-normal cdf ``erfc(-x / √2) / 2`` then keeps its relative accuracy in the lower tail,
-where ``(1 + erf(x / √2)) / 2`` cancels. Both compute in float64 and round the result
-to the input's dtype once, so they agree to the bit.
+numpy has neither; ``np.vectorize(math.erf)`` calls back into Python per element (the
+numpy twin here, ``_error_function_reference``, is exactly that). The Numba loop calls
+the same C library functions without the round trip. GELU's normal cdf uses ``erfc``:
+``erfc(-x / √2) / 2`` keeps its relative accuracy in the lower tail, where
+``(1 + erf(x / √2)) / 2`` cancels. Both compute in float64 and round the result to the
+input's dtype once, so they agree to the bit.
 """
 
 from __future__ import annotations
@@ -19,16 +19,34 @@ from minigrad.kernels import backend
 
 
 @njit(cache=True, nogil=True)
-def _erfc(x):  # pragma: no cover - compiled
-    out = np.empty_like(x)
+def _error_function(x, out, complement):  # pragma: no cover - compiled
     for i in range(x.size):
         # In float64 for every input dtype, then rounded once, as the twin does.
-        out[i] = math.erfc(np.float64(x[i]))
-    return out
+        value = np.float64(x[i])
+        out[i] = math.erfc(value) if complement else math.erf(value)
 
 
-def _erfc_reference(x: np.ndarray) -> np.ndarray:
-    return np.vectorize(math.erfc, otypes=[x.dtype])(x)
+def _error_function_reference(x: np.ndarray, out: np.ndarray, complement: bool) -> None:
+    out[...] = np.vectorize(math.erfc if complement else math.erf, otypes=[np.float64])(x)
+
+
+def _run(x: np.ndarray, complement: bool) -> np.ndarray:
+    out = np.empty(x.shape, np.float64)
+    kernel = _error_function_reference if backend.reference() else _error_function
+    kernel(x.ravel(), out.ravel(), complement)  # ravel: a view, or a C-ordered copy
+    return out.astype(x.dtype, copy=False)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, 2/√π ∫_0^x exp(-t²) dt, elementwise.
+
+    Args:
+        x: any shape, float32 or float64.
+
+    Returns:
+        A new C-contiguous array of x's shape and dtype.
+    """
+    return _run(x, False)
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
@@ -40,6 +58,4 @@ def erfc(x: np.ndarray) -> np.ndarray:
     Returns:
         A new C-contiguous array of x's shape and dtype.
     """
-    flat = np.ascontiguousarray(x).reshape(-1)
-    out = _erfc_reference(flat) if backend.reference() else _erfc(flat)
-    return out.astype(x.dtype, copy=False).reshape(x.shape)
+    return _run(x, True)

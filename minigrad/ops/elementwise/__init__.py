@@ -6,7 +6,7 @@ output, ``sum_to(g, shape)`` the adjoint of broadcasting.
 * ``arithmetic``: add, sub, mul, div, pow, neg, maximum,
   minimum, where, clone, cast;
 * ``transcendental``: exp, log, sqrt, tanh, sigmoid, sin,
-  cos, log1p, expm1, reciprocal, rsqrt, log10, log2, exp2;
+  cos, log1p, expm1, reciprocal, rsqrt, log10, log2, exp2, erf, erfc;
 * ``piecewise``: abs, clamp, relu, leaky_relu, and floor,
   ceil, trunc, round and sign (zero derivative);
 * ``activation``: elu (selu, celu), softplus with beta and
@@ -42,6 +42,8 @@ from minigrad.ops.elementwise.piecewise import (
 )
 from minigrad.ops.elementwise.transcendental import (
     Cos,
+    Erf,
+    Erfc,
     Exp,
     Exp2,
     Expm1,
@@ -67,6 +69,8 @@ __all__ = [
     "Cos",
     "Div",
     "Exp",
+    "Erf",
+    "Erfc",
     "Exp2",
     "Expm1",
     "Floor",

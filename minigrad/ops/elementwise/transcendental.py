@@ -1,6 +1,6 @@
 """Smooth elementwise functions: exp, log, sqrt, tanh, sigmoid, sin, cos, log1p, expm1,
-reciprocal, rsqrt, log10, log2, exp2. Each backward is the derivative times ``grad``,
-written with ops.
+reciprocal, rsqrt, log10, log2, exp2, erf, erfc. Each backward is the derivative times
+``grad``, written with ops.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
+from minigrad.kernels.special import erf, erfc
 from minigrad.tensor import Tensor
 
 
@@ -245,3 +246,36 @@ class Exp2(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         return (grad * ctx.output() * math.log(2.0),)
+
+
+_TWO_OVER_ROOT_PI = 2.0 / math.sqrt(math.pi)
+
+
+class Erf(Function):
+    """out = erf(x) = 2/√π ∫_0^x exp(-t²) dt.   dx = grad * 2/√π exp(-x²)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return erf(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad * ((-(x * x)).exp() * _TWO_OVER_ROOT_PI),)
+
+
+class Erfc(Function):
+    """out = erfc(x) = 1 - erf(x).   dx = -grad * 2/√π exp(-x²)."""
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return erfc(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return (grad * ((-(x * x)).exp() * -_TWO_OVER_ROOT_PI),)
