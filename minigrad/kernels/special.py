@@ -31,10 +31,11 @@ def _error_function_reference(x: np.ndarray, out: np.ndarray, complement: bool) 
 
 
 def _run(x: np.ndarray, complement: bool) -> np.ndarray:
-    out = np.empty(x.shape, np.float64)
+    # In x's dtype: each float64 result is rounded once as it is stored.
+    out = np.empty(x.shape, x.dtype)
     kernel = _error_function_reference if backend.reference() else _error_function
     kernel(x.ravel(), out.ravel(), complement)  # ravel: a view, or a C-ordered copy
-    return out.astype(x.dtype, copy=False)
+    return out
 
 
 def erf(x: np.ndarray) -> np.ndarray:
