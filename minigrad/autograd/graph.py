@@ -122,18 +122,35 @@ class Node(Context):
         self.spent = False
         self.retained: weakref.ref[Tensor] | None = None
         # The edges of the class docstring (a Node is always truthy), with the inputs'
-        # needs, in one plain loop (a comprehension is a function made and called).
-        edges: list[Node | Tensor | None] = []
-        needs: list[bool] = []
-        for t in inputs:
-            if t._requires_grad:
-                edges.append(t.grad_fn or t)
-                needs.append(True)
-            else:
-                edges.append(None)
-                needs.append(False)
-        self.edges: tuple[Node | Tensor | None, ...] = tuple(edges)
-        self.needs_input_grad = tuple(needs)
+        # needs. Most ops take one or two inputs: their tuples are built directly (each
+        # _requires_grad is a bool), others' in one plain loop (a comprehension is a
+        # function made and called).
+        count = len(inputs)
+        if count == 1:
+            (x,) = inputs
+            self.edges: tuple[Node | Tensor | None, ...] = (
+                (x.grad_fn or x) if x._requires_grad else None,
+            )
+            self.needs_input_grad = (x._requires_grad,)
+        elif count == 2:
+            x, y = inputs
+            self.edges = (
+                (x.grad_fn or x) if x._requires_grad else None,
+                (y.grad_fn or y) if y._requires_grad else None,
+            )
+            self.needs_input_grad = (x._requires_grad, y._requires_grad)
+        else:
+            edges: list[Node | Tensor | None] = []
+            needs: list[bool] = []
+            for t in inputs:
+                if t._requires_grad:
+                    edges.append(t.grad_fn or t)
+                    needs.append(True)
+                else:
+                    edges.append(None)
+                    needs.append(False)
+            self.edges = tuple(edges)
+            self.needs_input_grad = tuple(needs)
         # Made before the forward runs, which records nothing (it works on arrays), so
         # the node is still newer than every node its edges reach.
         self.sequence = next(_sequence)

@@ -85,7 +85,8 @@ def number_pair(left: Any, right: Any, op: str) -> tuple[Any, Any]:
 
 def floating(x: Tensor) -> Tensor:
     """``x`` itself if it is float32 or float64, else converted to the default float."""
-    return x if dtypes.is_float(x.dtype) else x.to(dtypes.get_default_dtype())
+    # The array's dtype read directly: every unary op on a tensor starts here.
+    return x if x._data.dtype in dtypes.FLOAT_DTYPES else x.to(dtypes.get_default_dtype())
 
 
 def integer(value: Any, op: str, argument: str) -> int:

@@ -144,7 +144,7 @@ def square(input: Tensor) -> Tensor:  # noqa: A002
     """The square, input * input; integers stay integers, bool becomes int64 (PyTorch)."""
     tensor_input(input, "square")
     base = input.to(dtypes.int64) if input.dtype == dtypes.bool_ else input
-    return base * base
+    return elementwise.Square.apply(base)
 
 
 def sign(input: Tensor) -> Tensor:  # noqa: A002

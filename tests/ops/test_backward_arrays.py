@@ -47,6 +47,7 @@ CASES = {
     elementwise.Mul: (lambda x, y: x * y, BINARY_SHAPES),
     elementwise.Div: (lambda x, y: x / y, BINARY_SHAPES),
     elementwise.Neg: (lambda x: -x, [((4, 5),), ((),)]),
+    elementwise.Square: (lambda x: x.square(), [((4, 5),), ((),)]),
     elementwise.Exp: (lambda x: x.exp(), [((4, 5),), ((),)]),
     elementwise.Tanh: (lambda x: x.tanh(), [((4, 5),), ((),)]),
     elementwise.Sigmoid: (lambda x: x.sigmoid(), [((4, 5),), ((),)]),

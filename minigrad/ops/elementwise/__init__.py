@@ -3,7 +3,7 @@
 Notation: ``x``, ``y`` inputs of broadcastable shapes, ``grad`` the gradient of the
 output, ``sum_to(g, shape)`` the adjoint of broadcasting.
 
-* ``arithmetic``: add, sub, mul, div, pow, neg, maximum,
+* ``arithmetic``: add, sub, mul, div, pow, square, neg, maximum,
   minimum, where, clone, cast;
 * ``transcendental``: exp, log, sqrt, tanh, sigmoid, sin,
   cos, log1p, expm1, reciprocal, rsqrt, log10, log2, exp2, erf, erfc;
@@ -24,6 +24,7 @@ from minigrad.ops.elementwise.arithmetic import (
     Mul,
     Neg,
     Pow,
+    Square,
     Sub,
     Where,
     rows,
@@ -92,6 +93,7 @@ __all__ = [
     "Sign",
     "Sin",
     "Sqrt",
+    "Square",
     "Sub",
     "Tanh",
     "Trunc",

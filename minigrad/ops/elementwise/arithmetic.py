@@ -1,5 +1,5 @@
-"""Elementwise arithmetic, selection and copies: add, sub, mul, div, pow, neg, maximum,
-minimum, where, clone, cast. Binary ops broadcast; their backward ends in ``sum_to``.
+"""Elementwise arithmetic, selection and copies: add, sub, mul, div, pow, square, neg,
+maximum, minimum, where, clone, cast. Binary ops broadcast; their backward ends in ``sum_to``.
 """
 
 from __future__ import annotations
@@ -198,6 +198,31 @@ class Pow(Function):
             safe_x = where(x._data == 0, Tensor._wrap(np.ones_like(x._data)), x)
             dy = sum_to(grad * ctx.output() * safe_x.log(), y.shape)
         return dx, dy
+
+
+class Square(Function):
+    """out = x * x.   dx = (grad * x) * 2.
+
+    x * x as one op: as a Mul of x by itself, the backward would make grad * x twice
+    and add the two. Doubling is exact, so these are the same bits (and (grad * x) * 2,
+    unlike grad * (2 * x), overflows only where the gradient itself does).
+    """
+
+    reads = {0: (0,)}
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return x * x
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        (x,) = ctx.inputs
+        return ((grad * x) * 2,)
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        (x,) = ctx.inputs
+        return (grad * x._data * 2,)
 
 
 class Neg(Function):
