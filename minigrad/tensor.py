@@ -667,7 +667,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(self, 0) ([`minigrad.relu`][])."""
-        return elementwise.Relu.apply(self, slope=0.0)
+        return elementwise.Relu.apply(self)
 
     def sin(self) -> Tensor:
         """The sine ([`minigrad.sin`][])."""

@@ -20,7 +20,7 @@ keep freed memory for reuse, which spares MB-sized arrays their page faults (see
 
 from minigrad.kernels import _memory, backend, reference
 from minigrad.kernels._memory import keep_freed_memory
-from minigrad.kernels.activation import leaky_relu, leaky_relu_backward
+from minigrad.kernels.activation import leaky_relu, leaky_relu_backward, relu, relu_backward
 from minigrad.kernels.backend import use
 from minigrad.kernels.conv import (
     conv_and_weight_grad,
@@ -66,4 +66,6 @@ __all__ = [
     "pad_by_mode",
     "qr",
     "reference",
+    "relu",
+    "relu_backward",
 ]

@@ -1,15 +1,17 @@
-"""Activation kernels: leaky ReLU and its derivative, each in one pass.
+"""Activation kernels: leaky ReLU, ReLU and their derivatives, each in one pass.
 
-Both are one loop, ``out = values * (1 if signs > 0 else slope)``: the forward scales x
-by its own sign (``values = signs = x``), the backward scales the incoming gradient by
-x's (``values = grad``, ``signs = x``; ReLU may pass its output, positive exactly where x
-is). numpy needs several passes for the same (a comparison, a ``where`` that branches
-per element on the mixed signs of activations, a product); the loop gives the same bits,
-each output rounded once in the dtype. Its numpy twin, ``_scaled_reference``, runs in its
-place under the reference kernels (``minigrad.kernels.backend``).
+Leaky ReLU is one loop, ``out = values * (1 if signs > 0 else slope)``: the forward
+scales x by its own sign (``values = signs = x``), the backward scales the incoming
+gradient by x's (``values = grad``, ``signs = x``). ReLU selects instead (PyTorch's relu
+gives 0 at -inf, where -inf * 0 is NaN, and its backward 0 where an inf or NaN gradient
+meets a zero output): ``out = 0 if signs < 0 else values`` forward, ``<=`` against the
+output backward. numpy needs several passes for each (a comparison, a ``where`` that
+branches per element on the mixed signs of activations, a product); the loops give the
+same bits. Their numpy twins run in their place under the reference kernels
+(``minigrad.kernels.backend``).
 
-So the op saves nothing of its own for the backward: x (or the output), which PyTorch
-saves too, is enough, and no array of factors is kept beside it.
+So the ops save nothing of their own for the backward: x (ReLU: the output), which
+PyTorch saves too, is enough.
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ def _scaled(values, signs, out, one, slope):  # pragma: no cover - compiled
 @np.errstate(invalid="ignore")  # -inf * 0 is NaN, silently, as in the loop
 def _scaled_reference(values, signs, out, one, slope):
     np.multiply(values, np.where(signs > 0, one, slope), out=out)
+
+
+@njit(cache=True, nogil=True)
+def _selected(values, signs, out, zero, strict):  # pragma: no cover - compiled
+    for i in range(values.size):
+        # A NaN is neither < 0 nor <= 0: it passes, as in PyTorch's relu and its backward.
+        below = signs[i] < zero if strict else signs[i] <= zero
+        out[i] = zero if below else values[i]
+
+
+def _selected_reference(values, signs, out, zero, strict):
+    np.copyto(out, np.where(signs < zero if strict else signs <= zero, zero, values))
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,15 +82,48 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
 
 
 def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
-    """``grad * (1 where signs > 0, else slope)``: leaky ReLU's dx, ``signs`` being x (or,
-    for slope 0, the output, positive exactly where x is).
+    """``grad * (1 where signs > 0, else slope)``: leaky ReLU's dx, ``signs`` being x.
 
     Args:
         grad: the gradient of the output, float32 or float64.
-        signs: x (or the output) of grad's shape, any float dtype.
+        signs: x, of grad's shape, any float dtype.
         slope: as for ``leaky_relu``; in grad's dtype.
 
     Returns:
         A new C-contiguous array of grad's shape and dtype.
     """
     return _run(grad, signs, slope)
+
+
+def _select(values: np.ndarray, signs: np.ndarray, strict: bool) -> np.ndarray:
+    _, zero = _factors(values.dtype, 0.0)
+    kernel = _selected_reference if backend.reference() else _selected
+    out = np.empty(values.shape, values.dtype)  # made here: see _run
+    kernel(values.ravel(), signs.ravel(), out.ravel(), zero, strict)
+    return out
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """``0 where x < 0, else x``, elementwise: -0.0 and NaN pass as they are.
+
+    Args:
+        x: any shape, float32 or float64.
+
+    Returns:
+        A new C-contiguous array of x's shape and dtype.
+    """
+    return _select(x, x, True)
+
+
+def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``0 where out <= 0, else grad``: ReLU's dx from its output (inf and NaN gradients
+    stay out where the output is not positive; where it is NaN, the gradient passes).
+
+    Args:
+        grad: the gradient of the output, float32 or float64.
+        out: ReLU's output, of grad's shape, any float dtype.
+
+    Returns:
+        A new C-contiguous array of grad's shape and dtype.
+    """
+    return _select(grad, out, False)

@@ -1,4 +1,4 @@
-"""The leaky-ReLU kernels against numpy's ``where``, to the bit."""
+"""The leaky-ReLU and ReLU kernels against numpy's ``where``, to the bit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from minigrad.kernels import backend
-from minigrad.kernels.activation import leaky_relu, leaky_relu_backward
+from minigrad.kernels.activation import leaky_relu, leaky_relu_backward, relu, relu_backward
 
 SLOPES = [0.0, 0.2, 1.0, 1.5, -0.3, 1e-40]
 
@@ -65,6 +65,43 @@ def test_reference_twins_give_the_kernels_bits(dtype: Any, slope: float) -> None
         fast = leaky_relu(x, slope), leaky_relu_backward(grad, x, slope)
     with backend.use("reference"):
         reference = leaky_relu(x, slope), leaky_relu_backward(grad, x, slope)
+    for got, want in zip(reference, fast):
+        assert got.dtype == want.dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_selects_zero_below_zero_and_keeps_signed_zeros_and_nan(dtype: Any) -> None:
+    x = _specials(np.random.default_rng(4).standard_normal((3, 7)).astype(dtype))
+    out = relu(x)
+    want = np.where(x < 0, dtype(0), x)  # -inf -> 0, -0.0 and NaN as they are
+    assert out.dtype == x.dtype and out.shape == x.shape and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(want))
+    assert out.reshape(-1)[2] == 0 and np.signbit(out.reshape(-1)[4])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_backward_selects_grad_where_the_output_is_positive_or_nan(dtype: Any) -> None:
+    rng = np.random.default_rng(5)
+    out = relu(_specials(rng.standard_normal((4, 6)).astype(dtype)))
+    grad = _specials(rng.standard_normal((4, 6)).astype(dtype))[::-1]
+    got = relu_backward(grad, out)
+    want = np.where(out <= 0, dtype(0), grad)  # no inf * 0: a zero, whatever grad is
+    assert got.dtype == grad.dtype and got.shape == grad.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_reference_twins_give_the_kernels_bits(dtype: Any) -> None:
+    rng = np.random.default_rng(6)
+    x = _specials(rng.standard_normal((5, 6)).astype(dtype)).T
+    grad = _specials(rng.standard_normal((6, 5)).astype(dtype))
+    fast = relu(x), relu_backward(grad, relu(x))
+    with backend.use("reference"):
+        reference = relu(x), relu_backward(grad, relu(x))
     for got, want in zip(reference, fast):
         assert got.dtype == want.dtype and got.flags.c_contiguous
         np.testing.assert_array_equal(got, want)

@@ -134,6 +134,36 @@ def test_relu_and_abs_gradients_at_zero_follow_torch():
     assert x.grad.tolist() == [0.0, 0.0]
 
 
+RELU_SPECIAL = [-np.inf, -1.0, -1e-30, -0.0, 0.0, 1e-30, 2.0, np.inf, np.nan]
+# Paired with RELU_SPECIAL: inf and NaN gradients where the output is 0, positive, NaN.
+RELU_GRADS = [np.inf, np.nan, -np.inf, 1.0, np.nan, np.inf, 3.0, np.nan, 5.0]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_selects_as_torch_at_special_values(torch, dtype):
+    """relu(-inf) is 0, not -inf * 0; -0.0 and NaN pass; the backward is a selection, so
+    an inf or NaN gradient does not leak where the output is 0 (and passes at NaN)."""
+    x = np.array(RELU_SPECIAL, dtype=dtype)
+    g = np.array(RELU_GRADS, dtype=dtype)
+    ours = mg.tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    out, expected = ours.relu(), theirs.relu()
+    out.backward(mg.tensor(g))
+    expected.backward(torch.tensor(g))
+    for mine, reference in ((out.detach().numpy(), expected.detach().numpy()),
+                            (ours.grad.numpy(), theirs.grad.numpy())):  # fmt: skip
+        np.testing.assert_array_equal(mine, reference)
+        np.testing.assert_array_equal(np.signbit(mine), np.signbit(reference))
+    # The recorded backward selects the same way, and differentiates again (to zero).
+    leaf = mg.tensor(x, requires_grad=True)
+    seed = mg.tensor(g, requires_grad=True)
+    (dx,) = mg.autograd.grad(leaf.relu(), leaf, seed, create_graph=True)
+    np.testing.assert_array_equal(dx.detach().numpy(), theirs.grad.numpy())
+    (dseed,) = mg.autograd.grad(dx, seed, mg.ones(len(g), dtype=dtype))
+    passes = np.nan_to_num(expected.detach().numpy(), nan=1.0) > 0  # positive or NaN
+    np.testing.assert_array_equal(dseed.numpy(), passes)
+
+
 def test_sigmoid_is_stable_for_large_inputs():
     x = mg.tensor([-1000.0, 0.0, 1000.0], dtype=mg.float64)
     assert x.sigmoid().tolist() == [0.0, 0.5, 1.0]

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
-from minigrad.kernels import leaky_relu, leaky_relu_backward
+from minigrad.kernels import leaky_relu, leaky_relu_backward, relu, relu_backward
+from minigrad.ops.elementwise.arithmetic import where
 from minigrad.tensor import Tensor
 
 
@@ -56,8 +57,7 @@ def _inside(x: np.ndarray, low: Any, high: Any) -> np.ndarray:
 class LeakyRelu(Function):
     """out = x if x > 0 else slope * x.   dx = grad * (1 if x > 0 else slope).
 
-    ``relu`` is the case slope = 0. The backward reads x (as PyTorch's), so no array of
-    factors is kept beside it.
+    The backward reads x (as PyTorch's), so no array of factors is kept beside it.
     """
 
     reads = {0: (0,)}
@@ -69,27 +69,40 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
         # The factor is piecewise constant: a constant on the tape, its derivative zero.
-        signs = _signs(ctx)
-        one, slope = signs.dtype.type(1), signs.dtype.type(ctx.params["slope"])
-        return (grad * Tensor._wrap(np.where(signs > 0, one, slope)),)
+        x = ctx.inputs[0]._data
+        one, slope = x.dtype.type(1), x.dtype.type(ctx.params["slope"])
+        return (grad * Tensor._wrap(np.where(x > 0, one, slope)),)
 
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        return (leaky_relu_backward(grad, _signs(ctx), ctx.params["slope"]),)
+        return (leaky_relu_backward(grad, ctx.inputs[0]._data, ctx.params["slope"]),)
 
 
-class Relu(LeakyRelu):
-    """out = max(x, 0).   dx = grad * (1 if x > 0 else 0): LeakyRelu with slope 0,
-    which PyTorch counts as reading its output rather than x (positive exactly where x
-    is, so the same factors).
+class Relu(Function):
+    """out = 0 where x < 0, else x.   dx = 0 where out <= 0, else grad.
+
+    Selections, as PyTorch's relu and its backward are, not LeakyRelu with slope 0:
+    x * 0 is NaN at x = -inf and -0.0 below zero, where relu gives 0, and an inf or
+    NaN gradient times 0 is NaN, where relu's backward gives 0. NaN and -0.0 pass as
+    they are (``np.maximum``'s choice between -0.0 and 0 is its implementation's), and
+    where the output is NaN so does the gradient. It reads the output, as PyTorch's.
     """
 
     reads = {0: (OUTPUT,)}
 
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return relu(x)
 
-def _signs(ctx: Context) -> np.ndarray:
-    """What a LeakyRelu's factors follow: its saved output for Relu, else x."""
-    return ctx.saved[OUTPUT] if OUTPUT in ctx.saved else ctx.inputs[0]._data
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
+        # The selection is piecewise constant in x: a parameter of the op, no derivative.
+        zero = Tensor._wrap(np.zeros((), dtype=grad.dtype))
+        return (where(ctx.saved[OUTPUT] <= 0, zero, grad),)
+
+    @staticmethod
+    def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        return (relu_backward(grad, ctx.saved[OUTPUT]),)
 
 
 class _PiecewiseConstant(Function):
