@@ -57,14 +57,18 @@ def _factors(dtype: np.dtype[Any], slope: float) -> tuple[np.generic, np.generic
     return dtype.type(1), dtype.type(slope)
 
 
-def _run(values: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
-    one, scaled = _factors(values.dtype, slope)
-    kernel = _scaled_reference if backend.reference() else _scaled
+def _run(
+    loop: Any, twin: Any, values: np.ndarray, signs: np.ndarray, *constants: Any
+) -> np.ndarray:
+    """``loop(values, signs, out, *constants)`` (its numpy ``twin`` under the reference
+    kernels) into a new array of values' shape and dtype.
+    """
+    kernel = twin if backend.reference() else loop
     # The output is made here, not in the loop: a Numba function that returns a new
     # array costs about a microsecond more per call, the whole cost on small arrays.
     # ravel() is a view of a C-contiguous array and a C-ordered copy of any other.
     out = np.empty(values.shape, values.dtype)
-    kernel(values.ravel(), signs.ravel(), out.ravel(), one, scaled)
+    kernel(values.ravel(), signs.ravel(), out.ravel(), *constants)
     return out
 
 
@@ -78,7 +82,7 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
     Returns:
         A new C-contiguous array of x's shape and dtype.
     """
-    return _run(x, x, slope)
+    return _run(_scaled, _scaled_reference, x, x, *_factors(x.dtype, slope))
 
 
 def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
@@ -92,15 +96,7 @@ def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np
     Returns:
         A new C-contiguous array of grad's shape and dtype.
     """
-    return _run(grad, signs, slope)
-
-
-def _select(values: np.ndarray, signs: np.ndarray, strict: bool) -> np.ndarray:
-    _, zero = _factors(values.dtype, 0.0)
-    kernel = _selected_reference if backend.reference() else _selected
-    out = np.empty(values.shape, values.dtype)  # made here: see _run
-    kernel(values.ravel(), signs.ravel(), out.ravel(), zero, strict)
-    return out
+    return _run(_scaled, _scaled_reference, grad, signs, *_factors(grad.dtype, slope))
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -112,7 +108,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     Returns:
         A new C-contiguous array of x's shape and dtype.
     """
-    return _select(x, x, True)
+    return _run(_selected, _selected_reference, x, x, _factors(x.dtype, 0.0)[1], True)
 
 
 def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -126,4 +122,5 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     Returns:
         A new C-contiguous array of grad's shape and dtype.
     """
-    return _select(grad, out, False)
+    zero = _factors(grad.dtype, 0.0)[1]
+    return _run(_selected, _selected_reference, grad, out, zero, False)
