@@ -1208,7 +1208,8 @@ def _arithmetic(function: Any, ufunc: Any, left: Any, right: Any, op: str) -> Te
     create_graph run, or when no operand requires grad), numpy's ``ufunc`` runs on the
     arrays: exactly what Add, Sub, Mul and Div compute then, without the layers between
     (a third of the time). A quotient goes that way only by a finite non-zero 0-d
-    divisor, which is where Div needs no errstate.
+    divisor, which is where Div needs no errstate. A recorded op's non-zero number is a
+    0-d tensor from a small table, made once per number and dtype (see ``_constant``).
     """
     floating = ufunc is np.true_divide
     tensor = left if isinstance(left, Tensor) else right
@@ -1224,9 +1225,18 @@ def _arithmetic(function: Any, ufunc: Any, left: Any, right: Any, op: str) -> Te
             return _binary(function, left, right, op, floating)
         recorded = other._requires_grad or tensor._requires_grad
     elif type(other) is float or type(other) is int:
+        recorded = tensor._requires_grad
+        if recorded and other and _grad_state.enabled:
+            # A recorded op holds the number as a 0-d tensor input: one per number and
+            # dtype, read-only and shared (nothing writes an op's inputs).
+            key = (other, array.dtype.char)
+            constant = _CONSTANTS.get(key)
+            if constant is None:
+                constant = _constant(key)
+            pair = (tensor, constant) if tensor is left else (constant, tensor)
+            return function.apply(*pair)  # type: ignore[no-any-return]
         operand = np.asarray(other, dtype=array.dtype)  # as binary makes a number a tensor
         other = None
-        recorded = tensor._requires_grad
     else:
         return _binary(function, left, right, op, floating)
     if recorded and _grad_state.enabled:
@@ -1238,6 +1248,21 @@ def _arithmetic(function: Any, ufunc: Any, left: Any, right: Any, op: str) -> Te
         return _binary(function, left, right, op, floating)
     out = ufunc(x, y)
     return Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
+
+
+# The numbers of recorded arithmetic as 0-d tensors, by (number, dtype char); zero is not
+# kept (0.0 and -0.0 are one key), and a full table takes no more (NaN is never found).
+_CONSTANTS: dict[tuple[float, str], Tensor] = {}
+_CONSTANTS_KEPT = 256
+
+
+def _constant(key: tuple[float, str]) -> Tensor:
+    array = np.asarray(key[0], dtype=key[1])
+    array.flags.writeable = False
+    constant = Tensor._wrap(array)
+    if len(_CONSTANTS) < _CONSTANTS_KEPT:
+        _CONSTANTS[key] = constant
+    return constant
 
 
 def _finite_nonzero(value: float) -> bool:

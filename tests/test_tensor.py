@@ -10,6 +10,7 @@ import pytest
 import minigrad as mg
 from minigrad.functions._arguments import binary
 from minigrad.ops import elementwise
+from minigrad.tensor import _CONSTANTS, _CONSTANTS_KEPT
 from tests.helpers import assert_close, assert_raises_with, randn
 
 
@@ -280,6 +281,9 @@ def _operands(dtype):
         (x, 0),
         (x, 0.0),
         (x, np.inf),
+        (x, -0.0),
+        (x, np.nan),
+        (-0.5, y),
         (mg.tensor(np.asarray(1.5, dtype=dtype)), mg.tensor(np.asarray(0.5, dtype=dtype))),
     ]
 
@@ -319,6 +323,28 @@ def test_arithmetic_fast_paths_have_the_bits_of_the_op(dtype, operator_, functio
             for a, b in zip(grads, wants):
                 assert a.numpy().tobytes() == b.numpy().tobytes()
         assert got.detach().numpy().tobytes() == want.detach().numpy().tobytes(), (left, right)
+
+
+def test_recorded_numbers_are_kept_per_dtype_and_read_only():
+    # A recorded op's number is a shared 0-d tensor, one per number and dtype.
+    for dtype in (mg.float32, mg.float64, mg.float32):
+        w = mg.tensor([3.0], dtype=dtype, requires_grad=True)
+        for number in (0.1, 0.1, 7, 7.0):
+            product = w * number
+            constant = product.grad_fn.inputs[1]
+            assert constant.dtype == dtype and constant.numpy().dtype == dtype
+            assert constant.numpy().tobytes() == np.asarray(number, dtype=dtype).tobytes()
+            assert not constant.numpy().flags.writeable
+    signs = [np.signbit((w * zero).detach().numpy()[0]) for zero in (0.0, -0.0, 0.0, -0.0)]
+    assert signs == [False, True, False, True]
+
+
+def test_the_table_of_recorded_numbers_stays_bounded():
+    w = mg.tensor([1.0], requires_grad=True)
+    for k in range(3 * _CONSTANTS_KEPT):
+        got = w + (k + 0.5)
+        assert got.item() == 1.0 + (k + 0.5)
+    assert len(_CONSTANTS) <= _CONSTANTS_KEPT
 
 
 def test_unrecorded_division_by_zero_stays_silent_as_the_op():

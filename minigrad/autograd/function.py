@@ -39,7 +39,7 @@ import numpy as np
 
 from minigrad.autograd import grad_mode
 from minigrad.autograd.graph import OUTPUT, Context, Node, Unkept
-from minigrad.tensor import Tensor, VersionCounter
+from minigrad.tensor import Tensor, VersionCounter, _new
 
 # Context and OUTPUT live with Node (a recorded op's node is its context); ops import
 # all three names from here.
@@ -88,13 +88,23 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on tensors and record it on the tape when needed."""
-        # A plain loop: a comprehension is a function made and called, per op.
-        arrays = []
-        wanted = False
-        for t in inputs:
-            arrays.append(t._data)
-            if t._requires_grad:
-                wanted = True
+        # Most ops take one or two inputs: their arrays are gathered directly; others' in
+        # a plain loop (a comprehension is a function made and called, per op).
+        count = len(inputs)
+        if count == 1:
+            arrays: Any = (inputs[0]._data,)
+            wanted = inputs[0]._requires_grad
+        elif count == 2:
+            x, y = inputs
+            arrays = (x._data, y._data)
+            wanted = x._requires_grad or y._requires_grad
+        else:
+            arrays = []
+            wanted = False
+            for t in inputs:
+                arrays.append(t._data)
+                if t._requires_grad:
+                    wanted = True
         if wanted and _grad_state.enabled:
             node = Node(cls, inputs, params)
             return cls._record(node, cls.forward(node, *arrays, **params))
@@ -134,12 +144,17 @@ class Function:
         needs = node.needs_input_grad
         if not (True in needs and output.dtype.kind == "f"):
             return cls._unrecorded(output, node.inputs)
-        result = Tensor._wrap(output, True)
+        # Tensor._wrap written out, with the node set at once: one call less per op.
+        result = _new(Tensor)
+        result._data = output
+        result._grad = None
+        result.grad_fn = node
+        result._requires_grad = True
+        result._versions = None
         if cls.view and np.may_share_memory(output, node.inputs[0]._data):
             result._versions = node.inputs[0]._counter()
         node.shape = output.shape
         node.dtype = output.dtype
-        result.grad_fn = node
         plan = cls._read_plans.get(needs)
         if plan is None:
             plan = _read_plan(cls, needs)
@@ -155,7 +170,9 @@ class Function:
             versions: list[tuple[int, VersionCounter | None, int]] = []
             for position in positions:
                 if position == count:  # the output: the node does not hold its tensor
-                    counter = result._versions or result._counter()
+                    counter = result._versions
+                    if counter is None:
+                        counter = result._versions = VersionCounter()
                     versions.append((position, counter, counter.value))
                     node.saved[OUTPUT] = output
                 else:

@@ -108,6 +108,9 @@ class Node(Context):
         "retained",
         "edges",
     )
+    #: The output's shape and dtype (the node does not hold the output itself).
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
 
     def __init__(
         self, function: type[Function], inputs: tuple[Tensor, ...], params: dict[str, Any]
@@ -154,9 +157,8 @@ class Node(Context):
         # Made before the forward runs, which records nothing (it works on arrays), so
         # the node is still newer than every node its edges reach.
         self.sequence = next(_sequence)
-        # Set by Function._record from the output.
-        self.shape: tuple[int, ...] = ()
-        self.dtype: np.dtype[Any] | None = None
+        # shape and dtype are set by Function._record, from the output: a node that it
+        # does not record is dropped unread.
 
     @property
     def ctx(self) -> Context:
