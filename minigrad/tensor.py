@@ -1208,7 +1208,7 @@ def _arithmetic(function: Any, ufunc: Any, left: Any, right: Any, op: str) -> Te
     create_graph run, or when no operand requires grad), numpy's ``ufunc`` runs on the
     arrays: exactly what Add, Sub, Mul and Div compute then, without the layers between
     (a third of the time). A quotient goes that way only by a finite non-zero 0-d
-    divisor, which is where Div needs no errstate. A recorded op's non-zero number is a
+    divisor, which is where Div needs no errstate. A recorded op's number is a read-only
     0-d tensor from a small table, made once per number and dtype (see ``_constant``).
     """
     floating = ufunc is np.true_divide
@@ -1226,21 +1226,14 @@ def _arithmetic(function: Any, ufunc: Any, left: Any, right: Any, op: str) -> Te
         recorded = other._requires_grad or tensor._requires_grad
     elif type(other) is float or type(other) is int:
         recorded = tensor._requires_grad
-        if recorded and other and _grad_state.enabled:
-            # A recorded op holds the number as a 0-d tensor input: one per number and
-            # dtype, read-only and shared (nothing writes an op's inputs).
-            key = (other, array.dtype.char)
-            constant = _CONSTANTS.get(key)
-            if constant is None:
-                constant = _constant(key)
-            pair = (tensor, constant) if tensor is left else (constant, tensor)
-            return function.apply(*pair)  # type: ignore[no-any-return]
-        operand = np.asarray(other, dtype=array.dtype)  # as binary makes a number a tensor
-        other = None
+        if recorded and _grad_state.enabled:
+            # A recorded op holds the number as a 0-d tensor, as binary makes it.
+            other = _constant(other, array.dtype.char)
+        else:
+            operand = np.asarray(other, dtype=array.dtype)
     else:
         return _binary(function, left, right, op, floating)
     if recorded and _grad_state.enabled:
-        other = Tensor._wrap(operand) if other is None else other
         pair = (tensor, other) if tensor is left else (other, tensor)
         return function.apply(*pair)  # type: ignore[no-any-return]
     x, y = (array, operand) if tensor is left else (operand, array)
@@ -1256,12 +1249,18 @@ _CONSTANTS: dict[tuple[float, str], Tensor] = {}
 _CONSTANTS_KEPT = 256
 
 
-def _constant(key: tuple[float, str]) -> Tensor:
-    array = np.asarray(key[0], dtype=key[1])
-    array.flags.writeable = False
-    constant = Tensor._wrap(array)
-    if len(_CONSTANTS) < _CONSTANTS_KEPT:
-        _CONSTANTS[key] = constant
+def _constant(number: float, char: str) -> Tensor:
+    """``number`` as a read-only 0-d tensor of dtype ``char``, shared from the table
+    (nothing writes an op's inputs).
+    """
+    key = (number, char)
+    constant = _CONSTANTS.get(key)
+    if constant is None:
+        array = np.asarray(number, dtype=char)
+        array.flags.writeable = False
+        constant = Tensor._wrap(array)
+        if number and len(_CONSTANTS) < _CONSTANTS_KEPT:
+            _CONSTANTS[key] = constant
     return constant
 
 
