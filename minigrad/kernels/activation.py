@@ -5,10 +5,12 @@ scales x by its own sign (``values = signs = x``), the backward scales the incom
 gradient by x's (``values = grad``, ``signs = x``). ReLU selects instead (PyTorch's relu
 gives 0 at -inf, where -inf * 0 is NaN, and its backward 0 where an inf or NaN gradient
 meets a zero output): ``out = 0 if signs < 0 else values`` forward, ``<=`` against the
-output backward. numpy needs several passes for each (a comparison, a ``where`` that
-branches per element on the mixed signs of activations, a product); the loops give the
-same bits. Their numpy twins run in their place under the reference kernels
-(``minigrad.kernels.backend``).
+output backward, two loops with their zero written in. The loops take arrays only (leaky
+ReLU's 1 and slope as one): Numba's dispatch reads a numpy scalar argument as slowly as
+the loop runs over a small array. numpy needs several passes for each (a comparison, a
+``where`` that branches per element on the mixed signs of activations, a product); the
+loops give the same bits. Their numpy twins run in their place under the reference
+kernels (``minigrad.kernels.backend``).
 
 So the ops save nothing of their own for the backward: x (ReLU: the output), which
 PyTorch saves too, is enough.
@@ -26,35 +28,48 @@ from minigrad.kernels import backend
 
 
 @njit(cache=True, nogil=True)
-def _scaled(values, signs, out, one, slope):  # pragma: no cover - compiled
+def _scaled(values, signs, out, factors):  # pragma: no cover - compiled
+    one, slope = factors[0], factors[1]
     for i in range(values.size):
         # A NaN is not > 0, so it gets the slope, as in numpy's signs > 0.
         out[i] = values[i] * (one if signs[i] > 0 else slope)
 
 
 @np.errstate(invalid="ignore")  # -inf * 0 is NaN, silently, as in the loop
-def _scaled_reference(values, signs, out, one, slope):
-    np.multiply(values, np.where(signs > 0, one, slope), out=out)
+def _scaled_reference(values, signs, out, factors):
+    np.multiply(values, np.where(signs > 0, factors[0], factors[1]), out=out)
 
 
 @njit(cache=True, nogil=True)
-def _selected(values, signs, out, zero, strict):  # pragma: no cover - compiled
+def _rectified(values, signs, out):  # pragma: no cover - compiled
     for i in range(values.size):
-        # A NaN is neither < 0 nor <= 0: it passes, as in PyTorch's relu and its backward.
-        below = signs[i] < zero if strict else signs[i] <= zero
-        out[i] = zero if below else values[i]
+        # A NaN is not < 0: it passes, as in PyTorch's relu; so does -0.0.
+        out[i] = 0 if signs[i] < 0 else values[i]
 
 
-def _selected_reference(values, signs, out, zero, strict):
-    np.copyto(out, np.where(signs < zero if strict else signs <= zero, zero, values))
+def _rectified_reference(values, signs, out):
+    np.copyto(out, np.where(signs < 0, 0, values))
+
+
+@njit(cache=True, nogil=True)
+def _rectified_backward(values, signs, out):  # pragma: no cover - compiled
+    for i in range(values.size):
+        # A NaN output is not <= 0: its gradient passes, as in PyTorch's relu backward.
+        out[i] = 0 if signs[i] <= 0 else values[i]
+
+
+def _rectified_backward_reference(values, signs, out):
+    np.copyto(out, np.where(signs <= 0, 0, values))
 
 
 @functools.lru_cache(maxsize=64)
-def _factors(dtype: np.dtype[Any], slope: float) -> tuple[np.generic, np.generic]:
-    """1 and the slope in ``dtype``: made once, a numpy scalar costs as much as the loop
-    over a small array.
+def _factors(dtype: np.dtype[Any], slope: float) -> np.ndarray:
+    """[1, slope] in ``dtype``, read-only: made once, and an array, which Numba's dispatch
+    reads faster than two numpy scalars (each costs as much as the loop over a small array).
     """
-    return dtype.type(1), dtype.type(slope)
+    factors = np.array([1, slope], dtype)
+    factors.flags.writeable = False
+    return factors
 
 
 def _run(
@@ -82,7 +97,7 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
     Returns:
         A new C-contiguous array of x's shape and dtype.
     """
-    return _run(_scaled, _scaled_reference, x, x, *_factors(x.dtype, slope))
+    return _run(_scaled, _scaled_reference, x, x, _factors(x.dtype, slope))
 
 
 def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np.ndarray:
@@ -96,7 +111,7 @@ def leaky_relu_backward(grad: np.ndarray, signs: np.ndarray, slope: float) -> np
     Returns:
         A new C-contiguous array of grad's shape and dtype.
     """
-    return _run(_scaled, _scaled_reference, grad, signs, *_factors(grad.dtype, slope))
+    return _run(_scaled, _scaled_reference, grad, signs, _factors(grad.dtype, slope))
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -108,7 +123,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     Returns:
         A new C-contiguous array of x's shape and dtype.
     """
-    return _run(_selected, _selected_reference, x, x, _factors(x.dtype, 0.0)[1], True)
+    return _run(_rectified, _rectified_reference, x, x)
 
 
 def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -122,5 +137,4 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     Returns:
         A new C-contiguous array of grad's shape and dtype.
     """
-    zero = _factors(grad.dtype, 0.0)[1]
-    return _run(_selected, _selected_reference, grad, out, zero, False)
+    return _run(_rectified_backward, _rectified_backward_reference, grad, out)

@@ -183,6 +183,12 @@ def test_sigmoid_has_the_bits_of_its_two_branch_formula(dtype):
     want = np.where(x >= 0, 1 / (1 + p), p / (1 + p)).astype(dtype)
     got = mg.tensor(x).sigmoid().numpy()
     assert got.dtype == dtype and got.tobytes() == want.tobytes()
+    # The forward writes into its own buffers: strided and 0-d inputs too.
+    strided = mg.tensor(x[:1000].reshape(25, 40)).t()[:, ::3]
+    assert strided.sigmoid().numpy().tobytes() == want[:1000].reshape(25, 40).T[:, ::3].tobytes()
+    for value, bits in zip(x[-11:], want[-11:]):
+        single = mg.tensor(value).sigmoid()
+        assert single.shape == () and single.numpy().tobytes() == bits.tobytes()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])

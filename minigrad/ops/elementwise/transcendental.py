@@ -93,9 +93,19 @@ class Sigmoid(Function):
         # exp of a non-positive number only, so large |x| neither overflows nor warns:
         # 1 / (1 + p) where x >= 0, p / (1 + p) elsewhere, with p = exp(-|x|) in (0, 1].
         # The numerator is max(p, x >= 0): 1 or p (a nan stays nan), faster than np.where.
-        positive = np.exp(-np.abs(x))
-        out = np.maximum(positive, x >= 0) / (1 + positive)
-        return out if out.dtype == x.dtype else out.astype(x.dtype)
+        # The passes write into p where they can, with 0 and 1 as 0-d arrays of x's
+        # dtype: a Python number costs each call a conversion, as much as the pass on
+        # a small array.
+        if x.ndim == 0:  # numpy gives a 0-d result as a scalar, which out= cannot take
+            return Sigmoid.forward(ctx, x.reshape(1)).reshape(())
+        zero, one = _UNITS[x.dtype.char]
+        p = np.abs(x)
+        np.negative(p, out=p)
+        np.exp(p, out=p)
+        denominator = p + one
+        np.maximum(p, x >= zero, out=p)
+        p /= denominator
+        return p
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
@@ -105,7 +115,19 @@ class Sigmoid(Function):
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         out = ctx.saved[OUTPUT]
-        return (grad * out * (1 - out),)
+        product = grad * out
+        product *= _UNITS[out.dtype.char][1] - out
+        return (product,)
+
+
+def _read_only(value: int, char: str) -> np.ndarray:
+    array = np.full((), value, char)
+    array.flags.writeable = False
+    return array
+
+
+# Sigmoid's 0 and 1 as read-only 0-d arrays, by dtype char (float32, float64).
+_UNITS = {char: (_read_only(0, char), _read_only(1, char)) for char in "fd"}
 
 
 class Sin(Function):
