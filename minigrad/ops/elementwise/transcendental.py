@@ -80,7 +80,7 @@ class Tanh(Function):
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         out = ctx.saved[OUTPUT]
-        return (grad * (1 - out * out),)
+        return (grad * (_UNITS[out.dtype.char][1] - out * out),)
 
 
 class Sigmoid(Function):
@@ -93,9 +93,7 @@ class Sigmoid(Function):
         # exp of a non-positive number only, so large |x| neither overflows nor warns:
         # 1 / (1 + p) where x >= 0, p / (1 + p) elsewhere, with p = exp(-|x|) in (0, 1].
         # The numerator is max(p, x >= 0): 1 or p (a nan stays nan), faster than np.where.
-        # The passes write into p where they can, with 0 and 1 as 0-d arrays of x's
-        # dtype: a Python number costs each call a conversion, as much as the pass on
-        # a small array.
+        # The passes write into p where they can, with 0 and 1 as 0-d arrays (_UNITS).
         if x.ndim == 0:  # numpy gives a 0-d result as a scalar, which out= cannot take
             return Sigmoid.forward(ctx, x.reshape(1)).reshape(())
         zero, one = _UNITS[x.dtype.char]
@@ -126,7 +124,8 @@ def _read_only(value: int, char: str) -> np.ndarray:
     return array
 
 
-# Sigmoid's 0 and 1 as read-only 0-d arrays, by dtype char (float32, float64).
+# 0 and 1 as read-only 0-d arrays, by dtype char (float32, float64), for the formulas on
+# arrays: a Python number costs each numpy call a conversion, as much as a small pass.
 _UNITS = {char: (_read_only(0, char), _read_only(1, char)) for char in "fd"}
 
 
