@@ -11,7 +11,7 @@ import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
 from minigrad.kernels.special import erf, erfc
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _constant
 
 
 class Exp(Function):
@@ -80,7 +80,7 @@ class Tanh(Function):
     @staticmethod
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         out = ctx.saved[OUTPUT]
-        return (grad * (_UNITS[out.dtype.char][1] - out * out),)
+        return (grad * (_one(out) - out * out),)
 
 
 class Sigmoid(Function):
@@ -93,15 +93,16 @@ class Sigmoid(Function):
         # exp of a non-positive number only, so large |x| neither overflows nor warns:
         # 1 / (1 + p) where x >= 0, p / (1 + p) elsewhere, with p = exp(-|x|) in (0, 1].
         # The numerator is max(p, x >= 0): 1 or p (a nan stays nan), faster than np.where.
-        # The passes write into p where they can, with 0 and 1 as 0-d arrays (_UNITS).
+        # The passes write into p where they can, with 1 as a 0-d array (see _one); x >= |x|
+        # is x >= 0 with no zero to convert.
         if x.ndim == 0:  # numpy gives a 0-d result as a scalar, which out= cannot take
             return Sigmoid.forward(ctx, x.reshape(1)).reshape(())
-        zero, one = _UNITS[x.dtype.char]
         p = np.abs(x)
+        nonnegative = x >= p
         np.negative(p, out=p)
         np.exp(p, out=p)
-        denominator = p + one
-        np.maximum(p, x >= zero, out=p)
+        denominator = p + _one(x)
+        np.maximum(p, nonnegative, out=p)
         p /= denominator
         return p
 
@@ -114,19 +115,15 @@ class Sigmoid(Function):
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         out = ctx.saved[OUTPUT]
         product = grad * out
-        product *= _UNITS[out.dtype.char][1] - out
+        product *= _one(out) - out
         return (product,)
 
 
-def _read_only(value: int, char: str) -> np.ndarray:
-    array = np.full((), value, char)
-    array.flags.writeable = False
-    return array
-
-
-# 0 and 1 as read-only 0-d arrays, by dtype char (float32, float64), for the formulas on
-# arrays: a Python number costs each numpy call a conversion, as much as a small pass.
-_UNITS = {char: (_read_only(0, char), _read_only(1, char)) for char in "fd"}
+def _one(array: np.ndarray) -> np.ndarray:
+    """1 as a read-only 0-d array of ``array``'s dtype, from the shared constants table:
+    a Python number costs each numpy call a conversion, as much as a small pass.
+    """
+    return _constant(1.0, array.dtype.char)._data
 
 
 class Sin(Function):
