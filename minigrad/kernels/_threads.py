@@ -284,9 +284,13 @@ def run_blocks(
         try:
             take()
         finally:
-            wait(helpers)  # no block runs on after the call has returned or raised
+            # A helper still queued has no block left to take: cancelled, it is not
+            # waited for (a sleeping pool thread can take longer to wake than a block
+            # takes). The others are: no block runs on after the call has returned.
+            wait([helper for helper in helpers if not helper.cancel()])
         for helper in helpers:
-            helper.result()  # raises a helper's block's error
+            if not helper.cancelled():
+                helper.result()  # raises a helper's block's error
         return results
 
 

@@ -234,6 +234,39 @@ def test_a_pool_thread_runs_its_own_blocks_itself():
     assert idents  # and no deadlock
 
 
+def test_the_caller_does_not_wait_for_helpers_that_never_started():
+    # Every pool thread is held busy, so the caller takes every block itself; the
+    # queued helpers are then cancelled, not waited for until a pool thread is free.
+    if _threads.threads() < 2:
+        pytest.skip("needs two Numba threads")
+    workers = _threads.threads() - 1
+    release, started = threading.Event(), threading.Barrier(workers + 1)
+
+    def hold() -> None:
+        started.wait(30)
+        release.wait(30)
+
+    busy = [_threads._pool(workers).submit(hold) for _ in range(workers)]
+    results: list[list[tuple[int, int]]] = []
+    done = threading.Event()
+
+    def call() -> None:
+        results.append(run_blocks(lambda start, stop: (start, stop), split(4, 2)))
+        done.set()
+
+    try:
+        started.wait(30)
+        caller = threading.Thread(target=call)
+        caller.start()
+        assert done.wait(20), "run_blocks waited for a helper that had no block left"
+        assert results == [[(0, 2), (2, 4)]]
+    finally:
+        release.set()
+        for future in busy:
+            future.result(30)
+    caller.join(30)
+
+
 def test_a_failing_block_propagates_and_closes_the_sections():
     def task(start: int, stop: int) -> int:
         if start > 0:
