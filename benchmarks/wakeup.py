@@ -85,22 +85,16 @@ def gemm_halves() -> tuple[Callable[[], object], Callable[[], object]]:
     return serial, lambda: run_blocks(half, [(0, 1), (1, 2)])
 
 
-@njit(cache=False, nogil=True)
-def _sums_serial(a, out):  # pragma: no cover - compiled
-    for i in range(a.shape[0]):
+def _sums(a, out):  # pragma: no cover - compiled
+    for i in prange(a.shape[0]):  # a plain range where compiled without parallel
         total = 0.0
         for j in range(a.shape[1]):
             total += a[i, j] * a[i, j]
         out[i] = total
 
 
-@njit(cache=False, nogil=True, parallel=True)
-def _sums_parallel(a, out):  # pragma: no cover - compiled
-    for i in prange(a.shape[0]):
-        total = 0.0
-        for j in range(a.shape[1]):
-            total += a[i, j] * a[i, j]
-        out[i] = total
+_sums_serial = njit(nogil=True)(_sums)
+_sums_parallel = njit(nogil=True, parallel=True)(_sums)
 
 
 def loop_halves() -> tuple[Callable[[], object], Callable[[], object]]:
