@@ -126,8 +126,9 @@ class Conv(Function):
     def backward_arrays(ctx: Context, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         x, w = ctx.inputs[0]._data, ctx.inputs[1]._data
         geometry = ctx.params["geometry"]
-        dx = _conv_transpose(grad, w, geometry) if ctx.needs_input_grad[0] else None
+        # dw first: it may find the forward's im2col columns still in the kernels' buffer.
         dw = _weight_grad(x, grad, geometry) if ctx.needs_input_grad[1] else None
+        dx = _conv_transpose(grad, w, geometry) if ctx.needs_input_grad[0] else None
         return dx, dw
 
 

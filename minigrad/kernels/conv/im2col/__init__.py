@@ -32,6 +32,13 @@ Empty operands (an empty batch, no channels on either side) make every sum empty
 result is zeros. inf and NaN propagate as IEEE arithmetic has them (``0 * inf`` is NaN,
 in the zero padding too), without numpy's warnings.
 
+A weight gradient reuses its forward's columns when it can: ``conv_valid`` notes a
+copy of the block of x it gathered from (a lone block whose columns are at least
+REUSE_RATIO times the block), and ``conv_weight_grad`` skips its own im2col when its
+block of x has the same bits and the thread's column buffer has not been written since.
+In a backward that is the forward's last im2col layer (the first one the backward
+reaches), with no memory kept beyond a copy of that layer's input block.
+
 Determinism: the blocks run on the pool of ``minigrad.kernels._threads`` with one
 BLAS thread each; the Numba loops are serial within a block and each element of x, y
 or w is written by one block in a fixed order (col2im adds the taps of an x element in
@@ -71,6 +78,9 @@ BLOCK_BYTES = 1 << 20
 SHORT_RUN = 32
 # Scratch buffers up to this size stay allocated between kernel calls, per thread.
 SCRATCH_LIMIT = 32 << 20
+# A forward's columns are kept for its weight gradient when they are at least this many
+# times its block of x (whose copy is the key): 3x3 and k4 s2 layers are, a 1x1 is not.
+REUSE_RATIO = 4
 
 Gemm = Callable[..., None]
 
@@ -94,6 +104,8 @@ class _Scratch:
         self.dtype = np.dtype(dtype)
 
     def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        if name == "cols":
+            self.local.source = None  # the caller writes columns: forget whose they were
         size = math.prod(shape)
         if size * self.dtype.itemsize > SCRATCH_LIMIT:
             return np.empty(shape, self.dtype)
@@ -105,6 +117,46 @@ class _Scratch:
         if buffer is None or buffer.size < size:
             buffer = buffers[key] = np.empty(size, self.dtype)
         return buffer[:size].reshape(shape)
+
+    def note_columns(self, block: np.ndarray, geometry: Geometry, cols: np.ndarray) -> None:
+        """Note that the column buffer holds ``cols``, the columns of ``block`` (a block
+        of x): a copy of the block is kept as the key. Columns too large to be kept
+        between calls, and blocks too large to copy, are not noted.
+        """
+        if max(cols.nbytes, block.nbytes) > SCRATCH_LIMIT:
+            return
+        copy = self.get("source", block.shape)
+        np.copyto(copy, block)
+        self.local.source = (geometry, copy)
+
+    def columns_of(
+        self, block: np.ndarray, geometry: Geometry, shape: tuple[int, ...]
+    ) -> np.ndarray | None:
+        """The column buffer as ``shape`` if it still holds the columns of a block of x
+        with ``block``'s shape and bits (see ``note_columns``), else None.
+        """
+        source = getattr(self.local, "source", None)
+        if source is None or source[0] != geometry:
+            return None
+        copy = source[1]
+        if copy.dtype != block.dtype or copy.shape != block.shape:
+            return None
+        bits = f"u{block.itemsize}"  # compared as integers: a NaN equals itself
+        if not _same_bits(copy.reshape(-1).view(bits), block.reshape(-1).view(bits)):
+            return None
+        buffer = self.local.buffers[("cols", self.dtype.char)]
+        return buffer[: math.prod(shape)].reshape(shape)
+
+
+@njit(cache=True, nogil=True)
+def _same_bits(a, b):  # pragma: no cover
+    """Whether two flat integer arrays of one size are equal, stopping at the first
+    difference.
+    """
+    for i in range(a.size):
+        if a[i] != b[i]:
+            return False
+    return True
 
 
 def _whole(x_size: tuple[int, ...], geometry: Geometry) -> bool:
@@ -120,14 +172,30 @@ def _whole(x_size: tuple[int, ...], geometry: Geometry) -> bool:
 
 
 def _columns(
-    x: np.ndarray, start: int, stop: int, geometry: Geometry, scratch: _Scratch
+    x: np.ndarray,
+    start: int,
+    stop: int,
+    geometry: Geometry,
+    scratch: _Scratch,
+    reuse: bool = False,
+    note: bool = False,
 ) -> np.ndarray:
-    """The block's column matrix ``(C_in * K, (stop - start) * P)``."""
+    """The block's column matrix ``(C_in * K, (stop - start) * P)``; with ``reuse``, the
+    buffer's if it holds this block's columns already, and with ``note`` the block is
+    noted as the buffer's source (see ``_Scratch.note_columns``).
+    """
     if _whole(x.shape[2:], geometry):
         return x[start:stop].reshape(stop - start, -1).T
     rows = x.shape[1] * math.prod(geometry.kernel_size)
-    cols = scratch.get("cols", (rows, (stop - start) * math.prod(geometry.y_size)))
+    shape = (rows, (stop - start) * math.prod(geometry.y_size))
+    if reuse:
+        cols = scratch.columns_of(x[start:stop], geometry, shape)
+        if cols is not None:
+            return cols
+    cols = scratch.get("cols", shape)
     im2col(x, start, stop, geometry, cols)
+    if note and cols.size >= REUSE_RATIO * x[start:stop].size:
+        scratch.note_columns(x[start:stop], geometry, cols)
     return cols
 
 
@@ -221,7 +289,7 @@ def conv_valid(x: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     scratch = _Scratch(x.dtype)
 
     def block(start: int, stop: int, alone: bool) -> None:
-        cols = _columns(x, start, stop, geometry, scratch)
+        cols = _columns(x, start, stop, geometry, scratch, note=alone)
         _conv_block(weight, cols, y, start, stop, _products(alone), scratch)
 
     work = n * c_out * rows * positions
@@ -355,7 +423,7 @@ def _weight_grad_pass(
 
     def block(start: int, stop: int, alone: bool) -> None:
         gemm = _products(alone)
-        cols = _columns(x, start, stop, geometry, scratch)
+        cols = _columns(x, start, stop, geometry, scratch, reuse=also is None)
         if also is not None:
             also(cols, start, stop, gemm)
         grad_columns = _channels_first(y, start, stop, scratch)
