@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from minigrad.kernels import _threads, conv
 from minigrad.kernels.conv import Geometry, reference, winograd
-from minigrad.kernels.conv.winograd.transforms import add_rows
+from minigrad.kernels.conv.winograd.transforms import weights_in, weights_out
 from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, run_all
 
 
@@ -133,15 +133,55 @@ def test_adjoint_identities(geometry: dict[str, Any]) -> None:
 
 
 def tap_matrix(kernel: tuple[int, int, int], to_points: bool) -> np.ndarray:
-    """The weights' transform on unit rows: the map itself, ``(P E, K)`` (or, back from
-    the points, its transpose).
+    """The weights' transform on unit vectors, ``(P E, K)``: ``weights_in`` on a w whose
+    input channels are the taps' unit vectors, or (not ``to_points``) the transpose of
+    ``weights_out`` on partials whose channels are the points' unit vectors.
     """
     rows, taps = winograd._tap_map(kernel, (1, 1, 2), (1, 1, 2))
     k, points = int(np.prod(kernel)), 6  # three points, two phases
-    source = np.eye(k if to_points else points)
-    out = np.full((points, k) if to_points else (k, points), np.nan)
-    add_rows(*((rows, taps) if to_points else (taps, rows)), source, out)
-    return out if to_points else out.T
+    if to_points:
+        u = np.full((3, 1, 2, k), np.nan)
+        weights_in(rows, taps, np.eye(k)[None], 2, u)
+        return u.reshape(points, k)
+    w = np.full((1, points, k), np.nan)
+    weights_out(rows, taps, np.eye(points)[:, None, :], False, w)
+    return w[0]
+
+
+def added_in_order(targets: np.ndarray, sources: np.ndarray, source: np.ndarray, rows: int):
+    """``out[targets[j]] += source[sources[j]]`` from zero, j in order: the sums the
+    weights' transforms must give, bit for bit.
+    """
+    out = np.zeros((rows, *source.shape[1:]), source.dtype)
+    for target, row in zip(targets, sources):
+        out[target] += source[row]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel, stride", [((1, 4, 4), (1, 2, 2)), ((3, 3, 2), (2, 2, 1))])
+@pytest.mark.parametrize("by_point", [True, False])
+def test_the_weight_transforms_add_in_the_tap_maps_order(kernel, stride, by_point, dtype):
+    taps = winograd._taps(kernel, stride)
+    rows, columns = winograd._tap_map(kernel, stride, taps)
+    points, phases, k = winograd._points(taps), int(np.prod(stride)), int(np.prod(kernel))
+    rng = np.random.default_rng(0)
+    c_out, c_in = 37, 21  # more than one tile of pairs, and a ragged one
+    w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
+    u = np.empty((points, c_out, phases, c_in), dtype)
+    weights_in(rows, columns, w, phases, u)
+    by_tap = w.transpose(2, 0, 1).reshape(k, -1)
+    want = added_in_order(rows, columns, by_tap, points * phases)
+    want = want.reshape(points, phases, c_out, c_in).transpose(0, 2, 1, 3)
+    assert u.tobytes() == np.ascontiguousarray(want).tobytes()
+    pair = (c_in, c_out) if by_point else (c_out, c_in)
+    partial = rng.standard_normal((points * phases, *pair)).astype(dtype)
+    back = np.empty((c_out, c_in, k), dtype)
+    weights_out(rows, columns, partial, by_point, back)
+    want = added_in_order(columns, rows, partial.reshape(points * phases, -1), k)
+    order = (2, 1, 0) if by_point else (1, 2, 0)
+    want = want.reshape(k, *pair).transpose(order)
+    assert back.tobytes() == np.ascontiguousarray(want).tobytes()
 
 
 def test_the_weight_transform_is_g_on_each_phase_and_back_its_transpose() -> None:
@@ -201,8 +241,8 @@ def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     # (121 of 196 products per phase) is worth it, a 3x7 one (55 of 84) is not.
     assert winograd.takes(layer(*k4s2, (1, 7, 7)), 64, 64, 32, F32)
     assert not winograd.takes(layer(*k4s2, (1, 3, 7)), 256, 64, 32, F32)
-    # Too few tiles a sample (2x2: a 3x3 or 4x4 output), however wide.
-    assert not winograd.takes(layer(*k4s2, (1, 3, 3)), 256, 512, 256, F32)
+    # Too few tiles a sample (one: a 2x2 output), however wide.
+    assert not winograd.takes(layer(*k4s2, (1, 2, 2)), 1024, 512, 256, F32)
     # Too little work to pay for the transforms: one sample of the same layer.
     assert not winograd.takes(dcgan, 1, g["c_out"], g["c_in"], F32)
     # The 3-d benchmark layer (27 products for 64), and with 8 output channels not.
@@ -211,8 +251,8 @@ def test_wide_k4_s2_layers_take_this_path_and_narrow_ones_do_not() -> None:
     assert not winograd.takes(three_d, 4, 8, 16, F32)
     # Float64 as float32 (its GEMMs are slower, the saving larger).
     assert winograd.takes(dcgan, 64, g["c_out"], g["c_in"], np.float64)
-    # DCGAN's 4x4 layer (a 2x2 grid of tiles a sample) stays on im2col's one GEMM.
-    assert not winograd.takes(layer(*k4s2, (1, 4, 4)), 64, 512, 256, F32)
+    # DCGAN's 4x4 layer, a 2x2 grid of tiles a sample.
+    assert winograd.takes(layer(*k4s2, (1, 4, 4)), 64, 512, 256, F32)
 
 
 def test_the_dispatch_asks_one_rule_for_all_four_kernels() -> None:

@@ -58,7 +58,12 @@ from minigrad.kernels._threads import (
 )
 from minigrad.kernels.conv.winograd.adjoint import transform_in_adjoint
 from minigrad.kernels.conv.winograd.layout import point_tiles, sum_of_squares
-from minigrad.kernels.conv.winograd.transforms import add_rows, transform_in, transform_out
+from minigrad.kernels.conv.winograd.transforms import (
+    transform_in,
+    transform_out,
+    weights_in,
+    weights_out,
+)
 
 if TYPE_CHECKING:
     from minigrad.kernels.conv.geometry import Geometry
@@ -87,11 +92,10 @@ POINT_GEMM_CHANNELS = 64
 # the training step's 2x2 and 4x4 layers (34 M) ran slower here, the 3-d one (67 M)
 # faster.
 MIN_WORK = 48_000_000
-# ... and enough tiles per sample: with a 2x2 grid of tiles (DCGAN's 512>256 layer on
-# 4x4 inputs) each point's GEMM has only 4 columns a sample and the transforms' per
-# channel passes are short, and the layer ran slower here than on the im2col path's one
-# large GEMM; from 4x4 tiles on (the 7x7 and 8x8 layers) faster.
-MIN_TILES = 8
+# ... and more than one tile per sample: a 2x2 grid of tiles (DCGAN's 512>256 layer on
+# 4x4 inputs) ran faster here than on the im2col path once the weights' transforms no
+# longer made transposing copies of w, which is as large as x on that layer.
+MIN_TILES = 4
 # Float64 too: on an AVX-512 CPU its GEMMs run at half float32's rate, so the saved
 # multiplications are worth more than there (the two float64 benchmark layers ran a
 # fifth faster here). The checking dtype loses nothing: gradcheck's and the adjoint
@@ -250,20 +254,6 @@ class _Layout:
         return flat, self.views(flat, rows)
 
 
-def _transformed(w: np.ndarray, stride: Triple, taps: Triple) -> np.ndarray:
-    """``G`` on every kernel phase of w: ``(P0, P1, P2, E0, E1, E2, C_out, C_in)``
-    from ``w: (C_out, C_in, *k)``; over rows of all (C_out, C_in) pairs at once.
-    """
-    kernel = _triple(w.shape[2:])
-    c_out, c_in = w.shape[:2]
-    by_tap = np.ascontiguousarray(w.reshape(c_out * c_in, -1).T)
-    points = [3 if r == 2 else 1 for r in taps]
-    out = np.empty((math.prod(points) * math.prod(stride), c_out * c_in), w.dtype)
-    rows, columns = _tap_map(kernel, stride, taps)
-    add_rows(rows, columns, by_tap, out)
-    return out.reshape(*points, *stride, c_out, c_in)
-
-
 def _tile_counts(sizes: Sequence[int], taps: Triple) -> Triple:
     a, b, c = (-(-n // (2 if r == 2 else 1)) for n, r in zip(sizes, taps))
     return (a, b, c)
@@ -301,10 +291,14 @@ class _Conv:
     """The GEMMs and output transform of ``conv_valid`` on the windows of a block."""
 
     def __init__(self, w: np.ndarray, stride: Triple, taps: Triple) -> None:
+        """``u: (P, C_out, E C_in)``: ``G`` on every kernel phase e of w, for w: ``(C_out,
+        C_in, *k)`` (C-contiguous), in the layout of the GEMMs' left operand.
+        """
         c_out, c_in = w.shape[:2]
-        points = _points(taps)
-        u = _transformed(w, stride, taps).reshape(points, -1, c_out, c_in)
-        self.u = np.ascontiguousarray(u.transpose(0, 2, 1, 3)).reshape(points, c_out, -1)
+        rows, columns = _tap_map(_triple(w.shape[2:]), stride, taps)
+        u = np.empty((_points(taps), c_out, math.prod(stride), c_in), w.dtype)
+        weights_in(rows, columns, w.reshape(c_out, c_in, -1), math.prod(stride), u)
+        self.u = u.reshape(u.shape[0], c_out, -1)
 
     def __call__(
         self, v: Points, layout: _Layout, y: np.ndarray, check: bool, alone: bool
@@ -358,13 +352,11 @@ def _weight_from(
     for partial in partials[1:]:
         total += partial
     points, phases, a, b = total.shape
-    by_tap = np.empty((math.prod(kernel), a * b), total.dtype)
+    c_out, c_in = (b, a) if by_point else (a, b)
+    w = np.empty((c_out, c_in, math.prod(kernel)), total.dtype)
     rows, columns = _tap_map(kernel, stride, taps)
-    add_rows(columns, rows, total.reshape(points * phases, -1), by_tap)
-    # (K, a, b) -> (C_out, C_in, K)
-    order = (1, 2, 0) if not by_point else (2, 1, 0)
-    w = np.ascontiguousarray(by_tap.reshape(-1, a, b).transpose(order))
-    return w.reshape(w.shape[0], w.shape[1], *kernel)
+    weights_out(rows, columns, total.reshape(points * phases, a, b), by_point, w)
+    return w.reshape(c_out, c_in, *kernel)
 
 
 def conv_valid(

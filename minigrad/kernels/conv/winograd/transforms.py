@@ -10,8 +10,9 @@ Per dim with ``r = 2`` taps per phase, with ``d = xf[2t : 2t + 3]`` a tile's win
 and a dim with ``r = 1`` is the identity, one point and tiles of one. The GEMM
 operands are laid out as ``minigrad.kernels.conv.winograd.layout`` says. Each kernel
 works a channel at a time in buffers that stay in cache, and indexes with unsigned
-ints where it can (Numba then skips its negative-index test). ``add_rows`` does the
-weights' transforms, over rows of channel pairs.
+ints where it can (Numba then skips its negative-index test). ``weights_in`` and
+``weights_out`` are the weights' transforms, given their tap map, straight between w's
+own layout and the GEMMs' (no transposing copies of w-sized arrays).
 """
 
 from __future__ import annotations
@@ -259,15 +260,60 @@ def transform_out(products, taps, tiles, drop, x, check):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def add_rows(targets, sources, source, out):  # pragma: no cover
-    """``out = 0``, then ``out[targets[i]] += source[sources[i]]`` for each i in order, whole
-    rows (of channel pairs) at a time: the weights' transforms, given their tap map.
+def weights_in(targets, sources, w, phases, out):  # pragma: no cover
+    """``G`` on every kernel phase of w, in the GEMMs' layout: ``out[p, o, e, i]`` is the
+    sum of ``w[o, i, sources[j]]`` over the j with ``targets[j] == p * phases + e``
+    (the tap map's pairs), added to zero in the order of j. ``w: (C_out, C_in, K)``,
+    ``out: (P, C_out, E, C_in)``.
     """
+    c_out, c_in = w.shape[0], w.shape[1]
     zero = out.dtype.type(0)
-    for i in range(out.shape[0]):
-        for c in range(out.shape[1]):
-            out[i, c] = zero
-    for i in range(targets.size):
-        t, f = targets[i], sources[i]
-        for c in range(out.shape[1]):
-            out[t, c] += source[f, c]
+    for o in range(c_out):
+        for p in range(out.shape[0]):
+            for e in range(phases):
+                for i in range(c_in):
+                    out[p, o, e, i] = zero
+        for j in range(targets.size):
+            p, e, t = targets[j] // phases, targets[j] % phases, sources[j]
+            for i in range(c_in):
+                out[p, o, e, i] += w[o, i, t]
+
+
+# weights_out's tiles of channel pairs: a tile's rows of partial and of w stay in cache.
+PAIR_TILE = 16
+
+
+@njit(cache=True, nogil=True)
+def weights_out(targets, sources, partial, by_point, out):  # pragma: no cover
+    """The weight gradient's way back through the tap map, in w's layout:
+    ``out[o, i, sources[j]] += partial[targets[j], a, b]`` for each j in order, from
+    zero, with ``(a, b) = (i, o)`` if ``by_point``, else ``(o, i)``. ``partial: (P E,
+    a, b)``, ``out: (C_out, C_in, K)``. Tile by tile of (a, b): with ``by_point`` this
+    transposes, and whole rows would run out of cache.
+    """
+    rows, columns, taps = partial.shape[1], partial.shape[2], out.shape[2]
+    zero = out.dtype.type(0)
+    for a0 in range(0, rows, PAIR_TILE):
+        a1 = min(rows, a0 + PAIR_TILE)
+        for b0 in range(0, columns, PAIR_TILE):
+            b1 = min(columns, b0 + PAIR_TILE)
+            if by_point:
+                for b in range(b0, b1):
+                    for a in range(a0, a1):
+                        for t in range(taps):
+                            out[b, a, t] = zero
+                for j in range(targets.size):
+                    f, t = targets[j], sources[j]
+                    for b in range(b0, b1):
+                        for a in range(a0, a1):
+                            out[b, a, t] += partial[f, a, b]
+            else:
+                for a in range(a0, a1):
+                    for b in range(b0, b1):
+                        for t in range(taps):
+                            out[a, b, t] = zero
+                for j in range(targets.size):
+                    f, t = targets[j], sources[j]
+                    for a in range(a0, a1):
+                        for b in range(b0, b1):
+                            out[a, b, t] += partial[f, a, b]
