@@ -267,6 +267,14 @@ def _drop(taps: Triple, tiles: Triple, sizes: Sequence[int]) -> Triple:
     return (a, b, c)
 
 
+def _direct_work(n: int, c_out: int, c_in: int, geometry: Geometry) -> int:
+    """The layer's multiply-adds on the direct sums, ``N C_out C_in prod(k) prod(L_y)``:
+    its size, which sets its batch blocks and threads as on the im2col path (a layer
+    that fits one block is still cut in two when that is worth a second thread).
+    """
+    return n * c_out * c_in * math.prod(geometry.kernel_size) * math.prod(geometry.y_size)
+
+
 def _points(taps: Triple) -> int:
     return math.prod(3 if r == 2 else 1 for r in taps)
 
@@ -381,8 +389,9 @@ def conv_valid(
             return conv(v, layout, y[start:stop], checked, alone)
 
         per_sample = _points(taps) * math.prod(stride) * x.shape[1] * math.prod(tiles)
-        blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES)
-        trusted = run_per_block(block, blocks, n * per_sample * w.shape[0])
+        direct = _direct_work(n, w.shape[0], w.shape[1], geometry)
+        blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES, direct)
+        trusted = run_per_block(block, blocks, direct)
     return y if all(trusted) or not checked else None
 
 
@@ -419,9 +428,9 @@ def conv_transpose_valid(
             return bool(np.isfinite(squares))
 
         per_sample = _points(taps) * (c_out + rows) * math.prod(tiles)
-        blocks = batch_blocks(n, per_sample * y.itemsize, math.prod(tiles), BLOCK_BYTES)
-        work = n * _points(taps) * c_out * rows * math.prod(tiles)
-        trusted = run_per_block(block, blocks, work)
+        direct = _direct_work(n, c_out, w.shape[1], geometry)
+        blocks = batch_blocks(n, per_sample * y.itemsize, math.prod(tiles), BLOCK_BYTES, direct)
+        trusted = run_per_block(block, blocks, direct)
     return x if all(trusted) or not checked else None
 
 
@@ -460,7 +469,8 @@ def _both(
     tiles = _tile_counts(y.shape[2:], taps)
     points, phases = _points(taps), math.prod(stride)
     per_sample = points * (phases * c_in + c_out) * math.prod(tiles)
-    blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES)
+    direct = _direct_work(n, c_out, c_in, geometry)
+    blocks = batch_blocks(n, per_sample * x.itemsize, math.prod(tiles), BLOCK_BYTES, direct)
     pair = (c_in, c_out) if _by_point(c_out) else (c_out, c_in)
     partials = np.empty((len(blocks), points, phases, *pair), x.dtype)
     index = {start: i for i, (start, _) in enumerate(blocks)}
@@ -476,8 +486,8 @@ def _both(
             _weight_partial(v, y[start:stop], layout, partials[index[start]], alone)
             return trusted
 
-        # The products of the weight gradient, and of the conv output if wanted.
-        work = n * points * phases * c_in * c_out * math.prod(tiles) * (1 if w is None else 2)
+        # The weight gradient's direct multiply-adds, and the conv output's if wanted.
+        work = direct * (1 if w is None else 2)
         trusted = all(run_per_block(block, blocks, work)) or not checked
         grad = _weight_from(partials, stride, taps, kernel, _by_point(c_out))
     if checked and not trustworthy(grad):
