@@ -171,6 +171,24 @@ def _whole(x_size: tuple[int, ...], geometry: Geometry) -> bool:
     )
 
 
+def _as_product(x_size: tuple[int, ...], geometry: Geometry) -> bool:
+    """A ``_whole`` layer with one group: each kernel is then one matrix product of the
+    arrays as they lie, ``x: (N, C_in K)``, ``w: (C_out, C_in K)`` and ``y: (N,
+    C_out)``, ``y = x w^T``, with no column matrix and no transposing copy.
+    """
+    return geometry.groups == 1 and _whole(x_size, geometry)
+
+
+def _product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``left @ right`` in a new array, a large one cut into two fixed row blocks for two
+    threads (``_gemm``).
+    """
+    out = np.empty((left.shape[0], right.shape[1]), left.dtype)
+    with one_blas_thread(), quiet():
+        _gemm(left, right, out)
+    return out
+
+
 def _columns(
     x: np.ndarray,
     start: int,
@@ -281,6 +299,9 @@ def conv_valid(x: np.ndarray, w: np.ndarray, geometry: Geometry) -> np.ndarray:
     groups, out_size = geometry.groups, geometry.y_size
     if x.size == 0 or w.size == 0:
         return np.zeros((n, c_out, *out_size), x.dtype)
+    if _as_product(x.shape[2:], geometry):
+        # y = x w^T
+        return _product(x.reshape(n, -1), w.reshape(c_out, -1).T).reshape(n, c_out, *out_size)
     f_group, rows = c_out // groups, c_group * math.prod(geometry.kernel_size)
     positions = math.prod(out_size)
     weight = w.reshape(groups, f_group, rows)
@@ -312,6 +333,9 @@ def conv_transpose_valid(y: np.ndarray, w: np.ndarray, geometry: Geometry) -> np
     groups, in_size = geometry.groups, geometry.x_size
     if y.size == 0 or w.size == 0:
         return np.zeros((n, c_group * groups, *in_size), y.dtype)
+    if _as_product(in_size, geometry):
+        # x = y w
+        return _product(y.reshape(n, -1), w.reshape(c_out, -1)).reshape(n, c_group, *in_size)
     f_group, rows = c_out // groups, c_group * math.prod(geometry.kernel_size)
     positions = math.prod(geometry.y_size)
     weight = w.reshape(groups, f_group, rows)
@@ -399,6 +423,10 @@ def conv_weight_grad(x: np.ndarray, y: np.ndarray, geometry: Geometry) -> np.nda
     if x.size == 0 or y.size == 0:
         shape = (y.shape[1], x.shape[1] // geometry.groups, *geometry.kernel_size)
         return np.zeros(shape, x.dtype)
+    if _as_product(x.shape[2:], geometry):
+        # w = y^T x
+        n, shape = x.shape[0], (y.shape[1], x.shape[1], *geometry.kernel_size)
+        return _product(y.reshape(n, -1).T, x.reshape(n, -1)).reshape(shape)
     return _weight_grad_pass(x, y, geometry, _Scratch(x.dtype))
 
 
@@ -447,7 +475,7 @@ def conv_and_weight_grad(
     assert x.dtype == w.dtype == y.dtype, (x.dtype, w.dtype, y.dtype)
     n, c_in = x.shape[:2]
     c_out = w.shape[0]
-    if x.size == 0 or w.size == 0 or y.size == 0:
+    if x.size == 0 or w.size == 0 or y.size == 0 or _as_product(x.shape[2:], geometry):
         return conv_valid(x, w, geometry), conv_weight_grad(x, y, geometry)
     groups = geometry.groups
     weight = w.reshape(groups, c_out // groups, c_in // groups * math.prod(geometry.kernel_size))
