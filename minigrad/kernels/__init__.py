@@ -20,7 +20,13 @@ keep freed memory for reuse, which spares MB-sized arrays their page faults (see
 
 from minigrad.kernels import _memory, backend, reference
 from minigrad.kernels._memory import keep_freed_memory
-from minigrad.kernels.activation import leaky_relu, leaky_relu_backward, relu, relu_backward
+from minigrad.kernels.activation import (
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+)
 from minigrad.kernels.backend import use
 from minigrad.kernels.conv import (
     conv_and_weight_grad,
@@ -68,4 +74,5 @@ __all__ = [
     "reference",
     "relu",
     "relu_backward",
+    "sigmoid",
 ]

@@ -1,4 +1,4 @@
-"""Activation kernels: leaky ReLU, ReLU and their derivatives, each in one pass.
+"""Activation kernels: leaky ReLU, ReLU, the logistic sigmoid and their derivatives.
 
 Leaky ReLU is one loop, ``out = values * (1 if signs > 0 else slope)``: the forward
 scales x by its own sign (``values = signs = x``), the backward scales the incoming
@@ -14,6 +14,11 @@ kernels (``minigrad.kernels.backend``).
 
 So the ops save nothing of their own for the backward: x (ReLU: the output), which
 PyTorch saves too, is enough.
+
+The sigmoid is ``1 / (1 + p)`` where x >= 0 and ``p / (1 + p)`` elsewhere, with ``p =
+exp(-|x|)`` in (0, 1], so that no exp overflows: a loop for ``-|x|``, numpy's exp (its
+bits), and a loop for the quotient, where numpy took seven passes. The loops round
+every step as numpy does, in x's dtype, so the bits are the numpy twin's.
 """
 
 from __future__ import annotations
@@ -138,3 +143,49 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
         A new C-contiguous array of grad's shape and dtype.
     """
     return _run(_rectified_backward, _rectified_backward_reference, grad, out)
+
+
+@njit(cache=True, nogil=True)
+def _negated_magnitudes(x, out):  # pragma: no cover - compiled
+    for i in range(x.size):
+        out[i] = -abs(x[i])
+
+
+@njit(cache=True, nogil=True)
+def _logistic(x, p):  # pragma: no cover - compiled
+    """``p = (1 if x >= 0 else p) / (p + 1)`` in place, for ``p = exp(-|x|)``."""
+    one = p.dtype.type(1)
+    for i in range(x.size):
+        # A NaN is not >= 0: its p, NaN, is the numerator.
+        e = p[i]
+        p[i] = (one if x[i] >= 0 else e) / (e + one)
+
+
+def _sigmoid_reference(x: np.ndarray, out: np.ndarray) -> None:
+    p = np.exp(-np.abs(x))
+    np.copyto(out, np.where(x >= 0, 1 / (1 + p), p / (1 + p)).astype(x.dtype))
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-x))``, elementwise, without overflow: 0 at -inf, 1 at inf, 0.5 at
+    either zero, NaN at NaN.
+
+    Args:
+        x: any shape and float dtype (float32 and float64 run in the loops, others in
+            the numpy twin).
+
+    Returns:
+        A new C-contiguous array of x's shape and dtype.
+    """
+    out = np.empty(x.shape, x.dtype)
+    flat, values = out.reshape(-1), x.ravel()
+    if backend.reference() or x.dtype not in _FLOATS:
+        _sigmoid_reference(values, flat)
+    else:
+        _negated_magnitudes(values, flat)
+        np.exp(flat, out=flat)
+        _logistic(values, flat)
+    return out

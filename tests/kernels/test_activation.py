@@ -1,4 +1,4 @@
-"""The leaky-ReLU and ReLU kernels against numpy's ``where``, to the bit."""
+"""The leaky-ReLU, ReLU and sigmoid kernels against numpy's ``where``, to the bit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from minigrad.kernels import backend
-from minigrad.kernels.activation import leaky_relu, leaky_relu_backward, relu, relu_backward
+from minigrad.kernels.activation import (
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+)
 
 SLOPES = [0.0, 0.2, 1.0, 1.5, -0.3, 1e-40]
 
@@ -106,3 +112,19 @@ def test_relu_reference_twins_give_the_kernels_bits(dtype: Any) -> None:
         assert got.dtype == want.dtype and got.flags.c_contiguous
         np.testing.assert_array_equal(got, want)
         np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sigmoid_has_its_twins_bits_and_its_limits(dtype: Any) -> None:
+    rng = np.random.default_rng(5)
+    x = _specials((30 * rng.standard_normal((6, 9))).astype(dtype)).T
+    got = sigmoid(x)
+    with backend.use("reference"):
+        want = sigmoid(x)
+    assert got.dtype == x.dtype and got.shape == x.shape and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # NaN, inf, -inf, 0.0 and -0.0 come first in x's memory (x is a transposed view).
+    specials = got.T.reshape(-1)[:5]
+    assert np.isnan(specials[0]) and specials[1:].tolist() == [1.0, 0.0, 0.5, 0.5]
+    assert sigmoid(np.asarray(-3.0, dtype)).shape == ()

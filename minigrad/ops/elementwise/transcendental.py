@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from minigrad.autograd.function import OUTPUT, Context, Function
+from minigrad.kernels.activation import sigmoid
 from minigrad.kernels.special import erf, erfc
 from minigrad.tensor import Tensor, _constant
 
@@ -92,19 +93,7 @@ class Sigmoid(Function):
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         # exp of a non-positive number only, so large |x| neither overflows nor warns:
         # 1 / (1 + p) where x >= 0, p / (1 + p) elsewhere, with p = exp(-|x|) in (0, 1].
-        # The numerator is max(p, x >= 0): 1 or p (a nan stays nan), faster than np.where.
-        # The passes write into p where they can, with 1 as a 0-d array (see _one); x >= |x|
-        # is x >= 0 with no zero to convert.
-        if x.ndim == 0:  # numpy gives a 0-d result as a scalar, which out= cannot take
-            return Sigmoid.forward(ctx, x.reshape(1)).reshape(())
-        p = np.abs(x)
-        nonnegative = x >= p
-        np.negative(p, out=p)
-        np.exp(p, out=p)
-        denominator = p + _one(x)
-        np.maximum(p, nonnegative, out=p)
-        p /= denominator
-        return p
+        return sigmoid(x)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple[Tensor | None, ...]:
