@@ -141,10 +141,10 @@ def tap_matrix(kernel: tuple[int, int, int], to_points: bool) -> np.ndarray:
     k, points = int(np.prod(kernel)), 6  # three points, two phases
     if to_points:
         u = np.full((3, 1, 2, k), np.nan)
-        weights_in(rows, taps, np.eye(k)[None], 2, u)
+        weights_in(rows, taps, np.eye(k)[None], 2, u, 0, 1)
         return u.reshape(points, k)
     w = np.full((1, points, k), np.nan)
-    weights_out(rows, taps, np.eye(points)[:, None, :], False, w)
+    weights_out(rows, taps, np.eye(points)[:, None, :], False, w, 0, 1)
     return w[0]
 
 
@@ -169,7 +169,8 @@ def test_the_weight_transforms_add_in_the_tap_maps_order(kernel, stride, by_poin
     c_out, c_in = 37, 21  # more than one tile of pairs, and a ragged one
     w = rng.standard_normal((c_out, c_in, k)).astype(dtype)
     u = np.empty((points, c_out, phases, c_in), dtype)
-    weights_in(rows, columns, w, phases, u)
+    weights_in(rows, columns, w, phases, u, 0, 20)  # in two parts, as for two threads
+    weights_in(rows, columns, w, phases, u, 20, c_out)
     by_tap = w.transpose(2, 0, 1).reshape(k, -1)
     want = added_in_order(rows, columns, by_tap, points * phases)
     want = want.reshape(points, phases, c_out, c_in).transpose(0, 2, 1, 3)
@@ -177,7 +178,8 @@ def test_the_weight_transforms_add_in_the_tap_maps_order(kernel, stride, by_poin
     pair = (c_in, c_out) if by_point else (c_out, c_in)
     partial = rng.standard_normal((points * phases, *pair)).astype(dtype)
     back = np.empty((c_out, c_in, k), dtype)
-    weights_out(rows, columns, partial, by_point, back)
+    weights_out(rows, columns, partial, by_point, back, 0, 5)
+    weights_out(rows, columns, partial, by_point, back, 5, pair[0])
     want = added_in_order(columns, rows, partial.reshape(points * phases, -1), k)
     order = (2, 1, 0) if by_point else (1, 2, 0)
     want = want.reshape(k, *pair).transpose(order)
@@ -300,6 +302,35 @@ def test_same_bits_with_one_and_two_threads() -> None:
         numba.set_num_threads(before)
     for a, b in zip(*results):
         assert np.array_equal(a, b)
+
+
+def test_weights_transformed_in_halves_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wide layers make their transformed weights, and take the weight gradient back
+    from them, in two halves of channels (for two threads): the same bits as whole.
+    """
+    g = {**DCGAN, "n": 2, "c_in": 24, "c_out": 40}
+    x, w, y = operands(g, np.float32)
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for split_bytes, count in (
+            (1 << 62, 1),
+            (0, 1),
+            (0, min(2, numba.config.NUMBA_NUM_THREADS)),
+        ):
+            monkeypatch.setattr(winograd, "SPLIT_BYTES", split_bytes)
+            numba.set_num_threads(count)
+            results.append(
+                (
+                    *run_all(winograd, g, x, w, y),
+                    *winograd.conv_and_weight_grad(x, w, y, geometry_of(g)),
+                )
+            )
+    finally:
+        numba.set_num_threads(before)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert a.tobytes() == b.tobytes()
 
 
 # ---- non-finite values and magnitudes near float32's limit -------------------------------

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -104,6 +104,9 @@ DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Bytes of transformed arrays per batch block: they stay in cache between the
 # transform that writes them and the GEMMs that read them.
 BLOCK_BYTES = 4 << 20
+# Transformed weights of at least this many bytes are made, and the weight gradient
+# taken back from them, in two halves for two threads (see _in_halves).
+SPLIT_BYTES = 8 << 20
 
 
 def _taps(kernel: Triple, stride: Triple) -> Triple:
@@ -305,7 +308,12 @@ class _Conv:
         c_out, c_in = w.shape[:2]
         rows, columns = _tap_map(_triple(w.shape[2:]), stride, taps)
         u = np.empty((_points(taps), c_out, math.prod(stride), c_in), w.dtype)
-        weights_in(rows, columns, w.reshape(c_out, c_in, -1), math.prod(stride), u)
+        by_tap = w.reshape(c_out, c_in, -1)
+
+        def part(start: int, stop: int) -> None:
+            weights_in(rows, columns, by_tap, math.prod(stride), u, start, stop)
+
+        _in_halves(part, c_out, u.nbytes)
         self.u = u.reshape(u.shape[0], c_out, -1)
 
     def __call__(
@@ -363,8 +371,25 @@ def _weight_from(
     c_out, c_in = (b, a) if by_point else (a, b)
     w = np.empty((c_out, c_in, math.prod(kernel)), total.dtype)
     rows, columns = _tap_map(kernel, stride, taps)
-    weights_out(rows, columns, total.reshape(points * phases, a, b), by_point, w)
+    by_pair = total.reshape(points * phases, a, b)
+
+    def part(start: int, stop: int) -> None:
+        weights_out(rows, columns, by_pair, by_point, w, start, stop)
+
+    _in_halves(part, a, total.nbytes)
     return w.reshape(c_out, c_in, *kernel)
+
+
+def _in_halves(part: Callable[[int, int], None], count: int, nbytes: int) -> None:
+    """``part(0, count)``, or ``part`` on two fixed halves for two threads when the
+    transformed weights take at least SPLIT_BYTES: these passes run between the
+    blocks, in one thread, and on the widest layers take a tenth of the layer's time.
+    Each element is written by the same loop either way, so the bits do not change.
+    """
+    if nbytes < SPLIT_BYTES or count < 2:
+        part(0, count)
+        return
+    run_blocks(part, [(0, count // 2), (count // 2, count)])
 
 
 def conv_valid(

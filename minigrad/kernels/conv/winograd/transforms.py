@@ -260,15 +260,15 @@ def transform_out(products, taps, tiles, drop, x, check):  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def weights_in(targets, sources, w, phases, out):  # pragma: no cover
+def weights_in(targets, sources, w, phases, out, start, stop):  # pragma: no cover
     """``G`` on every kernel phase of w, in the GEMMs' layout: ``out[p, o, e, i]`` is the
     sum of ``w[o, i, sources[j]]`` over the j with ``targets[j] == p * phases + e``
-    (the tap map's pairs), added to zero in the order of j. ``w: (C_out, C_in, K)``,
-    ``out: (P, C_out, E, C_in)``.
+    (the tap map's pairs), added to zero in the order of j, for ``start <= o < stop``.
+    ``w: (C_out, C_in, K)``, ``out: (P, C_out, E, C_in)``.
     """
-    c_out, c_in = w.shape[0], w.shape[1]
+    c_in = w.shape[1]
     zero = out.dtype.type(0)
-    for o in range(c_out):
+    for o in range(start, stop):
         for p in range(out.shape[0]):
             for e in range(phases):
                 for i in range(c_in):
@@ -284,17 +284,17 @@ PAIR_TILE = 16
 
 
 @njit(cache=True, nogil=True)
-def weights_out(targets, sources, partial, by_point, out):  # pragma: no cover
+def weights_out(targets, sources, partial, by_point, out, start, stop):  # pragma: no cover
     """The weight gradient's way back through the tap map, in w's layout:
     ``out[o, i, sources[j]] += partial[targets[j], a, b]`` for each j in order, from
-    zero, with ``(a, b) = (i, o)`` if ``by_point``, else ``(o, i)``. ``partial: (P E,
-    a, b)``, ``out: (C_out, C_in, K)``. Tile by tile of (a, b): with ``by_point`` this
-    transposes, and whole rows would run out of cache.
+    zero, with ``(a, b) = (i, o)`` if ``by_point``, else ``(o, i)``, for ``start <= a <
+    stop``. ``partial: (P E, a, b)``, ``out: (C_out, C_in, K)``. Tile by tile of (a,
+    b): with ``by_point`` this transposes, and whole rows would run out of cache.
     """
-    rows, columns, taps = partial.shape[1], partial.shape[2], out.shape[2]
+    columns, taps = partial.shape[2], out.shape[2]
     zero = out.dtype.type(0)
-    for a0 in range(0, rows, PAIR_TILE):
-        a1 = min(rows, a0 + PAIR_TILE)
+    for a0 in range(start, stop, PAIR_TILE):
+        a1 = min(stop, a0 + PAIR_TILE)
         for b0 in range(0, columns, PAIR_TILE):
             b1 = min(columns, b0 + PAIR_TILE)
             if by_point:
