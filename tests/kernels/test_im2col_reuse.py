@@ -30,6 +30,19 @@ def fresh_weight_grad(x: np.ndarray, y: np.ndarray, geometry: Geometry) -> np.nd
     return im2col.conv_weight_grad(x, y, geometry)
 
 
+def gathered_by_weight_grad(
+    gathers: list[tuple[int, ...]], x: np.ndarray, y: np.ndarray, geometry: Geometry
+) -> list[tuple[int, ...]]:
+    """The gathers ``conv_weight_grad(x, y)`` runs now, its bits checked against a weight
+    gradient from a fresh state.
+    """
+    gathers.clear()
+    got = im2col.conv_weight_grad(x, y, geometry)
+    seen = list(gathers)
+    assert got.tobytes() == fresh_weight_grad(x, y, geometry).tobytes()
+    return seen
+
+
 @pytest.fixture
 def gathers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
     """The shapes of x for every im2col gather the path runs from now on."""
@@ -54,64 +67,45 @@ def same_layer(seed: int, dtype: type = np.float32) -> tuple[np.ndarray, ...]:
 
 def test_the_weight_gradient_reuses_the_forward_columns(gathers: list[Any]) -> None:
     x, w, y = same_layer(0)
-    want = fresh_weight_grad(x, y, SAME)
     im2col.conv_valid(x, w, SAME)
-    gathers.clear()
     # A copy: the same values in another array are the same columns.
-    got = im2col.conv_weight_grad(x.copy(), y, SAME)
-    assert gathers == []
-    assert got.tobytes() == want.tobytes()
+    assert gathered_by_weight_grad(gathers, x.copy(), y, SAME) == []
 
 
 def test_changed_values_are_gathered_again(gathers: list[Any]) -> None:
     x, w, y = same_layer(1)
     im2col.conv_valid(x, w, SAME)
     x[3, 2, 0, 1, 1] += 1.0  # in place, as a numpy user might
-    gathers.clear()
-    got = im2col.conv_weight_grad(x, y, SAME)
-    assert gathers == [x.shape]
-    assert got.tobytes() == fresh_weight_grad(x, y, SAME).tobytes()
+    assert gathered_by_weight_grad(gathers, x, y, SAME) == [x.shape]
 
 
 def test_a_column_buffer_written_since_is_gathered_again(gathers: list[Any]) -> None:
     x, w, y = same_layer(2)
     im2col.conv_valid(x, w, SAME)
     im2col.conv_transpose_valid(y, w, SAME)  # its GEMM writes the column buffer
-    gathers.clear()
-    got = im2col.conv_weight_grad(x, y, SAME)
-    assert gathers == [x.shape]
-    assert got.tobytes() == fresh_weight_grad(x, y, SAME).tobytes()
+    assert gathered_by_weight_grad(gathers, x, y, SAME) == [x.shape]
 
 
 def test_nan_and_signed_zeros_are_compared_by_their_bits(gathers: list[Any]) -> None:
     x, w, y = same_layer(3)
     x[0, 0, 0, 0, 0], x[1, 1, 0, 1, 1] = np.nan, 0.0
     im2col.conv_valid(x, w, SAME)
-    gathers.clear()
-    same = im2col.conv_weight_grad(x.copy(), y, SAME)
-    assert gathers == []  # NaN in the same place: the same columns
-    assert same.tobytes() == fresh_weight_grad(x, y, SAME).tobytes()
+    # NaN in the same place: the same columns.
+    assert gathered_by_weight_grad(gathers, x.copy(), y, SAME) == []
     im2col.conv_valid(x, w, SAME)
     x[1, 1, 0, 1, 1] = -0.0  # equal as a float, but other bits
-    gathers.clear()
-    other = im2col.conv_weight_grad(x, y, SAME)
-    assert gathers == [x.shape]
-    assert other.tobytes() == fresh_weight_grad(x, y, SAME).tobytes()
+    assert gathered_by_weight_grad(gathers, x, y, SAME) == [x.shape]
 
 
 def test_another_dtype_or_geometry_is_not_reused(gathers: list[Any]) -> None:
     x, w, y = same_layer(4)
     im2col.conv_valid(x, w, SAME)
-    gathers.clear()
-    wide = im2col.conv_weight_grad(x.astype(np.float64), y.astype(np.float64), SAME)
-    assert gathers == [x.shape]
-    assert wide.dtype == np.float64
+    wide = x.astype(np.float64), y.astype(np.float64)
+    assert gathered_by_weight_grad(gathers, *wide, SAME) == [x.shape]
+    assert im2col.conv_weight_grad(*wide, SAME).dtype == np.float64
     im2col.conv_valid(x, w, SAME)
     valid = Geometry((1, 1, 1), (1, 1, 1), (1, 3, 3), 1, (1, 4, 4), (1, 2, 2))
-    gathers.clear()
-    got = im2col.conv_weight_grad(x, y[..., :2, :2].copy(), valid)
-    assert gathers == [x.shape]
-    assert got.tobytes() == fresh_weight_grad(x, y[..., :2, :2].copy(), valid).tobytes()
+    assert gathered_by_weight_grad(gathers, x, y[..., :2, :2].copy(), valid) == [x.shape]
 
 
 def test_a_one_by_one_layer_notes_nothing(gathers: list[Any]) -> None:
