@@ -400,7 +400,9 @@ def test_nodes_made_in_two_threads_keep_each_threads_order_and_never_share_a_num
     def build() -> list[int]:
         tensor = mg.ones(3, requires_grad=True)
         numbers = []
-        for _ in range(2000):
+        # Long enough (about 0.1 s) that the two runs overlap on a loaded machine too:
+        # at 2000 ops one thread once finished before the other had started.
+        for _ in range(20_000):
             tensor = tensor * 1.0
             numbers.append(tensor.grad_fn.sequence)
         return numbers
