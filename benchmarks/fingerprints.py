@@ -5,12 +5,13 @@
 
 Each case is a fixed call (seeded inputs): the convolutions of every rank, on each of
 the kernels' paths (im2col's table, padded-copy, phase and checked gathers, Winograd in
-float32), every padding mode, groups, dilation, output_size, float64, their gradients of
-the input, weight and bias, a double backward, a batch-norm layer, an Adam and an SGD
-step, a training step of the demo's DCGAN. ``--demo`` adds the samples of ``make demo``
-in a short run (3 epochs; the full run takes minutes). ``record`` writes the hashes as
-JSON; ``check`` recomputes them and lists every case whose bits differ. Hashes depend
-on the machine's BLAS kernels, so compare runs on one machine with one environment.
+float32, the 3x3 Winograd path), every padding mode, groups, dilation, output_size,
+float64, their gradients of the input, weight and bias, a double backward, a
+batch-norm layer, an Adam and an SGD step, a training step of the demo's DCGAN.
+``--demo`` adds the samples of ``make demo`` in a short run (3 epochs; the full run
+takes minutes). ``record`` writes the hashes as JSON; ``check`` recomputes them and
+lists every case whose bits differ. Hashes depend on the machine's BLAS kernels, so
+compare runs on one machine with one environment.
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ CONV_CASES = {
     "conv2d float64": ("conv2d", (2, 3, 9, 7), (4, 3, 3, 2), {"stride": (2, 1), "padding": 1,
                                                              "dtype": np.float64}),
     "conv2d winograd": ("conv2d", (16, 64, 16, 16), (64, 64, 4, 4), {"stride": 2, "padding": 1}),
+    "conv2d winograd 3x3": ("conv2d", (32, 32, 4, 4), (64, 32, 3, 3), {"padding": 1}),
+    "conv2d winograd 3x3 float64": ("conv2d", (8, 16, 9, 9), (24, 16, 3, 3),
+                                    {"padding": (1, 0), "dtype": np.float64}),
     "conv3d": ("conv3d", (1, 2, 5, 6, 7), (3, 2, 3, 3, 3), {"padding": 1}),
     "conv3d stride": ("conv3d", (2, 2, 8, 8, 8), (4, 2, 4, 4, 4), {"stride": 2, "padding": 1}),
     "conv_transpose1d": ("conv_transpose1d", (2, 3, 10), (3, 4, 4), {"stride": 2, "padding": 1}),

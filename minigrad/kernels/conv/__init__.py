@@ -1,4 +1,4 @@
-"""Convolution kernels: one named geometry, four paths, one routing table.
+"""Convolution kernels: one named geometry, five paths, one routing table.
 
 Notation as in ``minigrad.ops.conv``; every array is 3-d in space (a lower rank is
 lifted with size-1 dims), and a ``Geometry`` holds the rest::
@@ -13,12 +13,14 @@ The four kernels read one trilinear form ``T(x, w, y) = <conv_valid(x, w), y>`` 
     conv_weight_grad(x, y, geometry)        -> w       dT/dw, its adjoint in w
     conv_and_weight_grad(x, w, y, geometry) -> (conv_valid(x, w), conv_weight_grad(x, y))
 
-Four paths implement all four, each a module with these four functions, and they
+Five paths implement all four, each a module with these four functions, and they
 never import one another:
 
 - ``im2col``: im2col / GEMM / col2im, for every geometry;
 - ``winograd``: Winograd F(2, 2) on the stride phases, fewer multiplications for
   the kernels that span at most two strides (DCGAN's k4 s2 layers);
+- ``winograd3``: Winograd F(2x2, 3x3), for stride-1 3x3 layers (the small decoders'
+  and U-Nets' convolutions on 4x4 to 16x16 images);
 - ``direct``: the sums with the batch innermost, for layers with few filters per
   group (a critic's last layer, an image layer), where im2col's columns outweigh its GEMM;
 - ``reference``: the textbook loops, for reading and for checking the others.
@@ -26,11 +28,12 @@ never import one another:
 ``route`` below is the one place that chooses between them, from the geometry and
 the operands' sizes and dtype. Each kernel here asks it, runs the path it names, and
 takes one detour: a Winograd result that path cannot vouch for (an inf or NaN mixed
-into a tile by its transforms, see ``winograd.trustworthy``) comes back as None, and is
-computed again on the im2col path, so that every path gives the direct sums' NaN and
-inf. The work splitting and thread policy that im2col and Winograd follow is written
-once, in ``minigrad.kernels._threads``; the direct path's small layers run in one
-serial loop nest.
+into a tile by its transforms, see ``winograd.trustworthy``; the 3x3 path tests the
+same sum of squares) comes back as None, and is computed again on the im2col path,
+so that every path gives the direct sums' NaN and inf. The work splitting and thread
+policy that im2col and the Winograd paths follow is written once, in
+``minigrad.kernels._threads``; the direct path's small layers run in one serial loop
+nest.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from types import ModuleType
 import numpy as np
 
 from minigrad.kernels import backend
-from minigrad.kernels.conv import direct, im2col, reference, winograd
+from minigrad.kernels.conv import direct, im2col, reference, winograd, winograd3
 from minigrad.kernels.conv.geometry import NO_PADDING, Geometry, Pair, Triple
 
 
@@ -59,6 +62,8 @@ def route(geometry: Geometry, n: int, c_out: int, c_in: int, dtype: np.dtype) ->
         return direct  # at most direct.THIN filters per group, a batch of at least MIN_BATCH
     if winograd.takes(geometry, n, c_out, c_in, dtype):
         return winograd  # groups 1, dilation 1, k <= 2 s, wide, big and tiled enough
+    if winograd3.takes(geometry, n, c_out, c_in, dtype):
+        return winograd3  # groups 1, stride 1, dilation 1, 3x3, wide and big enough
     return im2col  # every other call
 
 
