@@ -114,13 +114,8 @@ def assert_matches_reference(geometry: dict[str, Any], dtype: type, path: Any = 
 
 
 @contextlib.contextmanager
-def tiny_blocks() -> Iterator[None]:
-    """Every sample its own batch block, every GEMM split and every line copied from
-    x's stride phases: the paths big layers take (the default draws take the others).
-    """
-    settings = [(im2col, "BLOCK_BYTES", 1), (_threads, "MIN_COLUMNS", 1),
-                (_threads, "PARALLEL_WORK", 0), (gather, "LONG_LINE", 1),
-                (gather, "LONG_SCATTER_LINE", 1)]  # fmt: skip
+def patched(settings: list[tuple[Any, str, Any]]) -> Iterator[None]:
+    """Each ``(module, name, value)`` of ``settings`` set for the block, then set back."""
     saved = [getattr(module, name) for module, name, _ in settings]
     for module, name, value in settings:
         setattr(module, name, value)
@@ -129,6 +124,18 @@ def tiny_blocks() -> Iterator[None]:
     finally:
         for (module, name, _), value in zip(settings, saved):
             setattr(module, name, value)
+
+
+@contextlib.contextmanager
+def tiny_blocks() -> Iterator[None]:
+    """Every sample its own batch block, every GEMM split and every line copied from
+    x's stride phases: the paths big layers take (the default draws take the others).
+    """
+    settings = [(im2col, "BLOCK_BYTES", 1), (_threads, "MIN_COLUMNS", 1),
+                (_threads, "PARALLEL_WORK", 0), (gather, "LONG_LINE", 1),
+                (gather, "LONG_SCATTER_LINE", 1)]  # fmt: skip
+    with patched(settings):
+        yield
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from minigrad.kernels import _threads, conv
 from minigrad.kernels.conv import Geometry, reference, winograd
 from minigrad.kernels.conv.winograd.transforms import weights_in, weights_out
-from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, run_all
+from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, patched, run_all
 
 
 @st.composite
@@ -81,14 +81,8 @@ def everywhere(tiny_blocks: bool = False, by_point: bool = False) -> Iterator[No
     if tiny_blocks:
         settings += [(winograd, "BLOCK_BYTES", 1), (_threads, "MIN_COLUMNS", 1),
                      (_threads, "PARALLEL_WORK", 0)]  # fmt: skip
-    saved = [getattr(module, name) for module, name, _ in settings]
-    for module, name, value in settings:
-        setattr(module, name, value)
-    try:
+    with patched(settings):
         yield
-    finally:
-        for (module, name, _), value in zip(settings, saved):
-            setattr(module, name, value)
 
 
 def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:

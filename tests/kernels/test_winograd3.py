@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from minigrad.kernels import _threads, conv
 from minigrad.kernels.conv import Geometry, im2col, reference, winograd3
-from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, run_all
+from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, patched, run_all
 
 
 @st.composite
@@ -60,14 +60,8 @@ def everywhere(tiny_blocks: bool = False) -> Iterator[None]:
     if tiny_blocks:
         settings += [(winograd3, "BLOCK_BYTES", 1), (winograd3, "MIN_COLUMNS", 1),
                      (_threads, "PARALLEL_WORK", 0)]  # fmt: skip
-    saved = [getattr(module, name) for module, name, _ in settings]
-    for module, name, value in settings:
-        setattr(module, name, value)
-    try:
+    with patched(settings):
         yield
-    finally:
-        for (module, name, _), value in zip(settings, saved):
-            setattr(module, name, value)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
