@@ -22,7 +22,14 @@ from hypothesis import strategies as st
 from minigrad.kernels import _threads, conv
 from minigrad.kernels.conv import Geometry, reference, winograd
 from minigrad.kernels.conv.winograd.transforms import weights_in, weights_out
-from tests.kernels.test_conv import TOLERANCE, geometry_of, operands, patched, run_all
+from tests.kernels.test_conv import (
+    assert_adjoint_identities,
+    assert_matches_reference,
+    geometry_of,
+    operands,
+    patched,
+    run_all,
+)
 
 
 @st.composite
@@ -85,16 +92,6 @@ def everywhere(tiny_blocks: bool = False, by_point: bool = False) -> Iterator[No
         yield
 
 
-def assert_matches_reference(geometry: dict[str, Any], dtype: type) -> None:
-    x, w, y = operands(geometry, dtype)
-    for got, want in zip(run_all(conv, geometry, x, w, y), run_all(reference, geometry, x, w, y)):
-        assert got.dtype == dtype
-        assert got.shape == want.shape
-        assert got.flags.c_contiguous
-        scale = max(1.0, float(np.abs(want).max()))
-        np.testing.assert_allclose(got, want, rtol=0, atol=TOLERANCE[dtype] * scale)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @given(geometry=winograd_geometries(), tiny=st.booleans(), by_point=st.booleans())
 def test_matches_reference(geometry: dict[str, Any], tiny: bool, by_point: bool, dtype: type):
@@ -117,13 +114,8 @@ def test_weight_grad_of_the_pair_is_the_same_bits(
 
 @given(geometry=winograd_geometries())
 def test_adjoint_identities(geometry: dict[str, Any]) -> None:
-    x, w, y = operands(geometry, np.float64)
     with everywhere():
-        forward, x_adjoint, w_adjoint = run_all(conv, geometry, x, w, y)
-    value = np.vdot(forward, y)
-    scale = np.abs(x).sum() * np.abs(w).sum() * np.abs(y).sum()
-    assert abs(value - np.vdot(x, x_adjoint)) <= 1e-12 * scale
-    assert abs(value - np.vdot(w, w_adjoint)) <= 1e-12 * scale
+        assert_adjoint_identities(geometry)
 
 
 def tap_matrix(kernel: tuple[int, int, int], to_points: bool) -> np.ndarray:

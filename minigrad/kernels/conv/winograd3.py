@@ -402,18 +402,17 @@ def _tiles_in(y, t0n, t1n, g):  # pragma: no cover
 
 class _Stack:
     """An empty ``(16, rows, columns)`` array (``view``) over this thread's scratch buffer
-    ``name`` (``flat``; ``rows``, a row per point), each point's block C-contiguous,
-    blocks ``stride`` elements apart: SKEW_BYTES more than their size.
+    ``name``, each point's block C-contiguous, blocks SKEW_BYTES further apart than
+    their size; ``rows`` is the same buffer with a row per point, as the transforms
+    read and write it.
     """
 
     def __init__(self, name: str, rows: int, columns: int, dtype: np.dtype) -> None:
         itemsize = np.dtype(dtype).itemsize
-        self.stride = rows * columns + SKEW_BYTES // itemsize
-        self.flat = _buffer(name, POINTS * self.stride, dtype)
-        shape = (POINTS, rows, columns)
-        strides = (self.stride * itemsize, columns * itemsize, itemsize)
-        self.view = np.lib.stride_tricks.as_strided(self.flat, shape, strides)
-        self.rows = self.flat.reshape(POINTS, self.stride)
+        stride = rows * columns + SKEW_BYTES // itemsize
+        self.rows = _buffer(name, POINTS * stride, dtype).reshape(POINTS, stride)
+        strides = (stride * itemsize, columns * itemsize, itemsize)
+        self.view = np.lib.stride_tricks.as_strided(self.rows, (POINTS, rows, columns), strides)
 
 
 def _product(left: np.ndarray, right: _Stack) -> _Stack:
